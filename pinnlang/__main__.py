@@ -1,0 +1,5 @@
+import sys
+
+from pinnlang.cli import main
+
+sys.exit(main())

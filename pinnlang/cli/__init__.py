@@ -1,0 +1,85 @@
+"""The ``pinnlang`` command: ``check | fmt | solve | predict | models``.
+
+Each subcommand lives in its own module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
+Every :class:`~pinnlang.errors.PinnError` is printed as a diagnostic (exit 1; exit 2 for usage
+errors); ``--debug`` shows the Python traceback as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+
+from pinnlang.errors import PinnError, PinnUsageError
+
+SUBCOMMANDS: dict[str, str] = {
+    "check": "parse and check problems; --exact verifies the exact solutions",
+    "fmt": "print a problem back as canonical .pinn text (or LaTeX)",
+    "solve": "train a network on a problem and write a run folder",
+    "predict": "evaluate a trained run at points",
+    "models": "list the networks of the model zoo",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 without a traceback
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pinnlang", description="Physics-informed neural networks from .pinn files.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in SUBCOMMANDS.items():
+        module = importlib.import_module(f"pinnlang.cli.{name}_command")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return "pinnlang " + version("pinnlang")
+    except PackageNotFoundError:  # running from a source tree
+        return "pinnlang (source)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except PinnUsageError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(err.render(), file=sys.stderr)
+        return 2
+    except PinnError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(err.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug in pinnlang: say so plainly, keep the traceback for --debug
+        if args.debug:
+            raise
+        print(f"internal error: {type(err).__name__}: {err}\n"
+              "(this is a bug in pinnlang; run again with --debug for the traceback)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

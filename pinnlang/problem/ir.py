@@ -1,0 +1,220 @@
+"""The problem IR: one :class:`Problem` holds everything a ``.pinn`` file (or the SymPy API) says.
+
+The text front end and the Python API both build this object; nothing downstream knows which
+one did. Equations are SymPy objects: fields are applied ``sympy.Function``s of all network inputs
+(space coordinates, then time, then params), derivatives are ``sympy.Derivative``, the outward
+normal derivative is :class:`pinnlang.problem.operators.dn`. Spans are metadata and never take
+part in equality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+import sympy as sp
+
+from pinnlang.geometry.base import Region
+from pinnlang.source import Source, Span
+
+ConditionKind = Literal["pde", "initial", "boundary", "periodic", "data"]
+CONDITION_KINDS: tuple[str, ...] = ("pde", "initial", "boundary", "periodic", "data")
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """``time t in [lower, upper]``."""
+
+    symbol: sp.Symbol
+    lower: float
+    upper: float
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Param:
+    """``param a in [lower, upper]``: an extra network input sampled over its range."""
+
+    symbol: sp.Symbol
+    lower: float
+    upper: float
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """``unknown k = initial``: a learnable scalar."""
+
+    symbol: sp.Symbol
+    initial: float
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """``const nu = EXPR``: a fixed constant; ``value`` may use earlier constants and ``pi``/``E``."""
+
+    symbol: sp.Symbol
+    value: sp.Expr
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class OnRegion:
+    """Selector ``on NAME``: the part of the domain boundary lying on a named region's boundary."""
+
+    name: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class OnPlane:
+    """Selector ``on x = c``: the part of the domain boundary where coordinate ``x`` equals ``c``."""
+
+    coordinate: sp.Symbol
+    value: float
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+Selector = OnRegion | OnPlane
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """``data "PATH": u, v``: a CSV file of observations.
+
+    ``path`` is as written; ``base_dir`` is the folder of the ``.pinn`` file (or the working
+    directory for the Python API) that relative paths resolve against.
+    """
+
+    path: str
+    fields: tuple[str, ...]
+    base_dir: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, eq=True)
+class Condition:
+    """One training condition.
+
+    Attributes:
+        kind: ``pde``, ``initial``, ``boundary``, ``periodic`` or ``data``.
+        name: the user's name, or the default (``pde``, ``pde_2``, ``boundary``, ...).
+        equation: ``sympy.Eq(lhs, rhs)``; its residual is ``lhs - rhs``. ``None`` for
+            ``periodic`` and ``data``.
+        on: boundary selector, or ``None`` for the whole boundary.
+        where: a SymPy boolean over the coordinates filtering the points, or ``None``.
+        coordinate: the periodic coordinate (``periodic`` only).
+        data: the observations (``data`` only).
+        options: ``[weight = 100, points = 400, ...]`` as a mapping.
+    """
+
+    kind: ConditionKind
+    name: str
+    equation: sp.Eq | None = None
+    on: Selector | None = None
+    where: Any = None
+    coordinate: sp.Symbol | None = None
+    data: DataSource | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def residual(self) -> sp.Expr:
+        """``lhs - rhs`` of the equation."""
+        if self.equation is None:
+            raise ValueError(f"condition '{self.name}' has no equation")
+        return self.equation.lhs - self.equation.rhs
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.name))
+
+
+@dataclass
+class Problem:
+    """A physics-informed problem: coordinates, domain, fields, conditions, exact solutions.
+
+    Build one from text with :func:`pinnlang.parse` / :func:`pinnlang.load`, or from SymPy
+    objects with the builder methods (see :mod:`pinnlang.problem.builder`)::
+
+        x, t = sympy.symbols("x t")
+        u = sympy.Function("u")
+        p = (Problem("burgers")
+             .space(x, -1, 1).time(t, 0, 1).field(u)
+             .pde(sympy.Eq(u(x, t).diff(t) + u(x, t) * u(x, t).diff(x), nu * u(x, t).diff(x, 2)))
+             .initial(sympy.Eq(u(x, t), -sympy.sin(sympy.pi * x)))
+             .boundary(sympy.Eq(u(x, t), 0)))
+    """
+
+    name: str
+    title: str | None = None
+    space_coords: tuple[sp.Symbol, ...] = ()
+    domain: Region | None = None
+    time_axis: TimeAxis | None = None
+    params: tuple[Param, ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    constants: tuple[Constant, ...] = ()
+    fields: tuple[sp.FunctionClass, ...] = ()
+    regions: dict[str, Region] = field(default_factory=dict)
+    conditions: list[Condition] = field(default_factory=list)
+    exact: dict[str, sp.Expr] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    source: Source | None = field(default=None, compare=False, repr=False)
+    spans: dict[str, Span] = field(default_factory=dict, compare=False, repr=False)
+
+    # ----------------------------------------------------------------- derived views
+    @property
+    def time_symbol(self) -> sp.Symbol | None:
+        return self.time_axis.symbol if self.time_axis is not None else None
+
+    @property
+    def inputs(self) -> tuple[sp.Symbol, ...]:
+        """Network inputs in order: space coordinates, then time, then params."""
+        t = (self.time_axis.symbol,) if self.time_axis is not None else ()
+        return tuple(self.space_coords) + t + tuple(p.symbol for p in self.params)
+
+    @property
+    def coordinates(self) -> tuple[sp.Symbol, ...]:
+        """Space coordinates then time (no params)."""
+        t = (self.time_axis.symbol,) if self.time_axis is not None else ()
+        return tuple(self.space_coords) + t
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.__name__ for f in self.fields)
+
+    def field_function(self, name: str) -> sp.FunctionClass:
+        for f in self.fields:
+            if f.__name__ == name:
+                return f
+        raise KeyError(name)
+
+    def applied(self, name: str) -> sp.Expr:
+        """The field ``name`` applied to all inputs, e.g. ``u(x, t)``."""
+        return self.field_function(name)(*self.inputs)
+
+    def constant_values(self) -> dict[sp.Symbol, sp.Expr]:
+        """Constants with every earlier constant substituted, so each value is a pure number."""
+        values: dict[sp.Symbol, sp.Expr] = {}
+        for c in self.constants:
+            values[c.symbol] = sp.sympify(c.value).subs(values)
+        return values
+
+    def condition(self, name: str) -> Condition:
+        for c in self.conditions:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def conditions_of(self, kind: str) -> list[Condition]:
+        return [c for c in self.conditions if c.kind == kind]
+
+    def next_condition_name(self, kind: str) -> str:
+        """The default name for the next unnamed condition of ``kind``: ``pde``, ``pde_2``, ..."""
+        taken = {c.name for c in self.conditions}
+        n = sum(1 for c in self.conditions if c.kind == kind) + 1
+        while True:
+            name = kind if n == 1 else f"{kind}_{n}"
+            if name not in taken:
+                return name
+            n += 1
