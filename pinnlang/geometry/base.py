@@ -2,7 +2,7 @@
 
 Points are float64 arrays of shape ``(N, dim)``. Sampling takes a :class:`numpy.random.Generator`
 (seeded by the caller) and a sampler name: ``uniform`` (default), ``lhs`` (Latin hypercube),
-``sobol`` (scrambled Sobol) or ``grid``.
+``sobol`` (scrambled Sobol) or ``grid``. ``tol`` is an absolute distance in coordinate units.
 """
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from pinnlang.geometry.samplers import sample_unit
+
 DEFAULT_TOL = 1e-6
+MEASURE_SAMPLES = 2**18
+"""Points in the fixed-seed Monte Carlo estimates of measures."""
+MEASURE_SEED = 20240601
 
 
 class Region(ABC):
@@ -46,6 +51,43 @@ class Region(ABC):
     @abstractmethod
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:
         """Outward unit normals at boundary points (undefined off the boundary)."""
+
+    def measure(self) -> float:
+        """Length, area or volume of the region.
+
+        This default is a Monte Carlo estimate (``MEASURE_SAMPLES`` scrambled Sobol points in the
+        bounding box, fixed seed, so it is deterministic); shapes override it with closed forms.
+        """
+        lower, upper = self.bbox()
+        rng = np.random.default_rng(MEASURE_SEED)
+        unit = sample_unit(MEASURE_SAMPLES, self.dim, rng, "sobol")
+        inside = self.contains(lower + (upper - lower) * unit, tol=0.0)
+        return float(np.prod(upper - lower) * inside.mean())
+
+    def boundary_measure(self) -> float:
+        """Size of the boundary: point count in 1-D, perimeter in 2-D, surface area in 3-D.
+
+        This default estimates the Minkowski content, the volume of the shell of points within a
+        distance ``h`` of the boundary divided by ``2 h``, by Monte Carlo (fixed seed); shapes
+        override it with closed forms. It needs ``on_boundary(points, tol)`` to treat ``tol`` as
+        a distance, as every pinnlang region does.
+        """
+        lower, upper = self.bbox()
+        size = float(np.max(upper - lower))
+        shell = 1e-3 * size
+        rng = np.random.default_rng(MEASURE_SEED)
+        unit = sample_unit(MEASURE_SAMPLES, self.dim, rng, "sobol")
+        lower, upper = lower - 2 * shell, upper + 2 * shell
+        near = self.on_boundary(lower + (upper - lower) * unit, tol=shell)
+        return float(np.prod(upper - lower) * near.mean() / (2 * shell))
+
+    def classify(self, points: np.ndarray, tol: float = DEFAULT_TOL) -> np.ndarray:
+        """Per point: ``1`` strictly inside, ``0`` on the boundary, ``-1`` outside (int8)."""
+        inside = self.contains(points, tol)
+        boundary = self.on_boundary(points, tol)
+        status = np.where(inside, 1, -1).astype(np.int8)
+        status[boundary] = 0
+        return status
 
     def __add__(self, other: "Region") -> "Region":
         from pinnlang.geometry.csg import Union

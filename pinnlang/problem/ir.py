@@ -15,6 +15,8 @@ from typing import Any, Literal, Mapping
 import sympy as sp
 
 from pinnlang.geometry.base import Region
+from pinnlang.problem.builder import ProblemBuilder
+from pinnlang.problem.exact_field import ExactField
 from pinnlang.source import Source, Span
 
 ConditionKind = Literal["pde", "initial", "boundary", "periodic", "data"]
@@ -131,7 +133,7 @@ class Condition:
 
 
 @dataclass
-class Problem:
+class Problem(ProblemBuilder):
     """A physics-informed problem: coordinates, domain, fields, conditions, exact solutions.
 
     Build one from text with :func:`pinnlang.parse` / :func:`pinnlang.load`, or from SymPy
@@ -157,7 +159,8 @@ class Problem:
     fields: tuple[sp.FunctionClass, ...] = ()
     regions: dict[str, Region] = field(default_factory=dict)
     conditions: list[Condition] = field(default_factory=list)
-    exact: dict[str, sp.Expr] = field(default_factory=dict)
+    # a dict (``ExactSolutions``) that is also callable: ``problem.exact(u, expr)`` adds one
+    exact: dict[str, sp.Expr] = ExactField()  # type: ignore[assignment]
     settings: dict[str, Any] = field(default_factory=dict)
     source: Source | None = field(default=None, compare=False, repr=False)
     spans: dict[str, Span] = field(default_factory=dict, compare=False, repr=False)

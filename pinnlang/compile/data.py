@@ -1,0 +1,111 @@
+"""Observations for ``data`` conditions: find the CSV file safely and read it.
+
+A data file is named relative to the folder of the ``.pinn`` file (``DataSource.base_dir``; the
+working directory when there is none). A file is only read when it lies inside that folder's
+tree, or inside one of the ``allowed_paths`` the caller passes (a file or a folder the user named
+on the command line). Symbolic links are resolved first, so a link cannot lead outside.
+
+The CSV file has a header row naming its columns; the columns of every network input
+(coordinates, time, params) and of every listed field must be present, in any order; other
+columns are ignored. Values are read with :mod:`csv` and ``float``, nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from pinnlang.errors import PinnSemanticError
+from pinnlang.problem.ir import DataSource
+from pinnlang.source import Span
+
+
+@dataclass(frozen=True)
+class Observations:
+    """The rows of a data file: ``inputs (N, in_dim)`` and ``targets (N, n_listed_fields)``."""
+
+    path: Path
+    inputs: np.ndarray
+    targets: np.ndarray
+
+
+def resolve_data_path(
+    source: DataSource, allowed_paths: Iterable[str | os.PathLike] = (), span: Span | None = None
+) -> Path:
+    """The absolute path of a data file, refusing one outside the permitted folder trees.
+
+    Raises:
+        PinnSemanticError: The path leaves the ``.pinn`` file's folder tree (and is not allowed
+            explicitly), or the file does not exist.
+    """
+    span = source.span or span
+    base = Path(source.base_dir) if source.base_dir else Path.cwd()
+    path = (base / source.path).resolve()
+    roots = [base.resolve()] + [Path(p).resolve() for p in allowed_paths]
+    if not any(path == root or path.is_relative_to(root) for root in roots):
+        raise PinnSemanticError(
+            f"data file '{source.path}' lies outside the folder of the problem ({base})",
+            span,
+            hint="move the file next to the .pinn file, or pass its path explicitly to allow it",
+        )
+    if not path.is_file():
+        raise PinnSemanticError(f"data file '{source.path}' not found (looked for {path})", span)
+    return path
+
+
+def load_observations(
+    source: DataSource,
+    input_names: Sequence[str],
+    allowed_paths: Iterable[str | os.PathLike] = (),
+    span: Span | None = None,
+) -> Observations:
+    """Read the rows of a data file.
+
+    Args:
+        source: The ``data`` statement.
+        input_names: The network inputs in column order; each must be a column of the file.
+        allowed_paths: Files or folders outside the problem's folder that may be read.
+        span: Fallback location for errors when the source has none.
+
+    Raises:
+        PinnSemanticError: Path refused, file missing or empty, a column missing, a value that
+            is not a number.
+    """
+    span = source.span or span
+    path = resolve_data_path(source, allowed_paths, span)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    if not rows:
+        raise PinnSemanticError(f"data file '{source.path}' is empty", span)
+    header = [cell.strip() for cell in rows[0][1]]
+    wanted = list(input_names) + list(source.fields)
+    missing = [name for name in wanted if name not in header]
+    if missing:
+        raise PinnSemanticError(
+            f"data file '{source.path}' lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)} (its header is: {', '.join(header)})",
+            span,
+        )
+    columns = [header.index(name) for name in wanted]
+    values = np.empty((len(rows) - 1, len(wanted)), dtype=np.float64)
+    for r, (line, row) in enumerate(rows[1:]):
+        for c, column in enumerate(columns):
+            cell = row[column].strip() if column < len(row) else ""
+            try:
+                values[r, c] = float(cell)
+            except ValueError:
+                raise PinnSemanticError(
+                    f"data file '{source.path}', line {line}: column '{wanted[c]}' holds "
+                    f"{cell!r}, not a number",
+                    span,
+                ) from None
+    if values.shape[0] == 0:
+        raise PinnSemanticError(f"data file '{source.path}' has a header but no rows", span)
+    n_in = len(input_names)
+    return Observations(path, values[:, :n_in], values[:, n_in:])

@@ -1,0 +1,134 @@
+"""``pinnlang.solve``: train a network on a problem and return a :class:`~pinnlang.results.Result`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import torch
+from lightning.pytorch.callbacks import Callback
+from torch import nn
+
+from pinnlang.errors import PinnUsageError
+from pinnlang.results import Result
+from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
+from pinnlang.solve.module import PinnModule
+from pinnlang.solve.network import build_body, wrap
+from pinnlang.solve.settings import SolveSettings, resolve_settings, split_settings
+from pinnlang.solve.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
+
+DOUBLE_PRECISIONS = ("64", "64-true", "double", 64)
+
+
+def load_problem(problem_or_path: Any) -> Any:
+    """A :class:`~pinnlang.problem.Problem` as is, or the one a ``.pinn`` path holds."""
+    if isinstance(problem_or_path, (str, os.PathLike)):
+        from pinnlang.syntax import load
+
+        return load(os.fspath(problem_or_path))
+    if not hasattr(problem_or_path, "conditions"):
+        raise PinnUsageError(f"solve() takes a Problem or the path of a .pinn file, "
+                             f"got {type(problem_or_path).__name__}")
+    return problem_or_path
+
+
+def dtype_for(precision: Any) -> torch.dtype:
+    """float64 for Lightning's double precision, else float32 (mixed precision autocasts)."""
+    return torch.float64 if precision in DOUBLE_PRECISIONS else torch.float32
+
+
+def describe_device(trainer: Any) -> str:
+    """``cpu``, ``cuda:0``, or ``cpu x2 (ddp)``."""
+    device = str(trainer.strategy.root_device.type)
+    world = trainer.world_size
+    if world > 1:
+        name = type(trainer.strategy).__name__.removesuffix("Strategy").lower() or "distributed"
+        return f"{device} x{world} ({name})"
+    return device
+
+
+def resolve_run_dir(problem_name: str, out: str | None, resume: bool) -> tuple[str | None, str | None]:
+    """The run folder and the Lightning checkpoint to resume from (``None`` when starting fresh)."""
+    if not resume:
+        return out, None
+    run_dir = out or latest_run_dir(problem_name)
+    if run_dir is None:
+        raise PinnUsageError(f"nothing to resume: no run of '{problem_name}' with a checkpoint under runs/",
+                             hint="give the run folder with --out DIR")
+    ckpt_path = last_lightning_checkpoint(run_dir)
+    if ckpt_path is None:
+        raise PinnUsageError(f"nothing to resume in '{run_dir}': no checkpoints/last.ckpt")
+    return run_dir, ckpt_path
+
+
+def solve(problem_or_path: Any, *, steps: int | None = None,
+          callbacks: Sequence[Callback] | None = None, logger: Any = None,
+          model: str | nn.Module | None = None, out: str | os.PathLike | None = None,
+          quiet: bool | None = None, resume: bool = False, **kwargs: Any) -> Result:
+    """Train a physics-informed network on a problem.
+
+    Args:
+        problem_or_path: a :class:`~pinnlang.problem.Problem` or the path of a ``.pinn`` file.
+        steps: Adam steps (see :class:`~pinnlang.solve.settings.SolveSettings` for every setting).
+        callbacks: Lightning callbacks, added to pinnlang's own.
+        logger: a Lightning logger, or ``"csv"``/``"tensorboard"``/``"none"``.
+        model: a zoo model name, or any ``nn.Module`` mapping ``(N, inputs) -> (N, fields)``
+            (inputs are normalised to ``[-1, 1]`` before it).
+        out: the run folder to write (metrics, history, checkpoint, plots); ``None``: none.
+        quiet: no progress bar and no summary table.
+        resume: continue the run in ``out`` (or the newest run of the problem) from its last
+            checkpoint.
+        **kwargs: further settings (``lbfgs_steps``, ``lr``, ``points``, ``devices``, ...) and any
+            Lightning ``Trainer`` argument (``gradient_clip_val``, ``profiler``, ...). Settings
+            given here win over the file's ``train:`` statement.
+
+    Returns:
+        The :class:`~pinnlang.results.Result`, with the ``LightningModule`` and ``Trainer``.
+
+    Raises:
+        PinnUsageError: an unknown setting or Trainer argument, a bad value.
+        PinnRuntimeError: a loss became NaN/inf (naming the condition and the step).
+    """
+    problem = load_problem(problem_or_path)
+    ours, trainer_kwargs = split_settings(kwargs)
+    check_trainer_kwargs(trainer_kwargs)
+    overrides: dict[str, Any] = dict(ours, steps=steps, quiet=quiet,
+                                     out=os.fspath(out) if out is not None else None)
+    if isinstance(logger, str):
+        overrides["logger"], logger = logger, None
+    if isinstance(model, str):
+        overrides["model"] = model
+    spans = getattr(problem, "spans", None) or {}
+    settings = resolve_settings(problem.settings, overrides,
+                                spans={k: v for k, v in spans.items() if k in problem.settings})
+    run_dir, ckpt_path = resolve_run_dir(problem.name, settings.out, resume)
+    settings.out = run_dir
+    module = build_module(problem, settings, model if isinstance(model, nn.Module) else None)
+    trainer = build_trainer(settings, run_dir=run_dir, callbacks=list(callbacks or []), logger=logger,
+                            trainer_kwargs=trainer_kwargs)
+    with quiet_lightning():
+        trainer.fit(module, ckpt_path=ckpt_path)
+    result = Result(problem, module.compiled, module.net, unknowns=module.unknown_values(),
+                    history=module.history, settings=settings.to_dict(),
+                    train_seconds=module.train_seconds, steps=trainer.global_step,
+                    losses=module.final_losses(), device=describe_device(trainer),
+                    module=module, trainer=trainer, run_dir=run_dir)
+    if trainer.is_global_zero:
+        if run_dir:
+            result.save(run_dir)
+        if not settings.quiet:
+            print(result.summary(), flush=True)
+    return result
+
+
+def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None) -> PinnModule:
+    """Compile ``problem``, build the network (seeded) and wrap both in a :class:`PinnModule`."""
+    from pinnlang.compile import compile_problem
+
+    dtype = dtype_for(settings.precision)
+    compiled = compile_problem(problem, dtype=dtype, device="cpu")
+    torch.manual_seed(settings.seed)
+    body = build_body(body if body is not None else settings.model, len(compiled.input_names),
+                      len(compiled.field_names), settings.to_dict())
+    network = wrap(body, compiled.lower, compiled.upper).to(dtype)
+    return PinnModule(compiled, network, settings)

@@ -1,0 +1,295 @@
+"""``PinnModule``: the solver as a plain :class:`lightning.LightningModule`.
+
+One training step evaluates every condition's residual on its current collocation points, takes
+each mean square (causally weighted for a time-dependent ``pde`` if asked), logs it under the
+condition's name, and returns the weighted sum as ``loss``. Adam runs for ``steps`` steps, then
+(if ``lbfgs_steps`` > 0) the optimizer is swapped for :class:`torch.optim.LBFGS` in the same run
+— automatic optimisation throughout, so gradient clipping, callbacks, loggers and checkpoints
+work in both phases, and a checkpoint taken in either phase resumes in it.
+
+Host syncs happen only at logging intervals: the step at which each condition first went
+non-finite is tracked on the device and checked every ``log_every`` steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from pinnlang.errors import PinnRuntimeError
+from pinnlang.solve.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
+from pinnlang.solve.settings import SolveSettings
+from pinnlang.solve.weighting import LossWeights, causal_mean_square
+
+VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
+
+
+class LrFactor:
+    """Learning-rate factor at step ``s`` for a schedule over ``steps`` steps (picklable)."""
+
+    def __init__(self, schedule: str, steps: int, decay: float):
+        self.schedule, self.steps, self.decay = schedule, max(steps, 1), decay
+
+    def __call__(self, step: int) -> float:
+        progress = min(step, self.steps) / self.steps
+        if self.schedule == "exponential":
+            return self.decay ** progress
+        return self.decay + (1 - self.decay) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class PinnModule(L.LightningModule):
+    """Trains ``network`` (and the problem's unknowns) on a compiled problem.
+
+    Args:
+        compiled: a :class:`~pinnlang.compile.CompiledProblem`.
+        network: ``(N, inputs) -> (N, fields)``, input normalisation included.
+        settings: the resolved :class:`SolveSettings`.
+    """
+
+    def __init__(self, compiled: Any, network: nn.Module, settings: SolveSettings):
+        super().__init__()
+        self.compiled = compiled
+        self.problem = compiled.problem
+        self.net = network
+        self.settings = settings
+        self.unknowns = nn.ParameterDict({
+            name: nn.Parameter(torch.tensor(float(value), dtype=compiled.lower.dtype))
+            for name, value in compiled.unknown_initial.items()})
+        conditions = compiled.conditions
+        self.condition_names = [c.name for c in conditions]
+        self.loss_weights = LossWeights(self.condition_names, [c.kind for c in conditions],
+                                        [c.weight for c in conditions], settings.weighting,
+                                        settings.anneal_alpha)
+        self.register_buffer("first_nonfinite", torch.full((len(conditions),), -1, dtype=torch.long))
+        self.history: list[dict[str, Any]] = []
+        self.train_seconds = 0.0
+        self._previous_seconds = 0.0
+        self._started: float | None = None
+        self._resume_step = 0
+        self._points: CollocationPoints | None = None
+        self._minibatch_generator: torch.Generator | None = None
+        self._last: tuple[torch.Tensor, torch.Tensor] | None = None
+        time_axis = self.problem.time_axis
+        self._time_column = len(self.problem.space_coords) if time_axis is not None else None
+        self._time_range = (time_axis.lower, time_axis.upper) if time_axis is not None else None
+        self._forward = torch.compile(network) if settings.compile else network
+
+    # ------------------------------------------------------------------ set-up
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def setup(self, stage: str) -> None:
+        device = self.trainer.strategy.root_device
+        if self.compiled.lower.device != device:  # compile where the network will train
+            from pinnlang.compile import compile_problem
+
+            self.compiled = compile_problem(self.problem, dtype=self.compiled.lower.dtype, device=device)
+
+    def _collocation(self) -> CollocationPoints:
+        if self._points is None:
+            s = self.settings
+            counts = {c.name: (c.n_points or (None if c.kind == "data" else s.points_for(c.kind)))
+                      for c in self.compiled.conditions}
+            self._points = CollocationPoints(self.compiled.conditions, counts,
+                                             {c.name: s.sampler for c in self.compiled.conditions},
+                                             s.seed, self.global_rank)
+            self._minibatch_generator = torch.Generator(device=self.device)
+            self._minibatch_generator.manual_seed(s.seed * 7919 + self.global_rank)
+        return self._points
+
+    def configure_optimizers(self) -> Any:
+        s = self.settings
+        if s.lbfgs_steps > 0 and self._resume_step >= s.steps:
+            return self._lbfgs()
+        adam = torch.optim.Adam(self.parameters(), lr=s.lr)
+        if s.lr_schedule == "constant":
+            return adam
+        scheduler = torch.optim.lr_scheduler.LambdaLR(adam, LrFactor(s.lr_schedule, s.steps, s.lr_decay))
+        return {"optimizer": adam, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def _lbfgs(self) -> torch.optim.LBFGS:
+        return torch.optim.LBFGS(self.parameters(), lr=1.0, max_iter=1, history_size=50,
+                                 line_search_fn="strong_wolfe")
+
+    @property
+    def in_lbfgs_phase(self) -> bool:
+        return self.global_step >= self.settings.steps and self.settings.lbfgs_steps > 0
+
+    # ------------------------------------------------------------------ points
+    def _round(self, step: int) -> int:
+        s = self.settings
+        if not s.resample_every:
+            return 0
+        return max(min(step, s.steps - 1), 0) // s.resample_every  # L-BFGS keeps the last round
+
+    def current_batches(self, step: int) -> dict[str, Any]:
+        """The points every condition trains on at ``step`` (resampled, RAD'd, minibatched)."""
+        points = self._collocation()
+        round_index = self._round(step)
+        if points.round != round_index:
+            factor = ({c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
+                      if self.settings.adaptive else None)
+            batches = points.advance(round_index, factor)
+            if factor:
+                batches = self._select_adaptive(batches, factor, round_index)
+            points.batches = batches
+        batches = points.batches
+        size = self.settings.batch_size
+        if size and not self.in_lbfgs_phase:
+            batches = {name: b if len(b.x) <= size else
+                       take(b, torch.randint(len(b.x), (size,), device=b.x.device,
+                                             generator=self._minibatch_generator))
+                       for name, b in batches.items()}
+        return batches
+
+    def _select_adaptive(self, batches: dict[str, Any], factor: dict[str, int], round_index: int) -> dict[str, Any]:
+        rng = self._points.rng(round_index)
+        chosen = dict(batches)
+        for cond in self.compiled.conditions:
+            if cond.name not in factor:
+                continue
+            n = len(batches[cond.name].x) // factor[cond.name]
+            if round_index == 0:  # an untrained network says nothing about where to look
+                chosen[cond.name] = take(batches[cond.name], torch.arange(n))
+                continue
+            with torch.enable_grad():
+                residual = cond.residual(self._forward, batches[cond.name], self.unknowns, create_graph=False)
+            chosen[cond.name] = residual_adaptive(batches[cond.name], residual.detach(), n, rng)
+        return chosen
+
+    # ------------------------------------------------------------------ losses
+    def condition_losses(self, batches: dict[str, Any]) -> list[torch.Tensor]:
+        """The (causally weighted) mean squared residual of every condition."""
+        losses = []
+        for cond in self.compiled.conditions:
+            batch = batches[cond.name]
+            residual = cond.residual(self._forward, batch, self.unknowns)
+            if self.settings.causal > 0 and cond.kind == "pde" and self._time_column is not None:
+                t0, t1 = self._time_range
+                losses.append(causal_mean_square(residual, batch.x[:, self._time_column], t0, t1,
+                                                 self.settings.causal_bins, self.settings.causal))
+            else:
+                losses.append(residual.pow(2).mean())
+        return losses
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        step = self.global_step
+        losses = self.condition_losses(self.current_batches(step))
+        vector = torch.stack(losses)
+        nonfinite = ~torch.isfinite(vector.detach())
+        self.first_nonfinite = torch.where(nonfinite & (self.first_nonfinite < 0),
+                                           torch.full_like(self.first_nonfinite, step + 1),
+                                           self.first_nonfinite)
+        s = self.settings
+        if (self.loss_weights.anneals and not self.in_lbfgs_phase and step > 0
+                and step % s.anneal_every == 0):
+            self.loss_weights.anneal(losses, list(self.net.parameters()))
+        total = self.loss_weights.combine(vector)
+        self.log("loss", total, prog_bar=True, batch_size=1)
+        for name, value in zip(self.condition_names, vector):
+            self.log(name, value, prog_bar=True, batch_size=1)
+        for name, value in self.unknowns.items():
+            self.log(f"unknown/{name}", value, prog_bar=True, batch_size=1)
+        self._last = (total.detach(), vector.detach())
+        return total
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        points = self._collocation()
+        with torch.enable_grad():  # residuals need input derivatives
+            batches = points.draw(VALIDATION_ROUND)
+            vector = torch.stack(self.condition_losses(batches)).detach()
+        self.log("val_loss", self.loss_weights.combine(vector), prog_bar=True, batch_size=1)
+        for name, value in zip(self.condition_names, vector):
+            self.log(f"val/{name}", value, batch_size=1)
+
+    # ------------------------------------------------------------------ hooks
+    def on_train_start(self) -> None:
+        self._started = time.perf_counter()
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        if self.in_lbfgs_phase and not isinstance(self.trainer.optimizers[0], torch.optim.LBFGS):
+            self.trainer.strategy.optimizers = [self._lbfgs()]
+            self.trainer.strategy.lr_scheduler_configs = []
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        step = self.global_step
+        if step % self.settings.log_every == 0 or step >= self.settings.total_steps:
+            self.record(step)
+
+    def on_train_end(self) -> None:
+        if self._started is not None:
+            self.train_seconds = self._previous_seconds + time.perf_counter() - self._started
+        if self._last is not None and (not self.history or self.history[-1]["step"] != self.global_step):
+            self.record(self.global_step)
+        if self._points is not None:
+            self._points.close()
+
+    def record(self, step: int) -> None:
+        """Check for non-finite losses and append a row to the history (a host sync)."""
+        bad = self.first_nonfinite.cpu()
+        if (bad >= 0).any():
+            first = int(bad[bad >= 0].min())
+            names = [n for n, b in zip(self.condition_names, bad.tolist()) if b == first]
+            raise PinnRuntimeError(
+                f"the loss of condition '{names[0]}' became non-finite (NaN or inf) at step {first}",
+                hint="check the equation for divisions by zero or logs/sqrts of negative values, "
+                     "or lower the learning rate (--lr)")
+        if self._last is None:
+            return
+        total, vector = self._last
+        row: dict[str, Any] = {"step": step, "loss": float(total)}
+        row.update({name: float(v) for name, v in zip(self.condition_names, vector.tolist())})
+        row["lr"] = float(self.trainer.optimizers[0].param_groups[0]["lr"]) if self.trainer.optimizers else math.nan
+        row.update({f"unknown/{k}": float(v) for k, v in self.unknowns.items()})
+        if self.loss_weights.anneals:
+            row.update({f"weight/{n}": float(w) for n, w in zip(self.condition_names, self.loss_weights.weights.tolist())})
+        self.history.append(row)
+
+    def final_losses(self) -> dict[str, float]:
+        """The last logged loss of every condition."""
+        if self._last is None:
+            return {}
+        return {name: float(v) for name, v in zip(self.condition_names, self._last[1].tolist())}
+
+    def unknown_values(self) -> dict[str, float]:
+        return {k: float(v.detach()) for k, v in self.unknowns.items()}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        elapsed = time.perf_counter() - self._started if self._started is not None else 0.0
+        checkpoint["pinnlang"] = {"history": [dict(r) for r in self.history],
+                                  "train_seconds": self._previous_seconds + elapsed,
+                                  "settings": self.settings.to_dict()}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._resume_step = int(checkpoint.get("global_step", 0))
+        saved = checkpoint.get("pinnlang", {})
+        self.history = [dict(r) for r in saved.get("history", [])]
+        self._previous_seconds = float(saved.get("train_seconds", 0.0))
+
+    # ------------------------------------------------------------------ loaders
+    def train_dataloader(self) -> DataLoader:
+        """Step indices only: the collocation points live on the module, on the device."""
+        s = self.settings
+        return DataLoader(StepIndices(min(s.steps_per_epoch, max(s.total_steps, 1))), batch_size=None)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(StepIndices(1), batch_size=None)
+
+
+class StepIndices(Dataset):
+    """``0 .. n-1``: one item per training step of an epoch."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int) -> int:
+        return index

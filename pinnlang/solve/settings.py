@@ -1,0 +1,217 @@
+"""Training settings: their defaults, their checks, and how the three sources are merged.
+
+Settings come from three places, later ones winning::
+
+    SolveSettings defaults  <  the file's ``train:`` statement (``Problem.settings``)
+                            <  keyword arguments of :func:`pinnlang.solve` / command-line flags
+
+Every name is checked: an unknown one raises :class:`~pinnlang.errors.PinnUsageError` with a
+"did you mean" suggestion, and a value of the wrong type or outside its choices says which were
+expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+from pinnlang.errors import PinnUsageError
+from pinnlang.source import Span
+
+WEIGHTINGS = ("fixed", "annealing")
+LR_SCHEDULES = ("constant", "exponential", "cosine")
+SAMPLERS = ("uniform", "lhs", "sobol", "grid")
+LOGGERS = ("none", "csv", "tensorboard")
+
+#: Names accepted as aliases of a setting (the file and the CLI may use either).
+ALIASES = {"nodes": "num_nodes", "lbfgs": "lbfgs_steps", "minibatch": "batch_size", "batch": "batch_size"}
+
+
+@dataclass
+class SolveSettings:
+    """Every setting of a training run, with its default.
+
+    Attributes:
+        steps: Adam steps.
+        lbfgs_steps: L-BFGS iterations run after Adam in the same run (0: none).
+        lr: Adam learning rate.
+        lr_schedule: ``constant``, ``exponential`` or ``cosine`` (per step, over the Adam phase).
+        lr_decay: for ``exponential``/``cosine``: the final learning rate is ``lr * lr_decay``.
+        model: a zoo model name (see ``pinnlang models``).
+        width: hidden width of the model.
+        depth: number of hidden layers of the model.
+        activation: activation function name passed to the model.
+        points: collocation points per ``pde`` condition (a condition's ``points`` option wins).
+        boundary_points: points for every other condition (default ``points // 4``, at least 16).
+        sampler: ``uniform``, ``lhs``, ``sobol`` or ``grid`` (a condition's ``sampler`` option wins).
+        seed: seed of the network initialisation and of every sampler (per rank).
+        resample_every: draw fresh collocation points every this many Adam steps (0: never).
+        batch_size: if set, each step uses a random minibatch of this many points per condition.
+        weighting: ``fixed`` (the conditions' ``weight`` options) or ``annealing``
+            (learning-rate annealing by gradient statistics).
+        anneal_every: steps between two updates of the annealed weights.
+        anneal_alpha: moving-average factor of the annealed weights.
+        causal: causal weighting of time-dependent ``pde`` residuals (0: off; else epsilon).
+        causal_bins: number of time bins of the causal weighting.
+        adaptive: residual-based adaptive resampling (RAD) of ``pde`` points at each resample.
+        clip: gradient clipping value (0: none).
+        accelerator, devices, strategy, num_nodes, precision: passed to the Lightning ``Trainer``.
+        max_time: stop training after this many seconds (0: no limit).
+        logger: ``none``, ``csv`` or ``tensorboard`` (written inside the run folder).
+        log_every: steps between two logged rows of the history (and progress-bar refreshes).
+        checkpoint_every: steps between two checkpoints of the run (for ``--resume``).
+        steps_per_epoch: steps in one Lightning epoch (epoch-based callbacks count these).
+        val_every: run a validation pass every this many steps (0: never).
+        out: the run folder (``None``: not written unless asked).
+        compile: wrap the network in ``torch.compile``.
+        quiet: no progress bar and no summary table.
+    """
+
+    steps: int = 2000
+    lbfgs_steps: int = 0
+    lr: float = 1e-3
+    lr_schedule: str = "constant"
+    lr_decay: float = 0.1
+    model: str = "mlp"
+    width: int = 32
+    depth: int = 3
+    activation: str = "tanh"
+    points: int = 1000
+    boundary_points: int = 0
+    sampler: str = "uniform"
+    seed: int = 0
+    resample_every: int = 0
+    batch_size: int = 0
+    weighting: str = "fixed"
+    anneal_every: int = 100
+    anneal_alpha: float = 0.9
+    causal: float = 0.0
+    causal_bins: int = 16
+    adaptive: bool = False
+    clip: float = 0.0
+    accelerator: str = "cpu"
+    devices: Any = 1
+    strategy: str = "auto"
+    num_nodes: int = 1
+    precision: Any = "32-true"
+    max_time: float = 0.0
+    logger: str = "none"
+    log_every: int = 10
+    checkpoint_every: int = 0
+    steps_per_epoch: int = 100
+    val_every: int = 0
+    out: str | None = None
+    compile: bool = False
+    quiet: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain ``{name: value}`` (numbers, strings, bools, None): safe in a checkpoint."""
+        return {k: v for k, v in asdict(self).items()}
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps + self.lbfgs_steps
+
+    def points_for(self, kind: str) -> int:
+        """Default number of points of a condition of ``kind``."""
+        if kind == "pde":
+            return self.points
+        return self.boundary_points or max(16, self.points // 4)
+
+
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings))
+_TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings)}
+_CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS}
+_NON_NEGATIVE = ("lbfgs_steps", "resample_every", "batch_size", "clip", "max_time", "causal",
+                 "checkpoint_every", "val_every", "steps")
+_POSITIVE = ("lr", "width", "depth", "points", "log_every", "steps_per_epoch", "anneal_every",
+             "causal_bins", "num_nodes")
+
+
+def canonical_name(name: str) -> str:
+    """The setting ``name`` refers to (resolving aliases and ``-`` for ``_``)."""
+    name = name.replace("-", "_")
+    return ALIASES.get(name, name)
+
+
+def suggest(name: str, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _coerce(name: str, value: Any, origin: str, span: Span | None) -> Any:
+    kind = _TYPES[name]
+    if value is None and name == "out":
+        return None
+    try:
+        if kind == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            value = int(value)
+        elif kind == "float":
+            if isinstance(value, bool):
+                raise ValueError
+            value = float(value)
+        elif kind == "bool":
+            if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+                value = value.lower() in ("true", "yes", "on", "1")
+            elif isinstance(value, (bool, int)) and value in (0, 1):
+                value = bool(value)
+            else:
+                raise ValueError
+        elif kind in ("str", "str | None"):
+            if not isinstance(value, str):
+                raise ValueError
+    except (TypeError, ValueError):
+        expected = {"int": "an integer", "float": "a number", "bool": "true or false"}.get(kind, "a name")
+        raise PinnUsageError(f"setting '{name}' ({origin}) must be {expected}, got {value!r}", span) from None
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise PinnUsageError(
+            f"setting '{name}' ({origin}) must be one of {', '.join(_CHOICES[name])}, got {value!r}"
+            + suggest(str(value), _CHOICES[name]), span)
+    if name in _NON_NEGATIVE and value < 0:
+        raise PinnUsageError(f"setting '{name}' ({origin}) must be >= 0, got {value!r}", span)
+    if name in _POSITIVE and value <= 0:
+        raise PinnUsageError(f"setting '{name}' ({origin}) must be > 0, got {value!r}", span)
+    return value
+
+
+def _apply(values: dict[str, Any], overrides: Mapping[str, Any], origin: str,
+           spans: Mapping[str, Span] | None = None) -> None:
+    for raw_name, value in overrides.items():
+        name = canonical_name(raw_name)
+        span = (spans or {}).get(raw_name)
+        if name not in _TYPES:
+            raise PinnUsageError(f"unknown training setting '{raw_name}' ({origin})"
+                                 + suggest(name, SETTING_NAMES + tuple(ALIASES)), span)
+        values[name] = _coerce(name, value, origin, span)
+
+
+def resolve_settings(file_settings: Mapping[str, Any] | None = None,
+                     overrides: Mapping[str, Any] | None = None,
+                     *, spans: Mapping[str, Span] | None = None) -> SolveSettings:
+    """Merge defaults < ``file_settings`` (the ``train:`` statement) < ``overrides``.
+
+    Args:
+        file_settings: ``Problem.settings``.
+        overrides: keyword arguments or command-line flags; ``None`` values are ignored
+            (a flag that was not given).
+        spans: spans of the file settings, used in error messages when present.
+
+    Raises:
+        PinnUsageError: an unknown setting name or a bad value.
+    """
+    values = asdict(SolveSettings())
+    _apply(values, dict(file_settings or {}), "in the train: statement", spans)
+    _apply(values, {k: v for k, v in (overrides or {}).items() if v is not None}, "given to solve")
+    return SolveSettings(**values)
+
+
+def split_settings(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split keyword arguments into pinnlang settings and the rest (Lightning ``Trainer`` kwargs)."""
+    ours, rest = {}, {}
+    for key, value in kwargs.items():
+        (ours if canonical_name(key) in _TYPES else rest)[key] = value
+    return ours, rest

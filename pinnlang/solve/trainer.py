@@ -1,0 +1,148 @@
+"""Building the Lightning ``Trainer`` for a PINN run, and keeping Lightning's chatter away.
+
+Several of Lightning's warnings concern data loading and validation of ordinary datasets and
+do not apply to PINN training (the "data" here is a counter of steps; the points live on the
+module): they are filtered while pinnlang trains, so a user who did nothing wrong sees none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import inspect
+import logging
+import math
+import os
+import warnings
+from typing import Any, Iterator, Sequence
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger, Logger
+
+from pinnlang.errors import PinnUsageError
+from pinnlang.results.run_folder import LAST_CHECKPOINT, LIGHTNING_CHECKPOINT_DIR
+from pinnlang.solve.settings import SolveSettings, suggest
+
+#: Lightning warnings that do not apply to PINN training (regular expressions on the message).
+IGNORED_WARNINGS = (
+    r".*does not have many workers.*",
+    r".*smaller than the logging interval.*",
+    r".*You defined a `validation_step` but have no `val_dataloader`.*",
+    r".*Checkpoint directory .* exists and is not empty.*",
+    r".*The `srun` command is available on your system.*",
+    r".*GPU available but not used.*",
+    r".*Total length of .* across ranks is zero.*",
+    r".*module\(s\) in eval mode.*",
+    r".*is an invalid version and will not be supported.*",
+)
+QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning")
+
+TRAINER_ARGUMENTS: tuple[str, ...] = tuple(
+    name for name in inspect.signature(L.Trainer.__init__).parameters if name != "self")
+
+
+@contextlib.contextmanager
+def quiet_lightning() -> Iterator[None]:
+    """Filter the inapplicable warnings and Lightning's info lines (GPU available: ...)."""
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    with warnings.catch_warnings():
+        for pattern in IGNORED_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
+
+
+class LossProgressBar(TQDMProgressBar):
+    """Lightning's progress bar with the per-condition losses in the postfix (no ``v_num``)."""
+
+    def get_metrics(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, Any]:
+        metrics = super().get_metrics(trainer, pl_module)
+        metrics.pop("v_num", None)
+        return {k.removeprefix("unknown/"): v for k, v in metrics.items()}
+
+
+def check_trainer_kwargs(kwargs: dict[str, Any]) -> None:
+    """Raise :class:`PinnUsageError` for a keyword that is neither a setting nor a Trainer argument."""
+    from pinnlang.solve.settings import ALIASES, SETTING_NAMES
+
+    for key in kwargs:
+        if key not in TRAINER_ARGUMENTS:
+            raise PinnUsageError(f"unknown setting or Trainer argument '{key}'"
+                                 + suggest(key, SETTING_NAMES + tuple(ALIASES) + TRAINER_ARGUMENTS))
+
+
+def make_logger(settings: SolveSettings, run_dir: str | None) -> Logger | bool:
+    """The logger named by ``settings.logger``, writing into the run folder."""
+    if settings.logger == "none":
+        return False
+    save_dir = run_dir or os.getcwd()
+    if settings.logger == "csv":
+        return CSVLogger(save_dir, name="logs")
+    try:
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        return TensorBoardLogger(save_dir, name="logs")
+    except ModuleNotFoundError as err:
+        raise PinnUsageError(f"--logger tensorboard needs the tensorboard package ({err})",
+                             hint="pip install tensorboard, or use --logger csv") from None
+
+
+def default_checkpoint_every(total_steps: int) -> int:
+    return max(1, min(500, total_steps // 10))
+
+
+def build_trainer(settings: SolveSettings, *, run_dir: str | None,
+                  callbacks: Sequence[Callback] = (), logger: Logger | bool | None = None,
+                  trainer_kwargs: dict[str, Any] | None = None) -> L.Trainer:
+    """A ``Trainer`` running ``settings.steps + settings.lbfgs_steps`` steps.
+
+    Args:
+        settings: the resolved settings.
+        run_dir: the run folder; Lightning's ``checkpoints/last.ckpt`` goes there (for resume).
+        callbacks: the user's callbacks, added after pinnlang's.
+        logger: the user's logger; ``None`` takes ``settings.logger``.
+        trainer_kwargs: further ``Trainer`` arguments, which win over pinnlang's.
+    """
+    trainer_kwargs = dict(trainer_kwargs or {})
+    check_trainer_kwargs(trainer_kwargs)
+    total = max(settings.total_steps, 1)
+    epoch = min(settings.steps_per_epoch, total)
+    all_callbacks: list[Callback] = []
+    if not settings.quiet:
+        all_callbacks.append(LossProgressBar(refresh_rate=settings.log_every))
+    if run_dir:
+        all_callbacks.append(ModelCheckpoint(
+            dirpath=os.path.join(run_dir, LIGHTNING_CHECKPOINT_DIR), filename="step{step}",
+            save_top_k=0, save_last=True,
+            every_n_train_steps=settings.checkpoint_every or default_checkpoint_every(total)))
+    all_callbacks += list(callbacks)
+    options: dict[str, Any] = dict(
+        accelerator=settings.accelerator, devices=settings.devices, strategy=settings.strategy,
+        num_nodes=settings.num_nodes, precision=settings.precision,
+        max_steps=total, max_epochs=math.ceil(total / epoch),
+        max_time=datetime.timedelta(seconds=settings.max_time) if settings.max_time else None,
+        gradient_clip_val=settings.clip or None,
+        log_every_n_steps=settings.log_every,
+        enable_progress_bar=not settings.quiet, enable_model_summary=False,
+        enable_checkpointing=bool(run_dir) or any(isinstance(c, ModelCheckpoint) for c in callbacks),
+        logger=logger if logger is not None else make_logger(settings, run_dir),
+        callbacks=all_callbacks, inference_mode=False, num_sanity_val_steps=0,
+        use_distributed_sampler=False, default_root_dir=run_dir,
+    )
+    if settings.val_every:
+        options.update(val_check_interval=settings.val_every, check_val_every_n_epoch=None)
+    else:
+        options.update(limit_val_batches=0)
+    options.update(trainer_kwargs)
+    with quiet_lightning():
+        return L.Trainer(**options)
+
+
+def last_checkpoint_path(run_dir: str) -> str:
+    return os.path.join(run_dir, LIGHTNING_CHECKPOINT_DIR, LAST_CHECKPOINT)
