@@ -265,6 +265,6 @@ if __name__ == "__main__":
     for problem in PROBLEMS:
         case = build_case(problem, "default")
         first = float(case.step())
-        for _ in range(299):
+        for _ in range(99):
             last = float(case.step())
-        print(f"{problem:10s} loss {first:10.4g} -> {last:10.4g} after 300 Adam steps")
+        print(f"{problem:10s} loss {first:10.4g} -> {last:10.4g} after 100 Adam steps")

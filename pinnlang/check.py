@@ -229,16 +229,19 @@ def require_known_options(condition: Condition) -> Iterator[Diagnostic]:
                            hint=f"known options: {', '.join(KNOWN_OPTIONS)}")
 
 
-def check_conditions(problem: Problem, allowed_paths: Iterable[str]) -> Iterator[Diagnostic]:
+def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
+                     structure: bool = True) -> Iterator[Diagnostic]:
+    """Rules about each condition. ``structure=False`` skips the rules on how equations are
+    built (declared fields and symbols, derivative variables), which text lowering guarantees."""
     constants = [c.symbol for c in problem.constants]
     unknowns = [u.symbol for u in problem.unknowns]
     for c in problem.conditions:
         subject = f"{c.kind} condition '{c.name}'"
-        for expr in _expressions(c):
+        for expr in _expressions(c) if structure else []:
             yield from require_declared(expr, problem, c.span, subject,
                                         list(problem.inputs) + constants + unknowns)
             yield from require_derivatives_along_coordinates(expr, problem, c.span, subject)
-        if c.where is not None and not isinstance(c.where, bool):
+        if structure and c.where is not None and not isinstance(c.where, bool):
             yield from require_declared(c.where, problem, c.span, f"the 'where' of {subject}",
                                         list(problem.inputs) + constants)
         yield from require_time(c, problem)
@@ -276,8 +279,11 @@ def _used_names(problem: Problem) -> set[str]:
             used.update(c.data.fields)
     for e in exprs:
         e = sp.sympify(e)
-        used.update(str(s) for s in e.free_symbols)
-        used.update(a.func.__name__ for a in e.atoms(AppliedUndef))
+        applied = e.atoms(AppliedUndef)
+        used.update(a.func.__name__ for a in applied)
+        # a field's arguments (all inputs, params included) do not count as uses
+        bare = e.xreplace({a: sp.Dummy() for a in applied})
+        used.update(str(s) for s in bare.free_symbols)
     used.update(key[len("use:"):] for key in problem.spans if key.startswith("use:"))
     return used
 

@@ -43,6 +43,7 @@ from pinnlang.compile.sampling import InputSpace, PointSet, draw_filtered
 from pinnlang.errors import PinnSemanticError
 from pinnlang.geometry import Box, Interval
 from pinnlang.problem.ir import Condition, OnPlane, OnRegion, Problem
+from pinnlang.problem.operators import dn
 
 RELATIVE_TOL = 1e-6
 """Tolerance of selectors and ``=`` in predicates, relative to the domain's size."""
@@ -94,6 +95,11 @@ def build_condition(cond: Condition, ctx: BuildContext) -> CompiledCondition:
 def _equation(cond: Condition, ctx: BuildContext) -> EquationCondition:
     if cond.equation is None:
         raise PinnSemanticError(f"{cond.kind} condition '{cond.name}' has no equation", cond.span)
+    if cond.kind != "boundary" and cond.equation.has(dn):
+        raise PinnSemanticError(
+            f"dn(...) is only allowed in boundary conditions, not in {cond.kind} '{cond.name}'",
+            cond.span,
+        )
     lhs = prepare(cond.equation.lhs, ctx.table, span=cond.span)
     rhs = prepare(cond.equation.rhs, ctx.table, span=cond.span)
     residual = lhs - rhs
@@ -119,6 +125,7 @@ def _point_source(cond: Condition, ctx: BuildContext):
     space, problem = ctx.space, ctx.problem
     masks: list[Mask] = []
     described: list[str] = []
+    hint = None
     if cond.kind == "pde":
         if cond.on is not None:
             raise PinnSemanticError("'on' selects boundary points; a pde holds inside", cond.span)
@@ -148,12 +155,14 @@ def _point_source(cond: Condition, ctx: BuildContext):
         if cond.on is not None:
             masks.append(_selector_mask(cond, ctx))
             described.append(_describe_selector(cond.on))
+            hint = _selector_hint(cond.on, ctx)
     if cond.where is not None:
         masks.append(where_mask(cond, ctx))
         described.append(f"where {cond.where}")
     if not masks:
         return draw, default
-    what = f"{cond.kind} condition '{cond.name}': {' '.join(described)}"
+    place = {"pde": "the domain", "initial": "the initial set", "boundary": "the boundary"}
+    what = f"{cond.kind} condition '{cond.name}': " + " ".join(f"'{d}'" for d in described)
 
     def accept(points: PointSet) -> np.ndarray:
         mask = np.ones(len(points), dtype=bool)
@@ -163,7 +172,8 @@ def _point_source(cond: Condition, ctx: BuildContext):
 
     def filtered(n: int, rng: np.random.Generator, sampler: str) -> PointSet:
         return draw_filtered(
-            lambda m: draw(m, rng, sampler), accept, n, rng, sampler, what=what, span=cond.span
+            lambda m: draw(m, rng, sampler), accept, n, rng, sampler,
+            what=what, place=place[cond.kind], span=cond.span, hint=hint,
         )
 
     # A selector that selects nothing is a semantic error: find it now, before any training.
@@ -175,6 +185,15 @@ def _describe_selector(on: OnPlane | OnRegion) -> str:
     if isinstance(on, OnPlane):
         return f"on {on.coordinate} = {on.value:g}"
     return f"on {on.name}"
+
+
+def _selector_hint(on: OnPlane | OnRegion, ctx: BuildContext) -> str | None:
+    if isinstance(on, OnPlane):
+        column = ctx.table.column(on.coordinate)
+        if column is not None and column < ctx.space.n_space:
+            lo, hi = ctx.space.domain.bbox()
+            return f"on this domain '{on.coordinate}' ranges over [{lo[column]:g}, {hi[column]:g}]"
+    return None
 
 
 def _selector_mask(cond: Condition, ctx: BuildContext) -> Mask:

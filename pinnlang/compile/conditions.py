@@ -195,7 +195,9 @@ class EquationCondition(CompiledCondition):
 
     def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
         values = self.engine.evaluate(net, batch.x, self.plan, create_graph=create_graph)
-        env = Env(values.x, values, unknowns or {}, batch.normals)
+        # Coordinates in the equation read the batch itself, not the leaf the derivatives are
+        # taken along: a forcing term needs no graph.
+        env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
         residual = as_column(self._residual(env), env).unsqueeze(-1)
         scale = None
         if with_scale:

@@ -120,7 +120,9 @@ class InputSpace:
         def accept(points: PointSet) -> np.ndarray:
             return domain.contains(points.x[:, :n_space], tol=0.0)
 
-        return draw_filtered(draw, accept, n, rng, sampler, what="the domain")
+        return draw_filtered(
+            draw, accept, n, rng, sampler, what="the spatial domain", place="its bounding box"
+        )
 
     def boundary(self, n: int, rng: np.random.Generator, sampler: str) -> PointSet:
         """``n`` points of the region's boundary × time × params, with outward normals."""
@@ -167,7 +169,9 @@ def draw_filtered(
     sampler: str,
     *,
     what: str,
+    place: str,
     span: Span | None = None,
+    hint: str | None = None,
 ) -> PointSet:
     """Exactly ``n`` accepted candidates, drawing more (sized by the acceptance rate) as needed.
 
@@ -175,7 +179,8 @@ def draw_filtered(
     grid is favoured); otherwise the first ``n`` (a prefix of a Sobol or Latin-hypercube set).
 
     Raises:
-        PinnSemanticError: No candidate is accepted among many (``what`` names the selection).
+        PinnSemanticError: No candidate is accepted among many (``what`` names the selection,
+            ``hint`` goes with the error).
     """
     if n <= 0:
         return draw(0)
@@ -192,12 +197,16 @@ def draw_filtered(
         if have >= n:
             break
         if have == 0 and drawn >= max(50 * n, PROBE_POINTS):
-            raise PinnSemanticError(f"{what} selects no point ({drawn} candidates tried)", span)
+            raise PinnSemanticError(
+                f"{what} selects no point of {place} ({drawn} candidates tried)", span, hint
+            )
         rate = max(have, 1) / drawn
         m = min(max(64, math.ceil(1.3 * (n - have) / rate)), 4_000_000)
     else:
         raise PinnSemanticError(
-            f"{what} selects too few points ({have} of {n} wanted from {drawn} candidates)", span
+            f"{what} selects too few points of {place} ({have} of {n} wanted from {drawn} "
+            "candidates)",
+            span,
         )
     points = PointSet.concat(kept)
     if len(points) == n:

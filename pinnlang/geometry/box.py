@@ -1,4 +1,4 @@
-"""Axis-aligned boxes in any dimension: ``Box``, and the ``Rectangle``/``box_from_ranges`` factories."""
+"""Axis-aligned boxes in any dimension: ``Box``; factories ``Rectangle`` and ``box_from_ranges``."""
 
 from __future__ import annotations
 
@@ -119,7 +119,10 @@ class Box(Region):
         return normals / np.where(length > 0, length, 1.0)
 
 def box_from_ranges(*ranges: Sequence[float]) -> Box:
-    """A :class:`Box` from one ``(lower, upper)`` pair per axis: ``box_from_ranges((0, 1), (0, 2))``."""
+    """A :class:`Box` from one ``(lower, upper)`` pair per axis.
+
+    Example: ``box_from_ranges((0, 1), (0, 2))`` is ``Box((0.0, 0.0), (1.0, 2.0))``.
+    """
     if not ranges:
         raise ValueError("a box needs at least one (lower, upper) range")
     for axis, pair in enumerate(ranges):

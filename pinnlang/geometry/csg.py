@@ -229,7 +229,9 @@ class Intersection(_Combination):
         super().__post_init__()
         lower, upper = self.bbox()
         if np.any(lower >= upper):
-            raise ValueError("the intersection is empty: the regions' bounding boxes do not overlap")
+            raise ValueError(
+                "the intersection is empty: the regions' bounding boxes do not overlap"
+            )
 
     def bbox(self) -> tuple[np.ndarray, np.ndarray]:
         (lower_a, upper_a), (lower_b, upper_b) = self.a.bbox(), self.b.bbox()

@@ -35,7 +35,9 @@ class Polygon(Region):
         try:
             vertices = tuple(as_float_tuple(v, "polygon vertex") for v in self.vertices)
         except TypeError as exc:
-            raise ValueError(f"polygon vertices must be (x, y) pairs, got {self.vertices!r}") from exc
+            raise ValueError(
+                f"polygon vertices must be (x, y) pairs, got {self.vertices!r}"
+            ) from exc
         for index, vertex in enumerate(vertices):
             if len(vertex) != 2:
                 raise ValueError(f"polygon vertex {index} must be an (x, y) pair, got {vertex}")
@@ -66,7 +68,8 @@ class Polygon(Region):
         """Corner coordinates ``(T, 3, 2)`` and areas ``(T,)`` of an ear-clipping triangulation."""
         corners = self._ccw[triangulate(self._ccw)]
         a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
-        cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+        ab, ac = b - a, c - a
+        cross = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
         return corners, 0.5 * np.abs(cross)
 
     def bbox(self) -> tuple[np.ndarray, np.ndarray]:

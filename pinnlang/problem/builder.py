@@ -133,10 +133,10 @@ class ProblemBuilder:
             raise PinnUsageError("field() needs at least one field")
         declared = list(self.fields)
         for f in fields:
-            name = self._check_new_name(field_name(f), "field")
+            name = field_name(f)
             if name in [g.__name__ for g in declared]:
                 raise PinnSemanticError(f"field '{name}' is declared twice")
-            declared.append(sp.Function(name))
+            declared.append(sp.Function(self._check_new_name(name, "field")))
         self.fields = tuple(declared)
         return self
 
@@ -186,9 +186,16 @@ class ProblemBuilder:
 
     def periodic(self, coordinate: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``periodic [NAME]: x`` — fields and first derivatives match at both ends of ``x``."""
+        from pinnlang.geometry import Box, Interval
+
         symbol = as_symbol(coordinate, "periodic coordinate")
         if symbol not in self.space_coords:
             raise PinnSemanticError(f"periodic: '{symbol}' is not a space coordinate")
+        if not isinstance(self.domain, (Interval, Box)):
+            raise PinnSemanticError(
+                f"periodic needs a domain that is an interval or a box, so that '{symbol}' ranges "
+                "over an interval"
+            )
         return self._add(ir().Condition("periodic", self._condition_name("periodic", name),
                                         coordinate=symbol, options=checked_options(options)))
 
@@ -296,14 +303,13 @@ class ProblemBuilder:
         return eq
 
     def _condition_name(self, kind: str, name: str | None) -> str:
-        if name is None:
+        if name is None or name == self.next_condition_name(kind):
             return self.next_condition_name(kind)
         if not isinstance(name, str):
             raise PinnUsageError(f"{kind}: name must be a string, got {name!r}")
-        check_name(name, f"{kind} condition")
         if any(c.name == name for c in self.conditions):
             raise PinnSemanticError(f"a condition named '{name}' already exists")
-        return name
+        return check_name(name, f"{kind} condition")
 
     def _add(self, condition) -> "ProblemBuilder":
         self.conditions = list(self.conditions) + [condition]

@@ -10,7 +10,6 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean, BooleanAtom
 
 from pinnlang.errors import PinnSemanticError, PinnUsageError
-from pinnlang.geometry.samplers import SAMPLERS
 from pinnlang.problem.normalize import option_value, plain_symbols, require_symbols, to_float
 
 
@@ -50,6 +49,8 @@ def checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
     if points is not None and (not isinstance(points, int) or points <= 0):
         raise PinnSemanticError(f"option points must be a positive integer, got {points!r}")
     sampler = checked.get("sampler")
+    from pinnlang.geometry.samplers import SAMPLERS  # imported on use: it pulls in scipy
+
     if sampler is not None and sampler not in SAMPLERS:
         raise PinnSemanticError(f"unknown sampler {sampler!r}; expected one of: {', '.join(SAMPLERS)}")
     return checked
@@ -59,6 +60,12 @@ def as_equation(equation: Any, what: str) -> tuple[sp.Basic, sp.Basic]:
     """``(lhs, rhs)`` of an ``Eq``; an expression ``e`` means ``e = 0``."""
     if isinstance(equation, sp.Equality):
         return plain_symbols(equation.lhs), plain_symbols(equation.rhs)
+    if isinstance(equation, str):
+        raise PinnUsageError(
+            f"{what}: expected sympy.Eq(lhs, rhs) or an expression, got the string {equation!r} "
+            "(strings are never evaluated)",
+            hint="build the equation from sympy.symbols(...) and sympy.Function(...)",
+        )
     if isinstance(equation, (bool, BooleanAtom)):
         raise PinnUsageError(
             f"{what}: the equation evaluated to {equation}; SymPy compared its two sides",

@@ -94,11 +94,32 @@ class PinnPrinter(StrPrinter):
             return f"1/sqrt({self._print(base)})"
         if expr.is_commutative and exp is sp.S.NegativeOne:
             return "1/" + self.parenthesize(base, prec, strict=True)
-        base_text = self.parenthesize(base, prec, strict=True)
+        base_text = self.parenthesize(base, prec, strict=False)  # '^' is right-associative
         exp_text = self._print(exp)
         simple = (exp.is_Symbol or isinstance(exp, (sp.Function, sp.Derivative, sp.NumberSymbol))
                   or (exp.is_Integer or exp.is_Float) and exp.is_nonnegative)
         return f"{base_text}^{exp_text if simple else '(' + exp_text + ')'}"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        """Products whose coefficient must not meet a sum first.
+
+        SymPy keeps ``Mul(-1, a + b, c)`` as it is, but reading ``-(a + b)*c`` back applies the
+        minus to the sum first and distributes it (``(-a - b)*c``); ``2*(a + b)*c`` likewise.
+        So sums go after the other factors (``-c*(a + b)``); with nothing else the product is
+        negated as a whole (``-((a + b)*(c + d))``) or the coefficient goes last
+        (``(a + b)*(c + d)*(-2)``).
+        """
+        coeff, rest = expr.as_coeff_Mul()
+        factors = sp.Mul.make_args(rest)
+        if not (coeff.is_Rational and coeff != 1 and len(factors) > 1 and any(f.is_Add for f in factors)):
+            return super()._print_Mul(expr)
+        sums = [self.parenthesize(f, PRECEDENCE["Mul"], strict=True) for f in factors if f.is_Add]
+        others = [f for f in factors if not f.is_Add]
+        if others:
+            return super()._print_Mul(sp.Mul(coeff, *others)) + "".join("*" + s for s in sums)
+        if coeff == -1:
+            return "-(" + "*".join(sums) + ")"
+        return "*".join(sums) + f"*({self._print(coeff)})"
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         inner = self._print(expr.expr)

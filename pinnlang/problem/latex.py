@@ -85,7 +85,8 @@ def latex_region(region: Any, names: dict[str, Any] | None = None) -> str:
             sides = []
             for side in (region.a, region.b):
                 text = latex_region(side, names)
-                compound = isinstance(side, tuple(operators)) and not text.startswith(r"\mathrm")
+                compound = (isinstance(side, tuple(operators)) or isinstance(side, Box) and len(side.lower) > 1) \
+                    and not text.startswith(r"\mathrm")
                 sides.append(rf"\left({text}\right)" if compound else text)
             return f"{sides[0]} {op} {sides[1]}"
     return latex_text(type(region).__name__)

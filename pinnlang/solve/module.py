@@ -114,8 +114,10 @@ class PinnModule(L.LightningModule):
         return {"optimizer": adam, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     def _lbfgs(self) -> torch.optim.LBFGS:
-        return torch.optim.LBFGS(self.parameters(), lr=1.0, max_iter=1, history_size=50,
-                                 line_search_fn="strong_wolfe")
+        # One iteration per Lightning step; max_eval must leave room for the line search
+        # (its default, max_iter * 5 // 4 = 1, stalls the optimiser at a zero step).
+        return torch.optim.LBFGS(self.parameters(), lr=1.0, max_iter=1, max_eval=25,
+                                 history_size=50, line_search_fn="strong_wolfe")
 
     @property
     def in_lbfgs_phase(self) -> bool:

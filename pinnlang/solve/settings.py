@@ -13,6 +13,7 @@ expected.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
@@ -215,3 +216,31 @@ def split_settings(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     for key, value in kwargs.items():
         (ours if canonical_name(key) in _TYPES else rest)[key] = value
     return ours, rest
+
+
+_INT_TEXT = re.compile(r"[+-]?\d+\Z")
+_FLOAT_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+
+
+def parse_scalar(text: str) -> bool | int | float | str | None:
+    """A command-line value: ``"3"`` -> 3, ``"0.1"``/``"1e-3"`` -> float, ``true``/``false`` ->
+    bool, ``none`` -> None; anything else stays a string. Nothing is evaluated."""
+    stripped = text.strip()
+    lowered = stripped.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if lowered in ("none", "null"):
+        return None
+    if _INT_TEXT.match(stripped):
+        return int(stripped)
+    if _FLOAT_TEXT.match(stripped) or lowered in ("inf", "+inf", "-inf"):
+        return float(stripped)
+    return text
+
+
+def parse_devices(text: str) -> int | str:
+    """``--devices``: a count (``2``), ``auto``, or a list such as ``0,1`` (kept as text)."""
+    value = parse_scalar(text)
+    return value if isinstance(value, int) and not isinstance(value, bool) else text

@@ -22,16 +22,17 @@ __all__ = ["PinnSyntaxErrors", "load", "lower", "parse", "parse_source", "parse_
 
 def parse_source(source: Source, allowed_paths: Iterable[str] = ()) -> Problem:
     """Parse, lower and check ``source``; raise with every error found, else return the Problem."""
-    from pinnlang.check import check
+    from pinnlang.check import check, check_conditions
 
     tree = parse_tree(source)
     try:
         problem, diagnostics = lower_with_diagnostics(tree, source)
-        found = check(problem, allowed_paths=allowed_paths)
+        if diagnostics:  # a partly lowered problem: check only what lowered, report only errors
+            found = [d for d in check_conditions(problem, allowed_paths, structure=False) if d.severity == "error"]
+        else:
+            found = check(problem, allowed_paths=allowed_paths)
     except RecursionError:
         raise PinnSemanticError("expression nested too deeply", tree.span) from None
-    if diagnostics:  # a partly lowered problem: keep only the checks' errors, not its warnings
-        found = [d for d in found if d.severity == "error"]
     errors = _unique(diagnostics + found)
     if any(d.severity == "error" for d in errors):
         raise PinnProblemErrors(sorted(errors, key=_position))
@@ -77,7 +78,7 @@ def load(path: str | os.PathLike[str], allowed_paths: Iterable[str] = ()) -> Pro
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:
-    return (d.span.line, d.span.col) if d.span is not None else (0, 0)
+    return (d.span.line, d.span.col) if d.span is not None else (1 << 30, 0)
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -61,10 +61,13 @@ def _node(name: str, expr: pp.ParserElement, build: Callable[[Span, pp.ParseResu
     """A named rule whose match becomes the AST node ``build(span, tokens)``."""
     located = pp.Located(expr)
 
-    def action(toks: pp.ParseResults) -> object:
+    def action(text: str, _loc: int, toks: pp.ParseResults) -> object:
         if "locn_start" not in toks:  # a results name nests the located group one level
             toks = toks[0]
-        return build(_span(toks["locn_start"], toks["locn_end"]), toks["value"])
+        start, end = toks["locn_start"], toks["locn_end"]
+        while start < end and text[start].isspace():  # some rules start before the blanks
+            start += 1
+        return build(_span(start, end), toks["value"])
 
     located.add_parse_action(action)
     return _rule(name, located)

@@ -90,6 +90,7 @@ def _diagnostic(source: Source, line: LogicalLine, exc: pp.ParseBaseException) -
     text, loc = line.text, exc.loc
     while loc < len(text) and text[loc].isspace():
         loc += 1
+    loc = min(loc, len(text.rstrip()))  # at the end: just after the last character written
     found = _found(text, loc)
     expected = _expected(exc.msg)
     hint = None

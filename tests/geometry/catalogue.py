@@ -15,7 +15,10 @@ from pinnlang.geometry import (
 L_SHAPE = Polygon(((0, 0), (2, 0), (2, 1), (1, 1), (1, 2), (0, 2)))  # counter-clockwise, area 3
 CLOCKWISE_TRIANGLE = Polygon(((0, 0), (0, 1), (2, 0)))  # clockwise, area 1
 STAR = Polygon(
-    ((0, 3), (-1, 1), (-3, 1), (-1.5, -0.5), (-2, -3), (0, -1.5), (2, -3), (1.5, -0.5), (3, 1), (1, 1))
+    (
+        (0, 3), (-1, 1), (-3, 1), (-1.5, -0.5), (-2, -3),
+        (0, -1.5), (2, -3), (1.5, -0.5), (3, 1), (1, 1),
+    )
 )
 SQUARE_WITH_HOLE = Rectangle((-1, 1), (-1, 1)) - Disk((0, 0), 0.5)
 NESTED = (

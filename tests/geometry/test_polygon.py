@@ -20,7 +20,7 @@ from .catalogue import CLOCKWISE_TRIANGLE, L_SHAPE, STAR
         (((0, 0), (1, 1), (1, 0), (0, 1)), r"not simple: edge 0 \(vertices 0-1\) meets edge 2"),
         (((0, 0), (1, 0), (2, 0)), "folds back on itself"),
         (((0, 0), (2, 0), (1, 0), (1, 1)), "folds back on itself"),
-        (((0, 0), (2, 0), (2, 2), (1, 0), (0, 2)), r"not simple: edge 0 \(vertices 0-1\) meets edge 2"),
+        (((0, 0), (2, 0), (2, 2), (1, 0), (0, 2)), r"not simple: edge 0 \(vertices 0-1\)"),
         (((0, 0), (1, 0, 2), (0, 1)), r"vertex 1 must be an \(x, y\) pair"),
         (((0, 0), (1, "x"), (0, 1)), "polygon vertex must be a sequence of numbers"),
         (((1, 1), (1, 1), (1, 1)), "must not all coincide"),
@@ -48,7 +48,7 @@ def test_either_vertex_order_gives_the_same_region_and_outward_normals() -> None
     reversed_l = Polygon(L_SHAPE.vertices[::-1])
     probe = np.random.default_rng(0).uniform(-0.5, 2.5, size=(2000, 2))
     np.testing.assert_array_equal(L_SHAPE.contains(probe), reversed_l.contains(probe))
-    edge_midpoints = np.array([[1.0, 0.0], [2.0, 0.5], [1.5, 1.0], [1.0, 1.5], [0.5, 2.0], [0.0, 1.0]])
+    edge_midpoints = np.array([[1, 0], [2, 0.5], [1.5, 1], [1, 1.5], [0.5, 2], [0, 1]])
     expected = [[0, -1], [1, 0], [0, 1], [1, 0], [0, 1], [-1, 0]]
     np.testing.assert_allclose(L_SHAPE.boundary_normal(edge_midpoints), expected)
     np.testing.assert_allclose(reversed_l.boundary_normal(edge_midpoints), expected)

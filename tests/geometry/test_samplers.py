@@ -31,7 +31,8 @@ def test_same_seed_gives_same_points(sampler: str) -> None:
 
 
 def test_unknown_sampler_lists_the_valid_names() -> None:
-    with pytest.raises(ValueError, match="unknown sampler 'random'; expected one of: uniform, lhs, sobol, grid"):
+    expected = "unknown sampler 'random'; expected one of: uniform, lhs, sobol, grid"
+    with pytest.raises(ValueError, match=expected):
         sample_unit(10, 2, np.random.default_rng(0), "random")
 
 
@@ -86,7 +87,9 @@ def test_grid_with_a_perfect_power_is_the_full_regular_grid() -> None:
     np.testing.assert_array_equal(points, other_seed)
 
 
-@pytest.mark.parametrize(("n", "dim", "side"), [(10, 2, 4), (27, 3, 3), (28, 3, 4), (5, 1, 5), (1, 4, 1)])
+@pytest.mark.parametrize(
+    ("n", "dim", "side"), [(10, 2, 4), (27, 3, 3), (28, 3, 4), (5, 1, 5), (1, 4, 1)]
+)
 def test_grid_side_is_the_smallest_that_holds_n_points(n: int, dim: int, side: int) -> None:
     assert grid_side(n, dim) == side
 

@@ -67,7 +67,8 @@ def test_interval_boundary_is_its_end_points_with_normals_minus_and_plus_one() -
     points, normals = interval.sample_boundary(11, np.random.default_rng(0), "lhs")
     assert sorted(points[:, 0].tolist()) == [-1.0] * 6 + [3.0] * 5
     np.testing.assert_array_equal(normals[:, 0], np.where(points[:, 0] < 0, -1.0, 1.0))
-    np.testing.assert_array_equal(interval.boundary_normal(np.array([[-1.0], [3.0]])), [[-1.0], [1.0]])
+    ends = np.array([[-1.0], [3.0]])
+    np.testing.assert_array_equal(interval.boundary_normal(ends), [[-1.0], [1.0]])
     assert interval.measure() == 4.0 and interval.boundary_measure() == 2.0
     mask = interval.on_boundary(np.array([[-1.0], [0.0], [3.0 + 1e-9], [3.1]]))
     assert mask.tolist() == [True, False, True, False]
@@ -75,7 +76,9 @@ def test_interval_boundary_is_its_end_points_with_normals_minus_and_plus_one() -
 
 def test_box_contains_and_on_boundary_respect_the_tolerance() -> None:
     box = Box((0, 0, 0), (1, 2, 3))
-    points = np.array([[0.5, 1, 1.5], [1 + 1e-7, 1, 1], [1 + 1e-3, 1, 1], [0.5, 2, 1.5], [0.5, 1, 3.0]])
+    points = np.array(
+        [[0.5, 1, 1.5], [1 + 1e-7, 1, 1], [1 + 1e-3, 1, 1], [0.5, 2, 1.5], [0.5, 1, 3.0]]
+    )
     assert box.contains(points).tolist() == [True, True, False, True, True]
     assert box.on_boundary(points).tolist() == [False, True, False, True, True]
     assert box.on_boundary(points, tol=0.0).tolist() == [False, False, False, True, True]

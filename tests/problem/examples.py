@@ -36,7 +36,7 @@ class Example:
     name: str
     text: str
     build: Callable[[], Problem]
-    hand: Callable[[], Problem]
+    hand: Callable[[], Problem] | None = None
 
 
 # ---------------------------------------------------------------------------- Burgers
@@ -193,9 +193,9 @@ def poisson_family_built() -> Problem:
     return (Problem("poisson_family")
             .space((x, y), Rectangle((0, 1), (0, 1)))
             .field(u)
-            .boundary(sp.Eq(u(x, y), 0), name="boundary")
-            .param(a, 1, 3)                # declared late: the boundary condition is re-applied
+            .param(a, 1, 3)                # after field: fields are applied to all inputs anyway
             .pde(sp.Eq(-laplacian(u), a * 2 * pi**2 * sp.sin(pi * x) * sp.sin(pi * y)))
+            .boundary(sp.Eq(u(x, y), 0), name="boundary")
             .exact(u, a * sp.sin(pi * x) * sp.sin(pi * y)))
 
 
@@ -258,9 +258,9 @@ def oscillator_hand() -> Problem:
 
 
 
-# ---------------------------------------------------------------------------- options, periodic, CSG
+# ---------------------------------------------------------------------------- options, CSG, predicates
 KITCHEN = '''\
-problem kitchen "Options, \\"quotes\\", periodic ends and CSG"
+problem kitchen "Options, \\"quotes\\" and CSG"
 const eps = 1e-4
 const L = 2*eps + 1
 param a in [0.5, 1.5]
@@ -275,7 +275,6 @@ initial: u = x^2*cos(pi*x) + e
 initial: v = 0
 boundary inlet on x = 0 where y > 0.25 and (y < 0.75 or not (x < 0)): u = 1 [weight = 100]
 boundary on notch: dn(u) + u = 0
-periodic: y
 data walls "data/obs 1.csv": u, v [weight = 10]
 train: steps = 100, lr = 0.001, model = mlp, width = 32
 '''
@@ -285,14 +284,14 @@ def kitchen_built() -> Problem:
     L = sp.Symbol("L")
     notch = Polygon(((0, 0), (0.5, 0), (0.25, 0.5)))
     cut = (Rectangle((0, 1), (0, 1)) + Disk((1, 0.5), 0.25)) & Rectangle((0, 1.2), (0, 1))
-    return (Problem("kitchen", 'Options, "quotes", periodic ends and CSG')
+    return (Problem("kitchen", 'Options, "quotes" and CSG')
             .const(eps, 1e-4).const(L, 2 * eps + 1)
             .param(a, 0.5, 1.5)
             .region("notch", notch).region("cut", cut)
             .space((x, y), cut - notch)
             .time(t, 0, 1)
             .field(u, v)
-            .pde(sp.Eq(u(x, y).diff(t) - eps * laplacian(u) + a * u() ** 3, v()), name="flow",
+            .pde(sp.Eq(u(x, y, t).diff(t) - eps * laplacian(u) + a * u() ** 3, v()), name="flow",
                  weight=2.5, points=2000, sampler="sobol")
             .pde(sp.Eq(sp.Derivative(v(x, y), x, y),
                        sp.Abs(u()) * sp.Heaviside(x - 0.5) + sp.Min(x, y) / sp.Max(1, L)))
@@ -301,9 +300,20 @@ def kitchen_built() -> Problem:
             .boundary(sp.Eq(u(), 1), name="inlet", on=sp.Eq(x, 0),
                       where=sp.And(y > 0.25, sp.Or(y < 0.75, sp.Not(x < 0))), weight=100)
             .boundary(dn(u) + u(), on="notch")
-            .periodic(y)
             .data("data/obs 1.csv", u, "v", name="walls", weight=10)
             .train(steps=100, lr=1e-3, model="mlp", width=32))
+
+
+def allen_cahn_built() -> Problem:
+    return (Problem("allen_cahn")
+            .const(eps, sp.Rational(1, 10000))
+            .space(x, -1, 1).time(t, 0, 1).field(u)
+            .pde(sp.Eq(u(x, t).diff(t) - eps * u(x, t).diff(x, 2) + 5 * u() ** 3 - 5 * u(), 0),
+                 name="residual", sampler="lhs", points=1000)
+            .initial(sp.Eq(u(x, t), x**2 * sp.cos(pi * x)))
+            .periodic(x, weight=1.5)
+            .boundary(sp.Eq(u(), -1), where=sp.Or(x < -0.99, x > 0.99) & (t > 0.5))
+            .train(steps=5, lbfgs_steps=0, lr=2.5e-3, sampler="sobol", seed=7))
 
 
 EXAMPLES: dict[str, Example] = {
@@ -312,9 +322,17 @@ EXAMPLES: dict[str, Example] = {
     "diffusion_inverse": Example("diffusion_inverse", INVERSE, inverse_built, inverse_hand),
     "poisson_family": Example("poisson_family", POISSON_FAMILY, poisson_family_built, poisson_family_hand),
     "oscillator": Example("oscillator", OSCILLATOR, oscillator_built, oscillator_hand),
+    "kitchen": Example("kitchen", KITCHEN, kitchen_built),
 }
 
 ROUND_TRIP: dict[str, Callable[[], Problem]] = {
     **{name: ex.build for name, ex in EXAMPLES.items()},
     "kitchen": kitchen_built,
+    "allen_cahn": allen_cahn_built,
+}
+
+# Data files the problems name, relative to the folder of the .pinn file.
+DATA_FILES: dict[str, str] = {
+    "observations.csv": "x,t,u\n0.5,0.0,1.0\n",
+    "data/obs 1.csv": "x,y,t,a,u,v\n0.5,0.5,0.0,1.0,1.0,0.0\n",
 }

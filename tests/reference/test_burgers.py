@@ -96,6 +96,9 @@ def test_rejects_bad_arguments():
         burgers_cole_hopf(0.0, 0.1, nu=0.0)
     with pytest.raises(ValueError, match="underflow"):
         burgers_cole_hopf(0.0, 0.1, n_nodes=500)
+    assert np.isfinite(burgers_cole_hopf(0.5, 0.5, n_nodes=360))
+    with pytest.raises(ValueError, match="between 2 and"):
+        burgers_cole_hopf(0.0, 0.1, n_nodes=1)
 
 
 def test_registry_serves_burgers_on_point_arrays():

@@ -1,0 +1,125 @@
+"""``pinnlang check FILE... [--exact] [--tol T] [--allow-data PATH]``: validate problems.
+
+Prints a short summary of each valid problem (stdout) and every diagnostic (stderr). Exit 0 if
+all files are valid, 1 if any is not (or an exact solution fails ``--exact``), 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
+from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help=".pinn files to check")
+    parser.add_argument("--exact", action="store_true",
+                        help="also verify that each 'exact:' solution satisfies the conditions")
+    parser.add_argument("--tol", type=float, default=1e-6, metavar="T",
+                        help="largest residual accepted by --exact, relative to the solution's "
+                             "scale (default 1e-6)")
+    parser.add_argument("--allow-data", action="append", default=[], metavar="PATH",
+                        help="allow a data file outside the problem's folder (repeatable)")
+
+
+def _interval(lower: float, upper: float) -> str:
+    return f"[{lower:g}, {upper:g}]"
+
+
+def where_it_holds(problem: Problem, c: Condition) -> str:
+    """A few words on where a condition holds."""
+    if c.kind == "pde":
+        return "interior"
+    if c.kind == "initial":
+        t = problem.time_axis
+        return f"{t.symbol} = {t.lower:g}" if t is not None else "initial time"
+    if c.kind == "periodic":
+        return f"both ends of {c.coordinate}"
+    if c.kind == "data":
+        return f"points of {c.data.path}" if c.data is not None else "data points"
+    parts = ["boundary"]
+    if isinstance(c.on, OnRegion):
+        parts.append(f"on {c.on.name}")
+    elif isinstance(c.on, OnPlane):
+        parts.append(f"on {c.on.coordinate} = {c.on.value:g}")
+    if c.where is not None:
+        parts.append(f"where {c.where}")
+    return " ".join(parts)
+
+
+def summary(problem: Problem) -> str:
+    """A short human-readable description of a valid problem."""
+    lines = [f"problem {problem.name}" + (f' "{problem.title}"' if problem.title else "")]
+    coords = []
+    if problem.space_coords:
+        coords.append(", ".join(map(str, problem.space_coords)) + f" in {problem.domain}")
+    if problem.time_axis is not None:
+        t = problem.time_axis
+        coords.append(f"{t.symbol} in {_interval(t.lower, t.upper)}")
+    lines.append("  coordinates: " + ("; ".join(coords) or "none"))
+    inputs = ", ".join(map(str, problem.inputs))
+    lines.append("  fields:      " + ", ".join(f"{name}({inputs})" for name in problem.field_names))
+    if problem.params:
+        lines.append("  params:      " + ", ".join(
+            f"{p.symbol} in {_interval(p.lower, p.upper)}" for p in problem.params))
+    if problem.unknowns:
+        lines.append("  unknowns:    " + ", ".join(
+            f"{u.symbol} (initial {u.initial:g})" for u in problem.unknowns))
+    lines.append("  conditions:")
+    width = max((len(c.name) for c in problem.conditions), default=0)
+    for c in problem.conditions:
+        what = f"{c.equation.lhs} = {c.equation.rhs}" if c.equation is not None else (
+            ", ".join(c.data.fields) if c.data is not None else f"periodic in {c.coordinate}")
+        lines.append(f"    {c.name:<{width}}  {where_it_holds(problem, c)}: {what}")
+    if problem.exact:
+        lines.append("  exact:       " + ", ".join(problem.exact))
+    return "\n".join(lines)
+
+
+def _verify_exact(problem: Problem, tol: float, path: str) -> bool:
+    if not problem.exact:
+        print(render_diagnostic(Diagnostic(
+            f"problem '{problem.name}' has no 'exact:' solution to verify",
+            problem.spans.get("problem"))), file=sys.stderr)
+        return False
+    from pinnlang.compile import verify_exact  # lazily: it needs torch
+
+    reports = verify_exact(problem, tol=tol)
+    print(f"{path}: exact solution residuals (tolerance {tol:g}, relative to the scale)")
+    ok = True
+    for report in reports:
+        verdict = "ok" if report.ok else "FAILS"
+        print(f"    {report.name:<16} max |residual| = {report.max_abs:.3g}"
+              f" (scale {report.scale:.3g})  {verdict}")
+        ok = ok and bool(report.ok)
+    return ok
+
+
+def check_file(path: str, args: argparse.Namespace) -> bool:
+    """Check one file, print its summary or diagnostics; return whether it is valid."""
+    from pinnlang.check import check
+    from pinnlang.syntax import load
+
+    try:
+        problem = load(path, allowed_paths=args.allow_data)
+    except PinnUsageError:
+        raise
+    except PinnError as err:
+        print(err.render(), file=sys.stderr)
+        return False
+    for warning in check(problem, allowed_paths=args.allow_data):
+        print(render_diagnostic(warning), file=sys.stderr)
+    print(f"{path}: ok")
+    print(summary(problem))
+    if args.exact:
+        return _verify_exact(problem, args.tol, path)
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.tol <= 0:
+        raise PinnUsageError(f"--tol must be positive, got {args.tol:g}")
+    valid = [check_file(path, args) for path in args.files]
+    return 0 if all(valid) else 1

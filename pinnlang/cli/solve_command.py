@@ -1,0 +1,113 @@
+"""``pinnlang solve FILE``: train a network on a problem and write a run folder.
+
+Every training setting has a flag; any Lightning ``Trainer`` argument can be given as
+``--trainer.NAME VALUE`` (``--trainer.gradient_clip_val 0.1``, ``--trainer.profiler simple``),
+the value read as an int, float, bool, ``none`` or a string — never evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+
+from pinnlang.solve.settings import LOGGERS, LR_SCHEDULES, SAMPLERS, WEIGHTINGS, parse_devices, parse_scalar
+
+RUN_DIR_ENV = "PINNLANG_RUN_DIR"
+"""Names the run folder to the processes a DDP launcher starts (they re-run the command)."""
+
+TRAINER_PREFIX = "trainer__"
+
+# flag -> (setting, type, help)
+_FLAGS: list[tuple[str, str, object, str]] = [
+    ("--steps", "steps", int, "Adam steps"),
+    ("--lbfgs-steps", "lbfgs_steps", int, "L-BFGS iterations after Adam (default 0)"),
+    ("--lr", "lr", float, "Adam learning rate"),
+    ("--model", "model", str, "a network of the zoo (see `pinnlang models`)"),
+    ("--width", "width", int, "hidden width"),
+    ("--depth", "depth", int, "hidden layers"),
+    ("--activation", "activation", str, "activation function of the network"),
+    ("--points", "points", int, "collocation points per pde condition"),
+    ("--boundary-points", "boundary_points", int, "points per other condition"),
+    ("--seed", "seed", int, "seed of the initialisation and the samplers"),
+    ("--resample-every", "resample_every", int, "draw fresh points every N steps"),
+    ("--batch-size", "batch_size", int, "random minibatch of N points per condition and step"),
+    ("--anneal-every", "anneal_every", int, "steps between updates of annealed weights"),
+    ("--causal", "causal", float, "causal weighting of time-dependent residuals (epsilon; 0: off)"),
+    ("--clip", "clip", float, "gradient clipping value"),
+    ("--accelerator", "accelerator", str, "cpu, gpu, auto, ..."),
+    ("--devices", "devices", parse_devices, "device count, auto, or a list like 0,1"),
+    ("--strategy", "strategy", str, "auto, ddp, ddp_spawn, ..."),
+    ("--nodes", "num_nodes", int, "number of nodes"),
+    ("--precision", "precision", parse_scalar, "32-true (default), 64-true, bf16-mixed, ..."),
+    ("--max-time", "max_time", float, "stop after this many seconds"),
+    ("--log-every", "log_every", int, "steps between rows of the history"),
+    ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (for --resume)"),
+    ("--val-every", "val_every", int, "steps between validation passes (0: none)"),
+]
+_CHOICE_FLAGS = [
+    ("--sampler", "sampler", SAMPLERS, "point sampler"),
+    ("--weighting", "weighting", WEIGHTINGS, "loss weighting"),
+    ("--lr-schedule", "lr_schedule", LR_SCHEDULES, "learning-rate schedule"),
+    ("--logger", "logger", LOGGERS, "also log with Lightning's csv or tensorboard logger"),
+]
+
+
+def _trainer_arguments() -> list[str]:
+    from lightning.pytorch import Trainer
+
+    return [name for name in inspect.signature(Trainer.__init__).parameters if name != "self"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="the .pinn file")
+    parser.add_argument("--out", help="the run folder (default runs/<problem>/<timestamp>)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out (or the newest run) from its last checkpoint")
+    parser.add_argument("--quiet", action="store_true", default=None,
+                        help="no progress bar and no summary table")
+    parser.add_argument("--adaptive", action="store_true", default=None,
+                        help="residual-based adaptive resampling of pde points")
+    parser.add_argument("--compile", action="store_true", default=None, help="torch.compile the network")
+    for flag, dest, kind, help_text in _FLAGS:
+        parser.add_argument(flag, dest=dest, type=kind, default=None, help=help_text)
+    for flag, dest, choices, help_text in _CHOICE_FLAGS:
+        parser.add_argument(flag, dest=dest, choices=choices, default=None, help=help_text)
+    group = parser.add_argument_group(
+        "Lightning", "--trainer.NAME VALUE passes any Trainer argument (e.g. --trainer.profiler simple)")
+    for name in _trainer_arguments():
+        group.add_argument(f"--trainer.{name}", dest=TRAINER_PREFIX + name, type=parse_scalar,
+                           default=argparse.SUPPRESS, metavar="VALUE", help=argparse.SUPPRESS)
+
+
+def _overrides(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, object]]:
+    settings = {dest: getattr(args, dest) for _, dest, _, _ in _FLAGS + _CHOICE_FLAGS}
+    settings.update(quiet=args.quiet, adaptive=args.adaptive, compile=args.compile)
+    trainer = {key[len(TRAINER_PREFIX):]: value for key, value in vars(args).items()
+               if key.startswith(TRAINER_PREFIX)}
+    return {k: v for k, v in settings.items() if v is not None}, trainer
+
+
+def run(args: argparse.Namespace) -> int:
+    from pinnlang.results.run_folder import default_run_dir
+    from pinnlang.solve.api import solve
+    from pinnlang.syntax import load
+
+    problem = load(args.file)
+    settings, trainer = _overrides(args)
+    out = args.out or os.environ.get(RUN_DIR_ENV)
+    if out is None and not args.resume:
+        out = default_run_dir(problem.name)
+    previous = os.environ.get(RUN_DIR_ENV)
+    if out is not None:
+        os.environ[RUN_DIR_ENV] = out
+    try:
+        result = solve(problem, out=out, resume=args.resume, **settings, **trainer)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = previous
+    if result.trainer is None or result.trainer.is_global_zero:
+        print(f"run folder: {result.run_dir}")
+    return 0
