@@ -125,15 +125,18 @@ CASES = [
 ]
 
 
-def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+def median_ms(fns: list[Callable[[], object]], repeats: int, warmup: int = 3) -> list[float]:
+    """Median milliseconds of each function, timed interleaved (so load changes hit all alike)."""
     for _ in range(warmup):
-        fn()
-    samples = []
+        for fn in fns:
+            fn()
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return 1000 * statistics.median(samples)
+        for fn, bucket in zip(fns, samples):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return [1000 * statistics.median(bucket) for bucket in samples]
 
 
 def run(repeats: int) -> list[dict]:
@@ -158,14 +161,15 @@ def run(repeats: int) -> list[dict]:
 
             return step
 
-        difference = float((ours()[:, 0] - theirs()).abs().max())
+        difference = float((ours()[:, 0] - theirs()).detach().abs().max())
         grad_calls = cond.evaluate(net, batch, {}).derivatives.grad_calls
+        timings = median_ms(
+            [ours, theirs, with_backward(ours), with_backward(theirs)], repeats
+        )
         row = dict(
             case=case.name, points=case.points, net=f"{case.depth}x{case.width}",
             calls=(grad_calls, case.naive_grad_calls), difference=difference,
-            ours=median_ms(ours, repeats), naive=median_ms(theirs, repeats),
-            ours_bw=median_ms(with_backward(ours), repeats),
-            naive_bw=median_ms(with_backward(theirs), repeats),
+            ours=timings[0], naive=timings[1], ours_bw=timings[2], naive_bw=timings[3],
         )
         rows.append(row)
     return rows

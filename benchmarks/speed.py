@@ -110,7 +110,7 @@ def _step_of(case: HandwrittenCase, loss: Callable[[], Tensor]) -> Step:
 def _checked_forward_case(problem: str, size: str, seed: int) -> tuple[HandwrittenCase, Callable[[], Tensor]]:
     case = build_case(problem, size, seed)
     loss = forward_loss(case)
-    want, got = float(case.loss()), float(loss())
+    want, got = float(case.loss().detach()), float(loss().detach())
     if abs(got - want) > 1e-4 * max(1.0, abs(want)):
         raise AssertionError(f"{problem}/{size}: forward loss {got} != hand-written loss {want}")
     return case, loss

@@ -175,7 +175,7 @@ def build_plan(request: DerivativeRequest, in_dim: int) -> ChannelPlan:
     closure: set[MultiIndex] = {(a,) for a in request.laplacian}
     for idx in wanted:
         closure |= _sub_multi_indices(idx)
-    max_order = max((len(i) for i in closure), default=0)
+    max_order = max([0] + [len(i) for i in closure])
     groups = tuple(
         tuple(sorted(i for i in closure if len(i) == k)) for k in range(1, max_order + 1)
     )

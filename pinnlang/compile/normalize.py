@@ -3,7 +3,9 @@
 Before lowering, every expression of a problem goes through :func:`prepare`:
 
 1. constants are substituted by their values (so they fold into numbers at lowering);
-2. ``dn(e)`` becomes ``sum_i n_i * diff(e, x_i)`` over the spatial coordinates, with one
+2. a field applied to nothing (``u()``, what ``dn(u)`` makes of an unapplied field) is applied to
+   all inputs; an unexpanded ``Laplacian(e)`` becomes the sum of second derivatives over the
+   spatial coordinates; ``dn(e)`` becomes ``sum_i n_i * diff(e, x_i)`` over the spatial coordinates, with one
    placeholder symbol per normal component (bound to the batch normals at evaluation);
 3. ``re(e) -> e``, ``im(e) -> 0``, ``conjugate(e) -> e``: every quantity is real, but SymPy's
    plain symbols are complex, so derivatives of ``Abs`` come out in terms of ``re``/``im``;
@@ -25,7 +27,7 @@ from sympy.core.function import AppliedUndef
 from pinnlang.compile.derivatives import MultiIndex, canonical
 from pinnlang.errors import PinnSemanticError
 from pinnlang.problem.ir import Problem
-from pinnlang.problem.operators import dn
+from pinnlang.problem.operators import Laplacian, dn
 from pinnlang.source import Span
 
 
@@ -83,6 +85,15 @@ def prepare(expr: Any, table: SymbolTable, *, span: Span | None = None) -> sp.Ex
     expr = as_sympy(expr)
     if table.constants:
         expr = expr.xreplace(table.constants)
+    bare = [a for a in expr.atoms(AppliedUndef) if not a.args and a.func.__name__ in table.fields]
+    if bare:
+        expr = expr.xreplace({a: a.func(*table.inputs) for a in bare})
+    if expr.has(Laplacian):
+        spatial = table.inputs[: len(table.normals)]
+        expr = expr.replace(
+            lambda e: isinstance(e, Laplacian),
+            lambda e: sp.Add(*[sp.diff(e.args[0], c, 2) for c in spatial]),
+        )
     if expr.has(dn):
         expr = expr.replace(lambda e: isinstance(e, dn), lambda e: _expand_dn(e, table, span))
     if expr.has(sp.re, sp.im, sp.conjugate):

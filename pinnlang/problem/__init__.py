@@ -12,7 +12,9 @@ from pinnlang.problem.ir import (
     TimeAxis,
     Unknown,
 )
+from pinnlang.problem.latex import to_latex
 from pinnlang.problem.operators import dn, laplacian
+from pinnlang.problem.printer import to_pinn
 
 __all__ = [
     "CONDITION_KINDS",
@@ -27,4 +29,6 @@ __all__ = [
     "Unknown",
     "dn",
     "laplacian",
+    "to_latex",
+    "to_pinn",
 ]

@@ -185,13 +185,16 @@ class ProblemBuilder:
                                         on=selector, where=predicate, options=checked_options(options)))
 
     def periodic(self, coordinate: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
-        """``periodic [NAME]: x`` — fields and first derivatives match at both ends of ``x``."""
+        """``periodic [NAME]: x`` — fields and first derivatives match at both ends of ``x``.
+
+        ``x`` is a space coordinate of an interval or box domain, or the time coordinate.
+        """
         from pinnlang.geometry import Box, Interval
 
         symbol = as_symbol(coordinate, "periodic coordinate")
-        if symbol not in self.space_coords:
-            raise PinnSemanticError(f"periodic: '{symbol}' is not a space coordinate")
-        if not isinstance(self.domain, (Interval, Box)):
+        if symbol not in self.coordinates:
+            raise PinnSemanticError(f"periodic: '{symbol}' is not a coordinate")
+        if symbol in self.space_coords and not isinstance(self.domain, (Interval, Box)):
             raise PinnSemanticError(
                 f"periodic needs a domain that is an interval or a box, so that '{symbol}' ranges "
                 "over an interval"

@@ -104,14 +104,15 @@ class PinnPrinter(StrPrinter):
         """Products whose coefficient must not meet a sum first.
 
         SymPy keeps ``Mul(-1, a + b, c)`` as it is, but reading ``-(a + b)*c`` back applies the
-        minus to the sum first and distributes it (``(-a - b)*c``); ``2*(a + b)*c`` likewise.
+        minus to the sum first and distributes it (``(-a - b)*c``); ``2*(a + b)*c`` and
+        ``0.5*(a + b)*c`` likewise.
         So sums go after the other factors (``-c*(a + b)``); with nothing else the product is
         negated as a whole (``-((a + b)*(c + d))``) or the coefficient goes last
         (``(a + b)*(c + d)*(-2)``).
         """
         coeff, rest = expr.as_coeff_Mul()
         factors = sp.Mul.make_args(rest)
-        if not (coeff.is_Rational and coeff != 1 and len(factors) > 1 and any(f.is_Add for f in factors)):
+        if not (coeff.is_Number and coeff != 1 and len(factors) > 1 and any(f.is_Add for f in factors)):
             return super()._print_Mul(expr)
         sums = [self.parenthesize(f, PRECEDENCE["Mul"], strict=True) for f in factors if f.is_Add]
         others = [f for f in factors if not f.is_Add]

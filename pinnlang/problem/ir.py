@@ -146,6 +146,9 @@ class Problem(ProblemBuilder):
              .pde(sympy.Eq(u(x, t).diff(t) + u(x, t) * u(x, t).diff(x), nu * u(x, t).diff(x, 2)))
              .initial(sympy.Eq(u(x, t), -sympy.sin(sympy.pi * x)))
              .boundary(sympy.Eq(u(x, t), 0)))
+
+    ``p.to_pinn()`` prints it back as canonical ``.pinn`` text, ``p.to_latex()`` as LaTeX.
+    ``exact`` is a dict that can also be called: ``p.exact(u, expr)`` adds an exact solution.
     """
 
     name: str

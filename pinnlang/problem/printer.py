@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from pinnlang.errors import PinnUsageError
 from pinnlang.problem.expr_printer import (
     format_expr,
     format_float,
@@ -18,6 +19,7 @@ from pinnlang.problem.expr_printer import (
     format_string,
     format_value,
 )
+from pinnlang.problem.names import RESERVED, is_identifier
 
 if TYPE_CHECKING:
     from pinnlang.problem.ir import Condition, Problem
@@ -43,6 +45,9 @@ def to_pinn(problem: "Problem") -> str:
 
 
 def _header(problem: "Problem") -> list[str]:
+    if not is_identifier(problem.name) or problem.name in RESERVED:
+        raise PinnUsageError(f"problem name {problem.name!r} cannot be written in a .pinn file",
+                             hint="a problem name is an identifier such as 'burgers'")
     head = f"problem {problem.name}"
     if problem.title is not None:
         head += " " + format_string(problem.title)

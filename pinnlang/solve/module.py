@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, Iterator
 
 import lightning as L
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
 
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solve.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
@@ -220,8 +219,12 @@ class PinnModule(L.LightningModule):
             self.trainer.strategy.lr_scheduler_configs = []
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self._record_if_due()
+
+    def _record_if_due(self) -> None:
         step = self.global_step
-        if step % self.settings.log_every == 0 or step >= self.settings.total_steps:
+        due = step % self.settings.log_every == 0 or step >= self.settings.total_steps
+        if due and not (self.history and self.history[-1]["step"] == step):
             self.record(step)
 
     def on_train_end(self) -> None:
@@ -248,7 +251,7 @@ class PinnModule(L.LightningModule):
         row: dict[str, Any] = {"step": step, "loss": float(total)}
         row.update({name: float(v) for name, v in zip(self.condition_names, vector.tolist())})
         row["lr"] = float(self.trainer.optimizers[0].param_groups[0]["lr"]) if self.trainer.optimizers else math.nan
-        row.update({f"unknown/{k}": float(v) for k, v in self.unknowns.items()})
+        row.update({f"unknown/{k}": v for k, v in self.unknown_values().items()})
         if self.loss_weights.anneals:
             row.update({f"weight/{n}": float(w) for n, w in zip(self.condition_names, self.loss_weights.weights.tolist())})
         self.history.append(row)
@@ -263,6 +266,8 @@ class PinnModule(L.LightningModule):
         return {k: float(v.detach()) for k, v in self.unknowns.items()}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if self._last is not None:  # checkpoint callbacks run before on_train_batch_end
+            self._record_if_due()
         elapsed = time.perf_counter() - self._started if self._started is not None else 0.0
         checkpoint["pinnlang"] = {"history": [dict(r) for r in self.history],
                                   "train_seconds": self._previous_seconds + elapsed,
@@ -275,23 +280,40 @@ class PinnModule(L.LightningModule):
         self._previous_seconds = float(saved.get("train_seconds", 0.0))
 
     # ------------------------------------------------------------------ loaders
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> "StepCounter":
         """Step indices only: the collocation points live on the module, on the device."""
         s = self.settings
-        return DataLoader(StepIndices(min(s.steps_per_epoch, max(s.total_steps, 1))), batch_size=None)
+        length = min(s.steps_per_epoch, max(s.total_steps, 1))
+        return StepCounter(length, start=self._resume_step % length)
 
-    def val_dataloader(self) -> DataLoader:
-        return DataLoader(StepIndices(1), batch_size=None)
+    def val_dataloader(self) -> "StepCounter":
+        return StepCounter(1)
 
 
-class StepIndices(Dataset):
-    """``0 .. n-1``: one item per training step of an epoch."""
+class StepCounter:
+    """The "data" of a PINN epoch: ``length`` step indices, resumable mid-epoch.
 
-    def __init__(self, n: int):
-        self.n = n
+    The points a step trains on are a function of the global step, so resuming only needs the
+    first epoch after a restart to be shortened to the steps that epoch had left (``start``).
+
+    Args:
+        length: steps per epoch.
+        start: index the next epoch starts at (after a resume), later epochs start at 0.
+    """
+
+    def __init__(self, length: int, start: int = 0):
+        self.length = length
+        self._start = start
 
     def __len__(self) -> int:
-        return self.n
+        return self.length
 
-    def __getitem__(self, index: int) -> int:
-        return index
+    def __iter__(self) -> Iterator[int]:
+        start, self._start = self._start, 0
+        return iter(range(start, self.length))
+
+    def state_dict(self) -> dict[str, int]:
+        return {}  # nothing to keep: the position follows from the restored global step
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        return None

@@ -17,7 +17,7 @@ import warnings
 from typing import Any, Iterator, Sequence
 
 import lightning as L
-from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, Logger
 
 from pinnlang.errors import PinnUsageError
@@ -37,26 +37,46 @@ IGNORED_WARNINGS = (
     r".*is an invalid version and will not be supported.*",
     r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
 )
-QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning")
+QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning",
+                 "lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero",
+                 "lightning.pytorch.accelerators.cuda")
+CHATTER_PREFIXES = ("GPU available", "TPU available", "HPU available", "IPU available",
+                    "\N{ELECTRIC LIGHT BULB} Tip", "You are using a CUDA device", "LOCAL_RANK",
+                    "Initializing distributed", "----------", "distributed_backend",
+                    "All distributed processes registered", "`Trainer.fit` stopped: `max_steps",
+                    "Restoring states from the checkpoint", "Restored all states from the checkpoint")
 
 TRAINER_ARGUMENTS: tuple[str, ...] = tuple(
     name for name in inspect.signature(L.Trainer.__init__).parameters if name != "self")
 
 
+class _DropChatter(logging.Filter):
+    """Drops Lightning's start-up lines (hardware found, tips); keeps everything else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(message.startswith(prefix) for prefix in CHATTER_PREFIXES)
+
+
 @contextlib.contextmanager
 def quiet_lightning() -> Iterator[None]:
-    """Filter the inapplicable warnings and Lightning's info lines (GPU available: ...)."""
-    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    """Filter the inapplicable warnings and Lightning's start-up lines (GPU available: ...).
+
+    Everything else Lightning logs (a profiler's report, a callback's messages) still shows.
+    """
+    chatter = _DropChatter()
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    handlers = [h for lg in loggers for h in lg.handlers]
     with warnings.catch_warnings():
         for pattern in IGNORED_WARNINGS:
             warnings.filterwarnings("ignore", message=pattern)
-        for name in QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
+        for target in loggers + handlers:
+            target.addFilter(chatter)
         try:
             yield
         finally:
-            for name, level in levels.items():
-                logging.getLogger(name).setLevel(level)
+            for target in loggers + handlers:
+                target.removeFilter(chatter)
 
 
 class LossProgressBar(TQDMProgressBar):
@@ -115,7 +135,8 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
     total = max(settings.total_steps, 1)
     epoch = min(settings.steps_per_epoch, total)
     all_callbacks: list[Callback] = []
-    if not settings.quiet:
+    show_progress = not settings.quiet and trainer_kwargs.get("enable_progress_bar", True)
+    if show_progress and not any(isinstance(c, ProgressBar) for c in callbacks):
         all_callbacks.append(LossProgressBar(refresh_rate=settings.log_every))
     if run_dir:
         all_callbacks.append(ModelCheckpoint(
@@ -130,7 +151,7 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
         max_time=datetime.timedelta(seconds=settings.max_time) if settings.max_time else None,
         gradient_clip_val=settings.clip or None,
         log_every_n_steps=settings.log_every,
-        enable_progress_bar=not settings.quiet, enable_model_summary=False,
+        enable_progress_bar=bool(show_progress), enable_model_summary=False,
         enable_checkpointing=bool(run_dir) or any(isinstance(c, ModelCheckpoint) for c in callbacks),
         logger=logger if logger is not None else make_logger(settings, run_dir),
         callbacks=all_callbacks, inference_mode=False, num_sanity_val_steps=0,

@@ -116,3 +116,11 @@ def test_derivatives_of_abs_come_out_real():
     expr = prepare(sp.diff(sp.Abs(u(x, t)), x), TABLE)
     assert not expr.has(sp.re, sp.im)
     assert expr.atoms(sp.Derivative) == {u(x, t).diff(x)}
+
+
+def test_unapplied_fields_and_unexpanded_laplacians_are_completed():
+    from pinnlang.problem.operators import Laplacian, dn
+
+    table = SymbolTable(inputs=(x, t), fields=("u",), normals=(sp.Dummy("n_x"),))
+    expr = prepare(Laplacian(u) + dn(u), table)
+    assert expr == u(x, t).diff(x, 2) + table.normals[0] * u(x, t).diff(x)

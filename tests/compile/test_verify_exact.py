@@ -126,10 +126,14 @@ def test_periodic_data_and_unknowns(tmp_path):
         *conditions, domain=Interval(-1.0, 1.0), time=(0.0, 1.0),
         unknowns=(Unknown(k, 1.0),), exact={"u": exact.subs(k, 0.5)},
     )
-    guessed = verify_exact(problem)  # k = 1.0, the initial guess, is not the truth
+    guessed = verify_exact(problem, fit_unknowns=False)  # k = 1.0, the initial guess, is wrong
     assert [r.ok for r in guessed] == [False, True, True]
+    assert guessed[0].unknowns == {"k": 1.0}
     assert all(r.ok for r in verify_exact(problem, unknowns={"k": 0.5}))
     assert guessed[2].points == 3
+    fitted = verify_exact(problem)  # fitted from the exact solution
+    assert all(r.ok for r in fitted)
+    assert fitted[0].unknowns["k"] == pytest.approx(0.5, abs=1e-9)
 
 
 def test_conditions_on_fields_without_exact_are_skipped_and_none_at_all_is_an_error():

@@ -55,7 +55,7 @@ MISUSES = [
     (lambda: heat().boundary(u(x, t), where=sp.Symbol("q") > 0), PinnSemanticError, "'q', which is not declared"),
     (lambda: heat().boundary(u(x, t), where=u(x, t) > 0), PinnSemanticError, "may not use a field"),
     (lambda: Problem("p").time(t, 0, 1).field(u).boundary(u(t)), PinnSemanticError, "needs space"),
-    (lambda: heat().periodic(t), PinnSemanticError, "'t' is not a space coordinate"),
+    (lambda: heat().periodic(sp.Symbol("s")), PinnSemanticError, "'s' is not a coordinate"),
     (lambda: Problem("p").space((x, y), Disk((0, 0), 1)).field(u).periodic(x), PinnSemanticError,
      "periodic needs a domain that is an interval or a box"),
     (lambda: heat().data("obs.csv"), PinnUsageError, "name the observed fields"),
