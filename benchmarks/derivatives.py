@@ -103,7 +103,7 @@ def laplace3d() -> Problem:
     U = u(x, y, z)
     return Problem(
         "laplace3d", space_coords=(x, y, z), domain=Box((0.0,) * 3, (1.0,) * 3), fields=(u,),
-        conditions=[Condition("pde", "pde", sp.Eq(-(U.diff(x, 2) + U.diff(y, 2) + U.diff(z, 2)), 0))],
+        conditions=[Condition("pde", "pde", sp.Eq(-sum(U.diff(c, 2) for c in (x, y, z)), 0))],
     )
 
 

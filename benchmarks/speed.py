@@ -137,19 +137,24 @@ def compiled_forward_step(problem: str, size: str, seed: int) -> Step:
 
 
 def time_columns(
-    steps: dict[str, Step], warmup: int, rounds: int, per_round: int
+    steps: dict[str, Step], warmup: int, rounds: int, per_round: int, clock: str = "wall"
 ) -> dict[str, float]:
-    """Median milliseconds per step of each column, interleaving the columns round by round."""
+    """Median milliseconds per step of each column, interleaving the columns round by round.
+
+    ``clock="cpu"`` measures this process's CPU time instead of wall time (steadier when other
+    processes share the machine; with several threads it adds up their time).
+    """
+    now = time.process_time if clock == "cpu" else time.perf_counter
     for step in steps.values():
         for _ in range(warmup):
             step()
     samples: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
-            start = time.perf_counter()
+            start = now()
             for _ in range(per_round):
                 step()
-            samples[name].append((time.perf_counter() - start) * 1e3 / per_round)
+            samples[name].append((now() - start) * 1e3 / per_round)
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
@@ -177,7 +182,7 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
         for step in steps.values():
             step()  # compiles the compiled columns
         setup_s = time.perf_counter() - start
-        times = time_columns(steps, args.warmup, args.rounds, args.per_round)
+        times = time_columns(steps, args.warmup, args.rounds, args.per_round, args.clock)
         memory = {name: peak_step_memory(step) for name, step in steps.items()}
         rows.append({"problem": problem, "size": size, "ms": times, "mb": memory, "setup_s": setup_s})
         print_row(rows[-1], names, header=len(rows) == 1)
@@ -205,13 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="+", default=["tiny", "default", "pinnacle"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall time (default) or this process's CPU time")
     args = parser.parse_args(argv)
     args.warmup, args.rounds, args.per_round = (3, 5, 3) if args.quick else (10, 15, 5)
     if args.quick:
         args.sizes = [s for s in args.sizes if s != "pinnacle"]
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"median of {args.rounds} interleaved rounds x {args.per_round} steps, float32")
+          f"{args.clock} clock, median of {args.rounds} interleaved rounds x {args.per_round} "
+          "steps, float32; MB = peak live tensor memory of one step (torch profiler)")
     run(args)
     return 0
 

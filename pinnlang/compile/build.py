@@ -274,7 +274,9 @@ def _data(cond: Condition, ctx: BuildContext) -> DataCondition:
     fields = []
     for name in source.fields:
         if name not in ctx.table.fields:
-            raise PinnSemanticError(f"data lists '{name}', which is not a field", source.span or cond.span)
+            raise PinnSemanticError(
+                f"data lists '{name}', which is not a field", source.span or cond.span
+            )
         fields.append(ctx.table.fields.index(name))
     input_names = [str(s) for s in ctx.table.inputs]
     observed = load_observations(source, input_names, ctx.allowed_paths, cond.span)

@@ -75,7 +75,8 @@ class CompiledProblem:
 
     def __repr__(self) -> str:
         names = ", ".join(c.name for c in self.conditions)
-        return f"<CompiledProblem '{self.problem.name}' inputs={self.input_names} conditions=[{names}]>"
+        inputs = ", ".join(self.input_names)
+        return f"<CompiledProblem '{self.problem.name}' inputs=({inputs}) conditions=[{names}]>"
 
     @property
     def engine(self) -> DerivativeEngine:
@@ -97,7 +98,9 @@ class CompiledProblem:
     def unknown_tensors(self, requires_grad: bool = True) -> dict[str, torch.Tensor]:
         """Fresh scalar tensors holding the unknowns' initial values."""
         return {
-            name: torch.tensor(value, dtype=self.dtype, device=self.device, requires_grad=requires_grad)
+            name: torch.tensor(
+                value, dtype=self.dtype, device=self.device, requires_grad=requires_grad
+            )
             for name, value in self.unknown_initial.items()
         }
 
@@ -144,11 +147,7 @@ class CompiledProblem:
             points = self.space.interior(n, rng, "uniform").x
             return torch.as_tensor(points, dtype=self.dtype, device=self.device)
         domain, n_space = self.space.domain, self.space.n_space
-        fraction = 1.0
-        if domain is not None:
-            box = np.prod(hi[:n_space] - lo[:n_space])
-            fraction = min(1.0, max(domain.measure() / box, 1e-3))
-        side = max(2, math.ceil((n / fraction) ** (1.0 / dim)))
+        side = max(2, math.ceil(n ** (1.0 / dim)))
         while True:
             side += side % 2
             axes = [np.linspace(a, b, side) for a, b in zip(lo, hi)]
@@ -157,7 +156,8 @@ class CompiledProblem:
                 grid = grid[domain.contains(grid[:, :n_space])]
             if grid.shape[0] >= n:
                 return torch.as_tensor(grid, dtype=self.dtype, device=self.device)
-            side = math.ceil(side * 1.1) + 1
+            fraction = max(grid.shape[0], 1) / side**dim  # the share of the box in the domain
+            side = max(side + 2, math.ceil((1.05 * n / fraction) ** (1.0 / dim)))
 
 
 def compile_problem(
@@ -206,7 +206,8 @@ def input_space(problem: Problem) -> InputSpace:
         )
     ranges = []
     if problem.time_axis is not None:
-        ranges.append((problem.time_axis.symbol, problem.time_axis.lower, problem.time_axis.upper, problem.time_axis.span))
+        axis = problem.time_axis
+        ranges.append((axis.symbol, axis.lower, axis.upper, axis.span))
     ranges += [(p.symbol, p.lower, p.upper, p.span) for p in problem.params]
     for symbol, lower, upper, span in ranges:
         if not float(lower) < float(upper):
@@ -228,7 +229,9 @@ def exact_function(
     for name, expr in problem.exact.items():
         span = problem.spans.get(f"exact:{name}") if problem.spans else None
         if name not in table.fields:
-            raise PinnSemanticError(f"exact solution given for '{name}', which is not a field", span)
+            raise PinnSemanticError(
+                f"exact solution given for '{name}', which is not a field", span
+            )
         prepared = prepare(expr, table, span=span)
         if prepared.atoms(AppliedUndef) or prepared.atoms(sp.Derivative):
             raise PinnSemanticError(f"the exact solution of '{name}' uses a field", span)

@@ -51,7 +51,9 @@ class Batch:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
-    def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "Batch":
+    def to(
+        self, device: torch.device | str | None = None, dtype: torch.dtype | None = None
+    ) -> "Batch":
         """A copy on ``device`` with floating tensors in ``dtype``."""
 
         def move(t: torch.Tensor | None) -> torch.Tensor | None:
@@ -236,7 +238,13 @@ class DataCondition(CompiledCondition):
     """``data "file.csv": u``: prediction minus observation at the observed points."""
 
     def __init__(
-        self, source: Condition, *, inputs: np.ndarray, targets: np.ndarray, fields: list[int], **kwargs
+        self,
+        source: Condition,
+        *,
+        inputs: np.ndarray,
+        targets: np.ndarray,
+        fields: list[int],
+        **kwargs,
     ):
         super().__init__(source, **kwargs)
         self.inputs = inputs

@@ -52,7 +52,9 @@ class DerivativePlan:
     nodes: Mapping[int, frozenset[MultiIndex]] = field(default_factory=dict)
 
     @classmethod
-    def from_requests(cls, n_inputs: int, requests: Iterable[tuple[int, MultiIndex]]) -> "DerivativePlan":
+    def from_requests(
+        cls, n_inputs: int, requests: Iterable[tuple[int, MultiIndex]]
+    ) -> "DerivativePlan":
         """Build the plan from ``(field index, multi-index)`` requests, adding all parents."""
         nodes: dict[int, set[MultiIndex]] = {}
         for field_index, index in requests:
@@ -177,7 +179,9 @@ def make_engine(engine: DerivativeEngine | str | None) -> DerivativeEngine:
         return _ENGINES[engine]()
     except KeyError:
         known = ", ".join(available_engines())
-        raise ValueError(f"unknown derivative engine {engine!r}; expected one of: {known}") from None
+        raise ValueError(
+            f"unknown derivative engine {engine!r}; expected one of: {known}"
+        ) from None
 
 
 @register_engine("autograd")

@@ -175,7 +175,9 @@ def forward_channels(
     """Like :func:`forward_derivatives`, with every field of a derivative in one ``(N, out)``."""
     if x.dim() != 2:
         raise ValueError(f"expected inputs shaped (N, d), got {tuple(x.shape)}")
-    plan = build_plan(request, x.shape[1])
+    # torch.compile traces the plan's construction once instead of the cache (which it would skip
+    # with a warning); the plan then becomes constants of the compiled graph
+    plan = (build_plan.__wrapped__ if torch.compiler.is_compiling() else build_plan)(request, x.shape[1])
     weight, bias = _first_layer(linears[0], input_scale, input_shift)
     if len(linears) == 1:
         return _affine_only(plan, weight, bias, x)

@@ -3,10 +3,11 @@
 Before lowering, every expression of a problem goes through :func:`prepare`:
 
 1. constants are substituted by their values (so they fold into numbers at lowering);
-2. a field applied to nothing (``u()``, what ``dn(u)`` makes of an unapplied field) is applied to
-   all inputs; an unexpanded ``Laplacian(e)`` becomes the sum of second derivatives over the
-   spatial coordinates; ``dn(e)`` becomes ``sum_i n_i * diff(e, x_i)`` over the spatial coordinates, with one
-   placeholder symbol per normal component (bound to the batch normals at evaluation);
+2. a field applied to nothing (``u()``, what ``dn(u)`` makes of an unapplied field) is
+   applied to all inputs; an unexpanded ``Laplacian(e)`` becomes the sum of second
+   derivatives over the spatial coordinates; ``dn(e)`` becomes ``sum_i n_i * diff(e, x_i)``
+   over the spatial coordinates, with one placeholder symbol per normal component (bound to
+   the batch normals at evaluation);
 3. ``re(e) -> e``, ``im(e) -> 0``, ``conjugate(e) -> e``: every quantity is real, but SymPy's
    plain symbols are complex, so derivatives of ``Abs`` come out in terms of ``re``/``im``;
 4. derivatives of anything but an applied field are carried out with ``doit()``.

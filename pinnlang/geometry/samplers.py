@@ -23,11 +23,9 @@ import inspect
 import math
 
 import numpy as np
-from scipy.stats import qmc
 
 SAMPLERS: tuple[str, ...] = ("uniform", "lhs", "sobol", "grid")
 
-_SOBOL_TAKES_RNG = "rng" in inspect.signature(qmc.Sobol.__init__).parameters
 
 
 def check_sampler(sampler: str) -> str:
@@ -83,8 +81,10 @@ def _latin_hypercube(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _scrambled_sobol(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
+    from scipy.stats import qmc  # imported here: scipy.stats is slow to import
+
     seed = int(rng.integers(0, 2**63 - 1))
-    if _SOBOL_TAKES_RNG:
+    if "rng" in inspect.signature(qmc.Sobol.__init__).parameters:
         engine = qmc.Sobol(dim, scramble=True, rng=np.random.default_rng(seed))
     else:  # scipy < 1.15 names the argument ``seed``
         engine = qmc.Sobol(dim, scramble=True, seed=np.random.default_rng(seed))

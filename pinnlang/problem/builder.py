@@ -28,6 +28,7 @@ import sympy as sp
 
 from pinnlang.errors import PinnSemanticError, PinnUsageError
 from pinnlang.problem.builder_support import (
+    as_bounds,
     as_equation,
     as_predicate,
     as_selector,
@@ -75,11 +76,12 @@ class ProblemBuilder:
         elif len(domain) == 1 and isinstance(domain[0], Region):
             region = domain[0]
         elif len(symbols) == 1 and len(domain) in (1, 2):
-            lo, hi = domain if len(domain) == 2 else tuple(domain[0])
+            lo, hi = as_bounds(domain[0], domain[1] if len(domain) == 2 else None, f"space {symbols[0]}")
             lo, hi = check_range(lo, hi, f"space {symbols[0]}", values)
             region = Interval(lo, hi)
         elif len(domain) == len(symbols) and all(isinstance(r, (tuple, list)) for r in domain):
-            ranges = [check_range(*r, f"space {s}", values) for s, r in zip(symbols, domain)]
+            ranges = [check_range(*as_bounds(r, None, f"space {s}"), f"space {s}", values)
+                      for s, r in zip(symbols, domain)]
             region = box_from_ranges(*ranges)
         else:
             raise PinnUsageError(
@@ -98,7 +100,7 @@ class ProblemBuilder:
         """Declare the time coordinate ``time t in [lower, upper]`` (``time(t, (0, 1))`` too)."""
         if self.time_axis is not None:
             raise PinnSemanticError("time is declared twice", hint="a problem has at most one time")
-        lower, upper = (lower, upper) if upper is not None else tuple(lower)
+        lower, upper = as_bounds(lower, upper, "time")
         symbol = self._new_symbol(symbol, "time coordinate")
         lo, hi = check_range(lower, upper, f"time {symbol}", self.constant_values())
         self.time_axis = ir().TimeAxis(symbol, lo, hi)
@@ -106,7 +108,7 @@ class ProblemBuilder:
 
     def param(self, symbol: Any, lower: Any, upper: Any = None) -> "ProblemBuilder":
         """Declare a parametric input ``param a in [lower, upper]``."""
-        lower, upper = (lower, upper) if upper is not None else tuple(lower)
+        lower, upper = as_bounds(lower, upper, "param")
         symbol = self._new_symbol(symbol, "param")
         lo, hi = check_range(lower, upper, f"param {symbol}", self.constant_values())
         self.params = tuple(self.params) + (ir().Param(symbol, lo, hi),)

@@ -29,6 +29,15 @@ def as_symbol(value: Any, what: str) -> sp.Symbol:
     raise PinnUsageError(f"{what}: expected a sympy.Symbol or a name, got {value!r}")
 
 
+def as_bounds(lower: Any, upper: Any, what: str) -> tuple[Any, Any]:
+    """``(lower, upper)`` from two bounds, or from one ``(lower, upper)`` pair with ``upper=None``."""
+    if upper is not None:
+        return lower, upper
+    if isinstance(lower, (tuple, list)) and len(lower) == 2:
+        return lower[0], lower[1]
+    raise PinnUsageError(f"{what}: expected bounds lower, upper (or one pair (lower, upper)), got {lower!r}")
+
+
 def check_range(lower: Any, upper: Any, what: str, constants: Mapping[sp.Symbol, sp.Expr]) -> tuple[float, float]:
     """``(lower, upper)`` as floats; raise if the range is empty."""
     lo = to_float(lower, f"{what}: lower bound", constants)

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from pinnlang.errors import PinnUsageError
@@ -33,7 +33,11 @@ RELATION_OPERATORS: dict[str, str] = {"==": "=", "<": "<", "<=": "<=", ">": ">",
 
 
 def format_float(value: float) -> str:
-    """The shortest text that reads back as exactly ``value`` (``1e-05``, ``0.3``, ``1e20``)."""
+    """The shortest text that reads back as exactly ``value`` (``1e-05``, ``0.3``, ``1e20``).
+
+    SymPy Floats print through their double value, so a Float carrying more than 53 bits of
+    precision loses the extra bits.
+    """
     if not math.isfinite(value):
         raise PinnUsageError(f"{value} cannot be written in a .pinn file")
     text = repr(float(value)).replace("e+", "e")

@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef, FunctionClass
 
 from pinnlang.errors import PinnSemanticError, PinnUsageError
-from pinnlang.problem.operators import Laplacian, dn
+from pinnlang.problem.operators import Laplacian, derivative, dn
 
 
 def to_expr(value: Any, what: str) -> sp.Basic:
@@ -129,10 +129,10 @@ def normalize_expr(
             if not space_coords:
                 raise PinnSemanticError("laplacian needs space coordinates; declare .space(...)")
             arg = walk(e.args[0])
-            return sp.Add(*[sp.diff(arg, c, 2) for c in space_coords])
+            return sp.Add(*[derivative(arg, c, 2) for c in space_coords])
         if isinstance(e, sp.Derivative):
             counts = [(sp.Symbol(v.name) if isinstance(v, sp.Symbol) else v, n) for v, n in e.variable_count]
-            return sp.diff(walk(e.expr), *counts)
+            return derivative(walk(e.expr), *counts)
         if not e.args:
             return e
         return e.func(*[walk(a) for a in e.args])

@@ -71,3 +71,19 @@ def laplacian(expr, coords: Iterable[sp.Symbol] | None = None) -> sp.Expr:
     if isinstance(expr, FunctionClass) and not isinstance(expr, sp.Basic):
         expr = expr(*coords)
     return sp.Add(*[sp.diff(expr, c, 2) for c in coords])
+
+
+def real_parts(expr: sp.Basic) -> sp.Basic:
+    """Drop the ``re``/``im`` that SymPy introduces when differentiating ``abs`` of a field.
+
+    Fields are real-valued, so ``re(f) -> f`` and ``im(f) -> 0``; ``d(abs(u), x)`` becomes
+    ``u*d(u, x)/abs(u)`` (that is, ``sign(u)*d(u, x)``).
+    """
+    if not expr.has(sp.re, sp.im):
+        return expr
+    return expr.replace(sp.re, lambda a: a).replace(sp.im, lambda a: sp.S.Zero)
+
+
+def derivative(expr: sp.Basic, *variables) -> sp.Basic:
+    """``sympy.diff`` for real-valued fields: the derivative of ``expr`` along ``variables``."""
+    return real_parts(sp.diff(expr, *variables))

@@ -61,6 +61,15 @@ def resolve_run_dir(problem_name: str, out: str | None, resume: bool) -> tuple[s
     return run_dir, ckpt_path
 
 
+def saved_settings(ckpt_path: str) -> dict[str, Any]:
+    """The settings an interrupted run was started with (from its Lightning checkpoint)."""
+    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    saved = dict(checkpoint.get("pinnlang", {}).get("settings", {}))
+    for key in ("out", "quiet"):  # where and how this invocation reports is its own business
+        saved.pop(key, None)
+    return saved
+
+
 def solve(problem_or_path: Any, *, steps: int | None = None,
           callbacks: Sequence[Callback] | None = None, logger: Any = None,
           model: str | nn.Module | None = None, out: str | os.PathLike | None = None,
@@ -99,9 +108,12 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     if isinstance(model, str):
         overrides["model"] = model
     spans = getattr(problem, "spans", None) or {}
-    settings = resolve_settings(problem.settings, overrides,
+    file_settings = dict(problem.settings)
+    run_dir, ckpt_path = resolve_run_dir(problem.name, overrides["out"], resume)
+    if ckpt_path is not None:  # the interrupted run's settings, unless given again
+        file_settings.update(saved_settings(ckpt_path))
+    settings = resolve_settings(file_settings, overrides,
                                 spans={k: v for k, v in spans.items() if k in problem.settings})
-    run_dir, ckpt_path = resolve_run_dir(problem.name, settings.out, resume)
     settings.out = run_dir
     module = build_module(problem, settings, model if isinstance(model, nn.Module) else None)
     trainer = build_trainer(settings, run_dir=run_dir, callbacks=list(callbacks or []), logger=logger,

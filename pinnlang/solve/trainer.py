@@ -35,6 +35,7 @@ IGNORED_WARNINGS = (
     r".*Total length of .* across ranks is zero.*",
     r".*module\(s\) in eval mode.*",
     r".*is an invalid version and will not be supported.*",
+    r".*callbacks used to create the checkpoint need to be provided.*",
     r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
 )
 QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning",

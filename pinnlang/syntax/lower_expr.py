@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from pinnlang.errors import PinnSemanticError
-from pinnlang.problem.operators import dn
+from pinnlang.problem.operators import derivative, dn
 from pinnlang.source import Span
 from pinnlang.syntax import ast
 from pinnlang.syntax.names import CONSTANTS, FUNCTIONS, GEOMETRY, OPERATORS
@@ -44,7 +44,7 @@ class ExpressionLowering:
 
     def _lower_Number(self, node: ast.Number) -> sp.Expr:
         try:
-            return sp.Integer(node.text) if node.is_integer else sp.Float(node.text)
+            return sp.Integer(node.text) if node.is_integer else sp.Float(float(node.text))
         except (ValueError, OverflowError):
             raise PinnSemanticError(f"the number '{node.text[:20]}...' has too many digits",
                                     node.span) from None
@@ -102,7 +102,7 @@ class ExpressionLowering:
         for c in coords:
             self.scope.lookup(str(c), span)
         self._require_order(len(coords), span)
-        return sp.diff(field_entry.value(*self.inputs), *coords)
+        return derivative(field_entry.value(*self.inputs), *coords)
 
     def _lower_UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
         operand = self.lower(node.operand)
@@ -221,7 +221,7 @@ class ExpressionLowering:
         self._require_order(len(variables), node.span)
         if target.has(dn):
             raise PinnSemanticError("dn(...) cannot be differentiated", node.span)
-        return sp.diff(target, *variables)
+        return derivative(target, *variables)
 
     def _operator_laplacian(self, node: ast.Call) -> sp.Expr:
         if not self.space:
@@ -229,7 +229,7 @@ class ExpressionLowering:
         target = self.lower(node.args[0])
         if target.has(dn):
             raise PinnSemanticError("dn(...) cannot be differentiated", node.span)
-        return sp.Add(*[sp.diff(target, c, 2) for c in self.space])
+        return sp.Add(*[derivative(target, c, 2) for c in self.space])
 
     def _operator_dn(self, node: ast.Call) -> sp.Expr:
         if not self.space:

@@ -36,7 +36,8 @@ def diffusion():
 
 def mlp(in_dim: int, out_dim: int = 1) -> torch.nn.Module:
     torch.manual_seed(0)
-    return torch.nn.Sequential(torch.nn.Linear(in_dim, 16), torch.nn.Tanh(), torch.nn.Linear(16, out_dim))
+    layers = [torch.nn.Linear(in_dim, 16), torch.nn.Tanh(), torch.nn.Linear(16, out_dim)]
+    return torch.nn.Sequential(*layers)
 
 
 def test_names_box_and_unknowns():
@@ -54,7 +55,8 @@ def test_names_box_and_unknowns():
 def test_losses_are_mean_squared_residuals_and_reach_the_unknowns():
     compiled = compile_problem(diffusion())
     batches = compiled.sample(np.random.default_rng(0), points=64)
-    assert {name: len(b) for name, b in batches.items()} == {"pde": 64, "initial": 64, "boundary": 64}
+    sizes = {name: len(b) for name, b in batches.items()}
+    assert sizes == {"pde": 64, "initial": 64, "boundary": 64}
     net = mlp(3)
     unknowns = compiled.unknown_tensors()
     losses = compiled.losses(net, batches, unknowns)
@@ -75,9 +77,8 @@ def test_exact_fn_uses_all_inputs():
 
 
 def test_evaluation_points_cover_the_domain_and_avoid_training_grids():
-    compiled = compile_problem(
-        problem_with(pde(u(x, y), 0), space=(x, y), domain=Rectangle((0.0, 2.0), (0.0, 1.0)) - Disk((1.0, 0.5), 0.25))
-    )
+    domain = Rectangle((0.0, 2.0), (0.0, 1.0)) - Disk((1.0, 0.5), 0.25)
+    compiled = compile_problem(problem_with(pde(u(x, y), 0), space=(x, y), domain=domain))
     points = compiled.evaluation_points(5000).numpy()
     assert len(points) >= 5000
     assert compiled.problem.domain.contains(points).all()
@@ -93,14 +94,17 @@ def test_evaluation_points_of_an_ode_and_of_many_inputs():
     grid = ode.evaluation_points(100)
     assert grid.shape[1] == 1 and len(grid) >= 100 and grid.min() == 0 and grid.max() == 3
     params = tuple(Param(sp.Symbol(f"p{i}"), 0.0, 1.0) for i in range(4))
-    many = problem_with(pde(u(x, *[p.symbol for p in params]), 0), domain=Interval(0.0, 1.0), params=params)
+    field = u(x, *[p.symbol for p in params])
+    many = problem_with(pde(field, 0), domain=Interval(0.0, 1.0), params=params)
     points = compile_problem(many).evaluation_points(1000)
     assert points.shape == (1000, 5)
 
 
 def test_ode_problems_sample_time_only():
     U = u(t)
-    problem = problem_with(pde(U.diff(t), -U), initial(U, 1), space=(), time=(0.0, 2.0), exact={"u": sp.exp(-t)})
+    problem = problem_with(
+        pde(U.diff(t), -U), initial(U, 1), space=(), time=(0.0, 2.0), exact={"u": sp.exp(-t)}
+    )
     compiled = compile_problem(problem)
     assert compiled.input_names == ("t",)
     pde_cond, ic = compiled.conditions
@@ -126,7 +130,8 @@ class FiniteDifferences(DerivativeEngine):
             step = torch.zeros_like(at)
             step[:, index[-1]] = self.h
             rest = index[:-1]
-            return (derivative(field, rest, at + step) - derivative(field, rest, at - step)) / (2 * self.h)
+            ahead, behind = derivative(field, rest, at + step), derivative(field, rest, at - step)
+            return (ahead - behind) / (2 * self.h)
 
         for field, nodes in plan.nodes.items():
             for index in nodes:
@@ -155,22 +160,24 @@ def test_a_custom_engine_plugs_in_without_touching_the_lowering():
         make_engine("taylor-x")
 
 
-@pytest.mark.parametrize(
-    "build,message",
-    [
-        (lambda: problem_with(initial(u(x), 0), domain=Interval(0.0, 1.0)), "needs a time axis"),
-        (lambda: problem_with(boundary(u(t), 0), space=(), time=(0.0, 1.0)), "needs a spatial domain"),
-        (lambda: problem_with(pde(u(x, y), 0), space=(x, y), domain=Interval(0.0, 1.0)), "1-D but 2 space"),
-        (lambda: problem_with(pde(u(x).diff(x), 0), domain=Interval(0.0, 1.0), fields=()), "declares no field"),
-        (lambda: problem_with(boundary(dn(u(t)), 0), space=(), time=(0.0, 1.0)), "needs a spatial domain"),
-        (lambda: problem_with(pde(dn(u(x)), 0), domain=Interval(0.0, 1.0)), "only allowed in boundary"),
-        (lambda: problem_with(pde(u(x, t), 0), domain=Interval(0.0, 1.0), params=(Param(a, 2.0, 1.0),)), "range of 'a' is empty"),
-        (lambda: problem_with(Condition("data", "data"), domain=Interval(0.0, 1.0)), "names no file"),
-        (lambda: problem_with(pde(u(x), 0), domain=Interval(0.0, 1.0), exact={"w": x}), "'w', which is not a field"),
-        (lambda: problem_with(pde(u(x), 0), domain=Interval(0.0, 1.0), exact={"u": u(x)}), "uses a field"),
-        (lambda: problem_with(pde(v(x), 0), domain=Interval(0.0, 1.0)), "'v' is not a declared field"),
-    ],
-)
+LINE = Interval(0.0, 1.0)
+BAD_PROBLEMS = [
+    (lambda: problem_with(initial(u(x), 0), domain=LINE), "needs a time axis"),
+    (lambda: problem_with(boundary(u(t), 0), space=(), time=(0, 1)), "needs a spatial domain"),
+    (lambda: problem_with(pde(u(x, y), 0), space=(x, y), domain=LINE), "1-D but 2 space"),
+    (lambda: problem_with(pde(u(x).diff(x), 0), domain=LINE, fields=()), "declares no field"),
+    (lambda: problem_with(boundary(dn(u(t)), 0), space=(), time=(0, 1)), "needs a spatial"),
+    (lambda: problem_with(pde(dn(u(x)), 0), domain=LINE), "only allowed in boundary"),
+    (lambda: problem_with(pde(u(x, a), 0), domain=LINE, params=(Param(a, 2.0, 1.0),)),
+     "range of 'a' is empty"),
+    (lambda: problem_with(Condition("data", "data"), domain=LINE), "names no file"),
+    (lambda: problem_with(pde(u(x), 0), domain=LINE, exact={"w": x}), "'w', which is not a field"),
+    (lambda: problem_with(pde(u(x), 0), domain=LINE, exact={"u": u(x)}), "uses a field"),
+    (lambda: problem_with(pde(v(x), 0), domain=LINE), "'v' is not a declared field"),
+]
+
+
+@pytest.mark.parametrize("build,message", BAD_PROBLEMS)
 def test_compile_errors(build, message):
     with pytest.raises(PinnSemanticError, match=message):
         compile_problem(build())

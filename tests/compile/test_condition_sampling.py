@@ -40,7 +40,8 @@ def test_pde_points_cover_domain_times_time_and_params():
     again = cond.sample(500, np.random.default_rng(0))
     assert torch.equal(again.x, batch.x)  # the same seed gives the same points
     for sampler in ("lhs", "sobol", "grid"):
-        assert PLATE.contains(cond.sample(300, np.random.default_rng(1), sampler).x[:, :2].numpy()).all()
+        points = cond.sample(300, np.random.default_rng(1), sampler).x[:, :2].numpy()
+        assert PLATE.contains(points).all()
 
 
 def test_initial_points_are_at_the_start_time_inside_and_on_the_boundary():
@@ -112,7 +113,8 @@ def test_a_selector_that_selects_nothing_is_reported_with_the_condition_span():
     with pytest.raises(PinnSemanticError, match="selects no point"):
         compile_problem(problem_with(boundary(T, 0, where=x > 5), space=(x, y), domain=PLATE))
     with pytest.raises(PinnSemanticError, match="'lake' is not a named region"):
-        compile_problem(problem_with(boundary(T, 0, on=OnRegion("lake")), space=(x, y), domain=PLATE))
+        lake = boundary(T, 0, on=OnRegion("lake"))
+        compile_problem(problem_with(lake, space=(x, y), domain=PLATE))
 
 
 def test_periodic_pairs_points_at_both_ends():
@@ -133,7 +135,8 @@ def test_periodic_pairs_points_at_both_ends():
     assert cond.residual(periodic, batch, {}).abs().max() < 1e-12
     r = cond.residual(not_periodic, batch, {})
     assert r.shape == (64, 2)
-    assert r[:, 0].abs().max() == 0 and torch.allclose(r[:, 1], torch.full((64,), -4.0, dtype=torch.float64))
+    assert r[:, 0].abs().max() == 0
+    assert torch.allclose(r[:, 1], torch.full((64,), -4.0, dtype=torch.float64))
 
 
 def test_periodic_needs_an_interval_or_box_side():

@@ -25,7 +25,8 @@ def closed_xt(X: torch.Tensor) -> torch.Tensor:
 
 def points_xt(n: int = 64) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
-    return torch.rand(n, 2, generator=g, dtype=F64) * torch.tensor([2.0, 1.0], dtype=F64) - torch.tensor([1.0, 0.0], dtype=F64)
+    unit = torch.rand(n, 2, generator=g, dtype=F64)
+    return unit * torch.tensor([2.0, 1.0], dtype=F64) - torch.tensor([1.0, 0.0], dtype=F64)
 
 
 U = u(x, t)

@@ -235,3 +235,117 @@ def test_bad_calls_are_refused():
         forward_derivatives(linears, "tanh", x[0], DerivativeRequest.of(first=[0]))
     with pytest.raises(TypeError, match="expected torch.nn.Linear layers, got Tanh"):
         forward_derivatives([linears[0], nn.Tanh()], "tanh", x, DerivativeRequest.of(first=[0]))
+
+
+# --- the derivative engine -------------------------------------------------------------------
+
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Mapping  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from pinnlang.compile.derivatives import AutogradEngine, DerivativePlan, make_engine  # noqa: E402
+from pinnlang.compile.forward_engine import ForwardModeEngine, mlp_structure  # noqa: E402
+from pinnlang.models import NormalizedNet, build_model  # noqa: E402
+
+
+@dataclass(frozen=True)
+class PlanWithLaplacian(DerivativePlan):
+    """A plan carrying the optional ``laplacians`` the forward engine understands."""
+
+    laplacians: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+def zoo_net(in_dim=2, out_dim=2, activation="tanh", normalized=True):
+    torch.manual_seed(4)
+    body = build_model("mlp", in_dim, out_dim, width=12, depth=3, activation=activation).double()
+    if not normalized:
+        return body
+    lower, upper = [-1.0, 0.0, 2.0][:in_dim], [1.0, 0.5, 5.0][:in_dim]
+    return NormalizedNet(body, lower, upper).double()
+
+
+ENGINE_PLAN = [(0, (0,)), (0, (0, 0)), (0, (1,)), (1, (0, 1)), (1, (1, 1, 1)), (1, ())]
+
+
+def params_grads(net, values, plan):
+    loss = sum(v.square().mean() for v in values.values.values())
+    return torch.autograd.grad(loss, list(net.parameters()), allow_unused=True, materialize_grads=True)
+
+
+@pytest.mark.parametrize("normalized", [True, False])
+def test_engine_matches_the_autograd_engine_values_and_parameter_gradients(normalized):
+    net = zoo_net(normalized=normalized)
+    assert ForwardModeEngine.supports(net)
+    plan = DerivativePlan.from_requests(2, ENGINE_PLAN)
+    x = torch.rand(30, 2, dtype=torch.float64) * torch.tensor([2.0, 0.5]) - torch.tensor([1.0, 0.0])
+    got = ForwardModeEngine().evaluate(net, x, plan)
+    want = AutogradEngine().evaluate(net, x, plan)
+    assert got.grad_calls == 0 and want.grad_calls > 0
+    assert set(got.values) == set(want.values)
+    torch.testing.assert_close(got.outputs, want.outputs, rtol=0, atol=1e-12)
+    for key in want.values:
+        torch.testing.assert_close(got.values[key], want.values[key], rtol=0, atol=1e-10)
+    for g, w in zip(params_grads(net, got, plan), params_grads(net, want, plan)):
+        torch.testing.assert_close(g, w, rtol=0, atol=1e-10)
+
+
+def test_engine_propagates_a_collapsed_laplacian_when_the_plan_asks():
+    net = zoo_net(in_dim=3, out_dim=1)
+    plan = PlanWithLaplacian(
+        3, DerivativePlan.from_requests(3, [(0, (2,))]).nodes, laplacians={0: (1, 0)}
+    )
+    x = torch.rand(20, 3, dtype=torch.float64) + torch.tensor([0.0, 0.0, 2.0])
+    got = ForwardModeEngine().evaluate(net, x, plan)
+    ref = AutogradEngine().evaluate(net, x, DerivativePlan.from_requests(3, [(0, (0, 0)), (0, (1, 1))]))
+    torch.testing.assert_close(
+        got.values[(0, LAPLACIAN)], ref.get(0, (0, 0)) + ref.get(0, (1, 1)), rtol=0, atol=1e-10
+    )
+
+
+def test_engine_falls_back_to_autograd_for_other_networks():
+    plan = DerivativePlan.from_requests(2, [(0, (0, 1))])
+    x = torch.rand(8, 2, dtype=torch.float64)
+    torch.manual_seed(0)
+    others = [
+        nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 1)).double(),
+        build_model("modified_mlp", 2, 1, width=6, depth=2).double(),  # has linears, is no MLP
+        build_model("resnet", 2, 1, width=6, depth=2).double(),
+    ]
+    for net in others:
+        assert not ForwardModeEngine.supports(net) and mlp_structure(net) is None
+        got = ForwardModeEngine().evaluate(net, x, plan)
+        want = AutogradEngine().evaluate(net, x, plan)
+        assert got.grad_calls == want.grad_calls > 0
+        torch.testing.assert_close(got.get(0, (0, 1)), want.get(0, (0, 1)))
+        with pytest.raises(TypeError, match="forward derivative engine cannot evaluate"):
+            ForwardModeEngine(fallback=False).evaluate(net, x, plan)
+    too_high = DerivativePlan.from_requests(2, [(0, (0, 0, 0, 0, 1))])
+    assert not ForwardModeEngine.supports(zoo_net(), too_high)
+
+
+def test_engine_is_registered_and_detaches_without_create_graph():
+    assert isinstance(make_engine("forward"), ForwardModeEngine)
+    net = zoo_net()
+    values = ForwardModeEngine().evaluate(
+        net, torch.rand(5, 2, dtype=torch.float64), DerivativePlan.from_requests(2, ENGINE_PLAN),
+        create_graph=False,
+    )
+    assert not any(v.requires_grad for v in values.values.values())
+
+
+def test_compiled_problem_losses_are_the_same_with_the_forward_engine():
+    import pinnlang
+    from pinnlang.compile import compile_problem
+
+    problem = pinnlang.load("problems/burgers.pinn")
+    forward = compile_problem(problem, dtype=torch.float64, engine="forward")
+    autograd = compile_problem(problem, dtype=torch.float64)
+    batches = forward.sample(np.random.default_rng(0), points=64)
+    net = NormalizedNet(zoo_net(normalized=False, out_dim=1), [-1.0, 0.0], [1.0, 1.0]).double()
+    assert ForwardModeEngine.supports(net)
+    got = forward.losses(net, batches, forward.unknown_tensors())
+    want = autograd.losses(net, batches, autograd.unknown_tensors())
+    assert set(got) == set(want)
+    for name in want:
+        torch.testing.assert_close(got[name], want[name], rtol=1e-12, atol=1e-12)

@@ -43,8 +43,9 @@ def test_log_sqrt_and_two_argument_functions():
     torch.testing.assert_close(run(sp.sqrt(t)), torch.sqrt(TS))
     torch.testing.assert_close(run(1 / sp.sqrt(t)), torch.rsqrt(TS))
     torch.testing.assert_close(run(sp.atan2(x, t)), torch.atan2(XS, TS))
-    torch.testing.assert_close(run(sp.atan2(x, 1)), torch.atan2(XS, torch.ones(3, dtype=torch.float64)))
-    torch.testing.assert_close(run(sp.Min(x, t, 0)), torch.minimum(torch.minimum(XS, TS), torch.zeros(3, dtype=torch.float64)))
+    ones, zeros = torch.ones(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    torch.testing.assert_close(run(sp.atan2(x, 1)), torch.atan2(XS, ones))
+    torch.testing.assert_close(run(sp.Min(x, t, 0)), torch.minimum(torch.minimum(XS, TS), zeros))
     torch.testing.assert_close(run(sp.Max(x, t)), torch.maximum(XS, TS))
     torch.testing.assert_close(run(sp.Heaviside(x)), (XS > 0).double())
     assert run(sp.Heaviside(x - 0.3))[1] == 0.5  # the value at zero is SymPy's H(0) = 1/2
@@ -82,7 +83,7 @@ def test_unknowns_are_the_given_tensors_so_they_learn():
 
 def test_booleans_and_relationals_with_tolerance():
     torch.testing.assert_close(run(sp.And(x > 0, t < 0.5)), torch.tensor([False, False, True]))
-    torch.testing.assert_close(run(sp.Or(x < 0, sp.Not(t > 0.5))), torch.tensor([True, False, True]))
+    assert run(sp.Or(x < 0, sp.Not(t > 0.5))).tolist() == [True, False, True]
     eq = sp.Eq(x, 0.3 + 1e-10, evaluate=False)
     torch.testing.assert_close(run(eq, eq_tol=1e-9), torch.tensor([False, True, False]))
     torch.testing.assert_close(run(eq, eq_tol=0.0), torch.tensor([False, False, False]))

@@ -64,14 +64,3 @@ def test_bad_arguments_and_bad_files_raise_pinn_errors(tmp_path, burgers_file):
         fmt(str(bad))
     assert "bad.pinn:4:" in info.value.render()
 
-
-def test_through_the_pinnlang_command(burgers_file, capsys):
-    from pinnlang import cli
-
-    try:
-        cli.build_parser()
-    except ModuleNotFoundError as missing:  # another subcommand of the tree is not written yet
-        pytest.skip(f"the pinnlang command cannot be built yet: {missing}")
-    assert cli.main(["fmt", "--check", str(burgers_file)]) == 1
-    assert cli.main(["fmt", str(burgers_file.with_name("nope.pinn"))]) == 2
-    assert "error: no such file" in capsys.readouterr().err

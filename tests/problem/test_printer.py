@@ -13,9 +13,10 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.geometry import Ball, Box, Disk, Interval, Polygon, Rectangle
 from pinnlang.problem import Problem, dn
 from pinnlang.problem.expr_printer import format_expr, format_float, format_region
-from pinnlang.syntax import load, parse
+from pinnlang.source import Source
+from pinnlang.syntax import lower, parse, parse_tree
 
-from .examples import BURGERS, t, u, v, x, y
+from .examples import BURGERS, t, u, x, y
 
 REPO = Path(__file__).resolve().parents[2]
 a, b = sp.symbols("a b")
@@ -107,14 +108,20 @@ def test_unprintable_expressions_raise_usage_errors():
         format_expr(sp.I * x)
 
 
+def lowered(text: str, path: str):
+    """Text to IR without the semantic checks (they do not change the IR, and take time)."""
+    source = Source(text, path)
+    return lower(parse_tree(source))
+
+
 def test_problem_files_round_trip():
     """Every worked problem of the repository prints to text that parses back equal."""
     files = sorted((REPO / "problems").glob("*.pinn"))
     if not files:
         pytest.skip("no problems/*.pinn in this tree")
     for path in files:
-        problem = load(path)
-        assert parse(problem.to_pinn(), path=str(path)) == problem, path.name
+        problem = lowered(path.read_text(), str(path))
+        assert lowered(problem.to_pinn(), str(path)) == problem, path.name
 
 
 # ---------------------------------------------------------------- random expressions round-trip
@@ -136,21 +143,20 @@ expressions = st.recursive(
 
 
 def as_doubles(expr: sp.Basic) -> sp.Basic:
-    """``expr`` with every Float rounded to a 53-bit double (see the xfail test below)."""
+    """``expr`` with every Float rounded to a double: the printer writes a Float's double value,
+    and random SymPy Floats may carry more than 53 bits."""
     return expr.xreplace({f: sp.Float(float(f)) for f in expr.atoms(sp.Float)})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions)
 def test_random_expressions_round_trip(expr):
     # d(abs(x), x) brings in re and im, which the language has no names for
     assume(not expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I, sp.re, sp.im))
     text = format_expr(expr)
-    assert as_doubles(parse(HEAD + text + "\n").conditions[0].equation.rhs) == expr, text
+    assert as_doubles(parse(HEAD + text + "\n").conditions[0].equation.rhs) == as_doubles(expr), text
 
 
-@pytest.mark.xfail(strict=True, reason="the parser reads '0.30000000000000004' as a 56-bit Float "
-                   "(sympy.Float(text)); sympy.Float(float(text)) would give the double back")
 def test_floats_that_need_17_digits_round_trip_exactly():
     value = sp.Float(0.1 + 0.2)
     assert parse(HEAD + format_expr(value * x) + "\n").conditions[0].equation.rhs == value * x

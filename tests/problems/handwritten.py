@@ -33,6 +33,7 @@ def lap(u: sp.Expr, coords) -> sp.Expr:
 
 
 def poisson1d() -> Case:
+    """``problems/poisson1d.pinn``."""
     u = sp.sin(pi * x)
     return Case({"u": u}, {
         "pde": -sp.diff(u, x, 2) - pi**2 * sp.sin(pi * x),
@@ -42,6 +43,7 @@ def poisson1d() -> Case:
 
 
 def poisson2d() -> Case:
+    """``problems/poisson2d.pinn``."""
     u = sp.sin(pi * x) * sp.sin(pi * y)
     return Case({"u": u}, {
         "pde": -lap(u, (x, y)) - 2 * pi**2 * sp.sin(pi * x) * sp.sin(pi * y),
@@ -50,6 +52,7 @@ def poisson2d() -> Case:
 
 
 def poisson_mixed() -> Case:
+    """``problems/poisson_mixed.pinn``."""
     u = sp.sin(pi * x / 2) * sp.cos(pi * y / 2) + x * y
     return Case({"u": u}, {
         "pde": -lap(u, (x, y)) - pi**2 / 2 * sp.sin(pi * x / 2) * sp.cos(pi * y / 2),
@@ -61,6 +64,7 @@ def poisson_mixed() -> Case:
 
 
 def poisson3d() -> Case:
+    """``problems/poisson3d.pinn``."""
     u = sp.sin(pi * x) * sp.sin(pi * y) * sp.sin(pi * z)
     checks = {"pde": -lap(u, (x, y, z)) - 3 * pi**2 * u}
     for c in (x, y, z):
@@ -70,11 +74,13 @@ def poisson3d() -> Case:
 
 
 def poisson5d() -> Case:
+    """``problems/poisson5d.pinn``."""
     u = sum(sp.sin(pi * xi / 2) for xi in xs)
     return Case({"u": u}, {"pde": -lap(u, xs) - pi**2 / 4 * sum(sp.sin(pi * xi / 2) for xi in xs)})
 
 
 def helmholtz2d() -> Case:
+    """``problems/helmholtz2d.pinn``."""
     k, a1, a2 = 1, 1, 4
     u = sp.sin(a1 * pi * x) * sp.sin(a2 * pi * y)
     q = (k**2 - (a1 * pi) ** 2 - (a2 * pi) ** 2) * sp.sin(a1 * pi * x) * sp.sin(a2 * pi * y)
@@ -85,6 +91,7 @@ def helmholtz2d() -> Case:
 
 
 def heat1d() -> Case:
+    """``problems/heat1d.pinn``."""
     alpha = sp.Rational(1, 10)
     u = sp.exp(-alpha * pi**2 * t) * sp.sin(pi * x) + sp.Rational(1, 2) * sp.exp(-9 * alpha * pi**2 * t) * sp.sin(3 * pi * x)
     return Case({"u": u}, {
@@ -95,6 +102,7 @@ def heat1d() -> Case:
 
 
 def heat2d_ms() -> Case:
+    """``problems/heat2d_ms.pinn``."""
     kx, ky = 1 / (500 * pi) ** 2, 1 / pi**2
     u = sp.sin(20 * pi * x) * sp.sin(pi * y) * sp.exp(-(kx * (20 * pi) ** 2 + ky * pi**2) * t)
     return Case({"u": u}, {
@@ -106,6 +114,7 @@ def heat2d_ms() -> Case:
 
 
 def heat_nd() -> Case:
+    """``problems/heat_nd.pinn``."""
     dim = 5
     r2 = sum(xi**2 for xi in xs)
     u = sp.exp(r2 / 2 + t)
@@ -119,6 +128,7 @@ def heat_nd() -> Case:
 
 
 def wave1d() -> Case:
+    """``problems/wave1d.pinn``."""
     c = 2
     u = sp.sin(pi * x) * sp.cos(2 * pi * t) + sp.Rational(1, 2) * sp.sin(4 * pi * x) * sp.cos(8 * pi * t)
     return Case({"u": u}, {
@@ -130,6 +140,7 @@ def wave1d() -> Case:
 
 
 def advection_periodic() -> Case:
+    """``problems/advection_periodic.pinn``."""
     beta = 5
     u = sp.sin(x - beta * t)
     return Case({"u": u}, {
@@ -141,12 +152,14 @@ def advection_periodic() -> Case:
 
 
 def allen_cahn() -> Case:
+    """``problems/allen_cahn.pinn``."""
     eps = sp.Rational(1, 10)
     u = sp.Rational(1, 2) - sp.Rational(1, 2) * sp.tanh(x / (2 * sp.sqrt(2) * eps) - 3 * t / 4)
     return Case({"u": u}, {"pde": sp.diff(u, t) - (eps**2 * sp.diff(u, x, 2) + u - u**3)})
 
 
 def klein_gordon() -> Case:
+    """``problems/klein_gordon.pinn``."""
     u = x * sp.cos(5 * pi * t) + (x * t) ** 3
     f = -25 * pi**2 * x * sp.cos(5 * pi * t) + 6 * x**3 * t - 6 * x * t**3 + (x * sp.cos(5 * pi * t) + x**3 * t**3) ** 3
     return Case({"u": u}, {
@@ -159,6 +172,7 @@ def klein_gordon() -> Case:
 
 
 def diffusion_reaction() -> Case:
+    """``problems/diffusion_reaction.pinn``."""
     ks = (1, 2, 3, 4, 8)
     u = sp.exp(-t) * sum(sp.sin(k * x) / k for k in ks)
     f = sp.exp(-t) * sum(k * sp.sin(k * x) for k in ks)
@@ -170,6 +184,7 @@ def diffusion_reaction() -> Case:
 
 
 def oscillator() -> Case:
+    """``problems/oscillator.pinn``."""
     delta, omega = sp.Rational(1, 2), 2 * pi
     omega0sq = delta**2 + omega**2
     yy = sp.exp(-delta * t) * sp.cos(omega * t)
@@ -183,6 +198,7 @@ def oscillator() -> Case:
 
 
 def kovasznay() -> Case:
+    """``problems/kovasznay.pinn``."""
     re = 20
     lam = sp.Rational(re, 2) - sp.sqrt(sp.Rational(re**2, 4) + 4 * pi**2)
     u = 1 - sp.exp(lam * x) * sp.cos(2 * pi * y)
@@ -196,6 +212,7 @@ def kovasznay() -> Case:
 
 
 def plate_with_holes() -> Case:
+    """``problems/plate_with_holes.pinn``."""
     r2, cx, cy = sp.Rational(3, 10), sp.Rational(2, 5), sp.Rational(-3, 10)
     u = sp.sin(pi * x) * sp.cos(pi * y / 2) + x * y / 2
     theta = sp.Symbol("theta")
@@ -210,6 +227,7 @@ def plate_with_holes() -> Case:
 
 
 def laplace_lshape() -> Case:
+    """``problems/laplace_lshape.pinn``."""
     radius = sp.sqrt(x**2 + y**2)
     phi = sp.atan2(y, x) + pi / 2
     u = radius ** sp.Rational(2, 3) * sp.sin(2 * phi / 3)
@@ -231,6 +249,7 @@ def laplace_lshape() -> Case:
 
 
 def diffusion_inverse() -> Case:
+    """``problems/diffusion_inverse.pinn``."""
     k = sp.Rational(1, 2)
     u = sp.exp(-k * pi**2 * t) * sp.sin(pi * x)
     return Case({"u": u}, {
@@ -241,6 +260,7 @@ def diffusion_inverse() -> Case:
 
 
 def poisson_family() -> Case:
+    """``problems/poisson_family.pinn``."""
     u = a * sp.sin(pi * x) * sp.sin(pi * y)
     return Case({"u": u}, {
         "pde": -lap(u, (x, y)) - a * 2 * pi**2 * sp.sin(pi * x) * sp.sin(pi * y),
@@ -249,6 +269,7 @@ def poisson_family() -> Case:
 
 
 def heat_family() -> Case:
+    """``problems/heat_family.pinn``."""
     alpha = sp.Symbol("alpha")
     u = sp.exp(-alpha * pi**2 * t) * sp.sin(pi * x)
     return Case({"u": u}, {
@@ -259,6 +280,7 @@ def heat_family() -> Case:
 
 
 def schrodinger_soliton() -> Case:
+    """``problems/schrodinger_soliton.pinn``."""
     u = sp.cos(t / 2) / sp.cosh(x)
     v = sp.sin(t / 2) / sp.cosh(x)
     return Case({"u": u, "v": v}, {

@@ -79,9 +79,17 @@ def test_verify_exact_passes_every_condition(stem):
     assert not failing, f"{stem}: exact solution violates {failing}"
 
 
+def test_verify_exact_fits_the_unknown_of_the_inverse_problem():
+    # Without given values verify_exact fits k; the exact solution was written for k = 0.5.
+    problem = _problem("diffusion_inverse")
+    fitted = verify_exact(problem, n=200)
+    assert all(r.ok for r in fitted)
+    assert fitted[0].unknowns["k"] == pytest.approx(0.5, abs=1e-6)
+
+
 def test_verify_exact_notices_a_wrong_unknown():
-    # With the initial guess k = 1 instead of the true 0.5 the exact solution breaks the PDE,
-    # while the observations (generated with k = 0.5) still match it.
-    reports = {r.name: r for r in verify_exact(_problem("diffusion_inverse"), n=200)}
+    # With k = 1 (the initial guess) instead of 0.5 the exact solution breaks the PDE, while the
+    # observations (generated with k = 0.5) still match it.
+    reports = {r.name: r for r in verify_exact(_problem("diffusion_inverse"), n=200, unknowns={"k": 1.0})}
     assert not reports["pde"].ok
     assert reports["data"].ok

@@ -73,11 +73,6 @@ def test_trainer_arguments_pass_through(poisson):
 def test_clip_setting_clips_gradients(poisson):
     seen = []
 
-    class Norms(Callback):
-        def on_before_optimizer_step(self, trainer, pl_module, optimizer):
-            seen.append(float(torch.cat([p.grad.reshape(-1) for p in pl_module.parameters()
-                                         if p.grad is not None]).norm()))
-
     class AfterClip(Callback):
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
             grads = [p.grad.reshape(-1) for p in pl_module.parameters() if p.grad is not None]

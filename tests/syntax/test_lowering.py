@@ -126,3 +126,14 @@ def test_shorthand_ambiguous_and_sympy_objects_built_not_evaluated():
         parse("problem p\nspace x in [0, 1]\nfield u\nlet u_x = 2\npde: u_x = 0\n")
     with pytest.raises(PinnError, match="expected an expression after 'pde:', found '__import__'"):
         parse("problem p\nspace x in [0, 1]\nfield u\npde: __import__ = 0\n")
+
+
+def test_derivative_of_abs_of_a_field_is_real():
+    problem = parse(
+        "problem p\nspace x in [0, 1]\nfield u\npde: d(abs(u), x) = 0\nboundary: u = 0\n"
+    )
+    xs = sp.Symbol("x")
+    u = sp.Function("u")(xs)
+    lhs = problem.conditions[0].equation.lhs
+    assert not lhs.has(sp.re, sp.im)
+    assert sp.expand(lhs - u * sp.Derivative(u, xs) / sp.Abs(u)) == 0
