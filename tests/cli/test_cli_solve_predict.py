@@ -76,14 +76,14 @@ def test_resume_after_a_kill(poisson_file, tmp_path):
     command = [sys.executable, "-m", "pinnlang", "solve", str(poisson_file), "--out", str(out),
                "--steps", "100000", "--points", "32", "--width", "8", "--depth", "1",
                "--checkpoint-every", "5", "--quiet"]
-    process = subprocess.Popen(command, env=dict(os.environ, OMP_NUM_THREADS="1"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not (out / "checkpoints" / "last.ckpt").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.5)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    with subprocess.Popen(command, env=dict(os.environ, OMP_NUM_THREADS="1"),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        deadline = time.monotonic() + 120
+        while not (out / "checkpoints" / "last.ckpt").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     assert (out / "checkpoints" / "last.ckpt").exists()
     assert not (out / "metrics.json").exists()
     import torch
