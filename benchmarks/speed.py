@@ -133,7 +133,8 @@ def forward_step(problem: str, size: str, seed: int) -> Step:
 def compiled_forward_step(problem: str, size: str, seed: int) -> Step:
     """The forward-path loss compiled with ``torch.compile`` (the whole graph, no breaks)."""
     case, loss = _checked_forward_case(problem, size, seed)
-    return _step_of(case, torch.compile(loss, fullgraph=True))
+    torch._dynamo.reset()  # each case compiles afresh, as in a new process
+    return _step_of(case, torch.compile(loss, fullgraph=True, dynamic=False))
 
 
 def time_columns(

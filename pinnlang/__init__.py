@@ -55,9 +55,11 @@ _EXPORTS: dict[str, str] = {
     "register_module": "pinnlang.models",
     "build_model": "pinnlang.models",
     "available_models": "pinnlang.models",
+    # reference solutions for problems without a closed form
+    "reference_solution": "pinnlang.reference",
     # solver and results
-    "solve": "pinnlang.solve",
-    "PinnModule": "pinnlang.solve",
+    "solve": "pinnlang.solver",
+    "PinnModule": "pinnlang.solver",
     "Result": "pinnlang.results",
 }
 

@@ -11,7 +11,7 @@ import argparse
 import inspect
 import os
 
-from pinnlang.solve.settings import LOGGERS, LR_SCHEDULES, SAMPLERS, WEIGHTINGS, parse_devices, parse_scalar
+from pinnlang.solver.settings import LOGGERS, LR_SCHEDULES, SAMPLERS, WEIGHTINGS, parse_devices, parse_scalar
 
 RUN_DIR_ENV = "PINNLANG_RUN_DIR"
 """Names the run folder to the processes a DDP launcher starts (they re-run the command)."""
@@ -90,7 +90,7 @@ def _overrides(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, o
 
 def run(args: argparse.Namespace) -> int:
     from pinnlang.results.run_folder import default_run_dir
-    from pinnlang.solve.api import solve
+    from pinnlang.solver.api import solve
     from pinnlang.syntax import load
 
     problem = load(args.file)

@@ -175,10 +175,14 @@ def forward_channels(
     """Like :func:`forward_derivatives`, with every field of a derivative in one ``(N, out)``."""
     if x.dim() != 2:
         raise ValueError(f"expected inputs shaped (N, d), got {tuple(x.shape)}")
-    # torch.compile traces the plan's construction once instead of the cache (which it would skip
-    # with a warning); the plan then becomes constants of the compiled graph
-    plan = (build_plan.__wrapped__ if torch.compiler.is_compiling() else build_plan)(request, x.shape[1])
     weight, bias = _first_layer(linears[0], input_scale, input_shift)
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"the network takes {weight.shape[1]} inputs, got x of shape {tuple(x.shape)}")
+    # The input dimension comes from the weight, whose shape torch.compile keeps static (the
+    # batch's may become symbolic). Under torch.compile the plan's construction is traced once
+    # (dynamo would skip the cache with a warning) and becomes constants of the graph.
+    in_dim = int(linears[0].weight.shape[1])
+    plan = (build_plan.__wrapped__ if torch.compiler.is_compiling() else build_plan)(request, in_dim)
     if len(linears) == 1:
         return _affine_only(plan, weight, bias, x)
     pre = torch.nn.functional.linear(x, weight, bias)

@@ -203,7 +203,7 @@ class Result:
 
     def checkpoint(self) -> dict[str, Any]:
         """The self-contained checkpoint dict (see :mod:`pinnlang.results.checkpoint`)."""
-        from pinnlang.solve.network import body_config, body_of
+        from pinnlang.solver.network import body_config, body_of
 
         body = body_of(self.network)
         source_path = self._source_path
@@ -263,7 +263,7 @@ def from_checkpoint(cls: type[Result], data: Mapping[str, Any], *, run_dir: str 
                     model: nn.Module | None, device: str) -> Result:
     """Build a :class:`Result` from a loaded checkpoint dict."""
     from pinnlang.compile import compile_problem
-    from pinnlang.solve.network import rebuild_network
+    from pinnlang.solver.network import rebuild_network
     from pinnlang.syntax import parse
 
     problem = parse(data["source"], path=data.get("source_path") or "<checkpoint>")

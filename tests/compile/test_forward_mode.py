@@ -233,6 +233,8 @@ def test_bad_calls_are_refused():
         forward_derivatives(linears, "elu", x, DerivativeRequest.of(first=[0]))
     with pytest.raises(ValueError, match=r"expected inputs shaped \(N, d\)"):
         forward_derivatives(linears, "tanh", x[0], DerivativeRequest.of(first=[0]))
+    with pytest.raises(ValueError, match=r"the network takes 2 inputs, got x of shape \(5, 3\)"):
+        forward_derivatives(linears, "tanh", torch.rand(5, 3), DerivativeRequest.of(first=[0]))
     with pytest.raises(TypeError, match="expected torch.nn.Linear layers, got Tanh"):
         forward_derivatives([linears[0], nn.Tanh()], "tanh", x, DerivativeRequest.of(first=[0]))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pinnlang.models
 
-FORBIDDEN = ("pinnlang.problem", "pinnlang.compile", "pinnlang.solve", "pinnlang.syntax")
+FORBIDDEN = ("pinnlang.problem", "pinnlang.compile", "pinnlang.solver", "pinnlang.syntax")
 MODELS_DIR = Path(pinnlang.models.__file__).parent
 
 

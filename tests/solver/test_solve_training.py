@@ -9,7 +9,7 @@ import torch
 
 import pinnlang
 from pinnlang.errors import PinnRuntimeError
-from pinnlang.solve import PinnModule
+from pinnlang.solver import PinnModule
 
 from .conftest import BROKEN, INVERSE, PARAMETRIC, TINY, write_observations
 

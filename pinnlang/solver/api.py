@@ -12,10 +12,10 @@ from torch import nn
 from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
-from pinnlang.solve.module import PinnModule
-from pinnlang.solve.network import build_body, wrap
-from pinnlang.solve.settings import SolveSettings, resolve_settings, split_settings
-from pinnlang.solve.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
+from pinnlang.solver.module import PinnModule
+from pinnlang.solver.network import build_body, wrap
+from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
+from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
 
 DOUBLE_PRECISIONS = ("64", "64-true", "double", 64)
 
@@ -78,7 +78,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
 
     Args:
         problem_or_path: a :class:`~pinnlang.problem.Problem` or the path of a ``.pinn`` file.
-        steps: Adam steps (see :class:`~pinnlang.solve.settings.SolveSettings` for every setting).
+        steps: Adam steps (see :class:`~pinnlang.solver.settings.SolveSettings` for every setting).
         callbacks: Lightning callbacks, added to pinnlang's own.
         logger: a Lightning logger, or ``"csv"``/``"tensorboard"``/``"none"``.
         model: a zoo model name, or any ``nn.Module`` mapping ``(N, inputs) -> (N, fields)``

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import pinnlang
-from pinnlang.solve.points import CollocationPoints
+from pinnlang.solver.points import CollocationPoints
 
 from .conftest import POISSON
 

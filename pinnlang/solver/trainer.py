@@ -21,8 +21,8 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar, 
 from lightning.pytorch.loggers import CSVLogger, Logger
 
 from pinnlang.errors import PinnUsageError
-from pinnlang.results.run_folder import LAST_CHECKPOINT, LIGHTNING_CHECKPOINT_DIR
-from pinnlang.solve.settings import SolveSettings, suggest
+from pinnlang.results.run_folder import LIGHTNING_CHECKPOINT_DIR
+from pinnlang.solver.settings import SolveSettings, suggest
 
 #: Lightning warnings that do not apply to PINN training (regular expressions on the message).
 IGNORED_WARNINGS = (
@@ -91,7 +91,7 @@ class LossProgressBar(TQDMProgressBar):
 
 def check_trainer_kwargs(kwargs: dict[str, Any]) -> None:
     """Raise :class:`PinnUsageError` for a keyword that is neither a setting nor a Trainer argument."""
-    from pinnlang.solve.settings import ALIASES, SETTING_NAMES
+    from pinnlang.solver.settings import ALIASES, SETTING_NAMES
 
     for key in kwargs:
         if key not in TRAINER_ARGUMENTS:
@@ -166,6 +166,3 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
     with quiet_lightning():
         return L.Trainer(**options)
 
-
-def last_checkpoint_path(run_dir: str) -> str:
-    return os.path.join(run_dir, LIGHTNING_CHECKPOINT_DIR, LAST_CHECKPOINT)

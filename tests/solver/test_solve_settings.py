@@ -6,7 +6,7 @@ import pytest
 
 import pinnlang
 from pinnlang.errors import PinnUsageError
-from pinnlang.solve.settings import SolveSettings, parse_scalar, resolve_settings, split_settings
+from pinnlang.solver.settings import SolveSettings, parse_scalar, resolve_settings, split_settings
 
 
 def test_defaults_when_nothing_is_given():

@@ -22,9 +22,9 @@ import torch
 from torch import nn
 
 from pinnlang.errors import PinnRuntimeError
-from pinnlang.solve.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
-from pinnlang.solve.settings import SolveSettings
-from pinnlang.solve.weighting import LossWeights, causal_mean_square
+from pinnlang.solver.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
+from pinnlang.solver.settings import SolveSettings
+from pinnlang.solver.weighting import LossWeights, causal_mean_square
 
 VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
 

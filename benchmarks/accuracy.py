@@ -1,0 +1,326 @@
+"""Accuracy of pinnlang on the problem library: L2 relative error per field, learned unknowns, time.
+
+Usage::
+
+    python benchmarks/accuracy.py                          # every problems/*.pinn, its train: settings
+    python benchmarks/accuracy.py --budget 300             # 300 Adam steps each, L-BFGS scaled alike
+    python benchmarks/accuracy.py --only burgers,heat1d --lbfgs 50 --max-time 120 --jobs 2
+
+Each problem is solved with its file's ``train:`` settings, or with ``--budget STEPS`` Adam steps
+(the file's L-BFGS steps are then scaled by ``STEPS / file steps``, unless ``--lbfgs`` sets them).
+The error of each field is ``||u_net - u_ref|| / ||u_ref||`` on the problem's evaluation points
+(a grid over the whole input domain, never the training points), where ``u_ref`` is
+
+- the ``exact:`` solution of the file (``Result.errors()``), or
+- the reference solution registered in :mod:`pinnlang.reference` (the Cole-Hopf solution for
+  ``burgers``), or
+- none: the problem is listed with "no reference" (e.g. the lid-driven cavity).
+
+Learned unknowns are compared with the values the data were generated with (``TRUE_UNKNOWNS``).
+A problem that fails to load, diverges (a non-finite loss or prediction) or raises is listed with
+its failure; nothing is left out. The table is printed and written to
+``benchmarks/results/accuracy.csv`` and ``accuracy.md`` (``--out`` picks another folder).
+
+No column compares with published PINN results (e.g. PINNacle's): the benchmark reports only what
+it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import csv
+import datetime
+import importlib.util
+import math
+import multiprocessing
+import os
+import platform
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PROBLEMS = ROOT / "problems"
+RESULTS = ROOT / "benchmarks" / "results"
+EVALUATION_POINTS = 10_000  # as Result.errors()
+
+
+def _true_unknowns() -> dict[str, dict[str, float]]:
+    """``{problem: {unknown: true value}}``, from the scripts that generated the problems' data."""
+    script = PROBLEMS / "data" / "make_observations.py"
+    spec = importlib.util.spec_from_file_location("make_observations", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"diffusion_inverse": {"k": float(module.TRUE_K)}}
+
+
+TRUE_UNKNOWNS = _true_unknowns()
+
+
+@dataclass
+class Row:
+    """One problem's line of the table (also one row of the CSV file)."""
+
+    problem: str
+    status: str = "ok"
+    reference: str = ""
+    l2re: dict[str, float] = field(default_factory=dict)
+    unknowns: dict[str, float] = field(default_factory=dict)
+    adam_steps: int = 0
+    lbfgs_steps: int = 0
+    steps: int = 0
+    final_loss: float = math.nan
+    wall_seconds: float = 0.0
+    train_seconds: float = 0.0
+    device: str = ""
+
+    # ------------------------------------------------------------------ cells of the table
+    def l2re_text(self) -> str:
+        if self.l2re:
+            return ", ".join(f"{f} {v:.2e}" for f, v in self.l2re.items())
+        return "no reference" if self.reference == "none" else "-"
+
+    def unknowns_text(self) -> str:
+        truth = TRUE_UNKNOWNS.get(self.problem, {})
+        parts = []
+        for name, value in self.unknowns.items():
+            if name in truth and truth[name] != 0:
+                rel = abs(value - truth[name]) / abs(truth[name])
+                parts.append(f"{name} = {value:.4g} (true {truth[name]:g}, rel. err. {rel:.1e})")
+            else:
+                parts.append(f"{name} = {value:.4g}")
+        return "; ".join(parts) or "-"
+
+    def csv_row(self) -> dict[str, Any]:
+        return {
+            "problem": self.problem, "status": self.status, "reference": self.reference,
+            "l2re": "; ".join(f"{f}={v:.6e}" for f, v in self.l2re.items()),
+            "max_l2re": f"{max(self.l2re.values()):.6e}" if self.l2re else "",
+            "unknowns": "; ".join(f"{k}={v:.8g}" for k, v in self.unknowns.items()),
+            "true_unknowns": "; ".join(f"{k}={v:g}" for k, v in TRUE_UNKNOWNS.get(self.problem, {}).items()),
+            "adam_steps": self.adam_steps, "lbfgs_steps": self.lbfgs_steps, "steps_taken": self.steps,
+            "final_loss": f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
+            "train_seconds": f"{self.train_seconds:.1f}", "device": self.device,
+        }
+
+
+# ------------------------------------------------------------------ planning and solving
+def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | None) -> tuple[int, int]:
+    """Adam and L-BFGS steps for a problem whose ``train:`` settings are ``settings``."""
+    from pinnlang.solve.settings import resolve_settings
+
+    resolved = resolve_settings(settings)
+    adam = resolved.steps if budget is None else budget
+    if lbfgs is not None:
+        return adam, lbfgs
+    if budget is None or resolved.steps == 0:
+        return adam, resolved.lbfgs_steps
+    return adam, round(resolved.lbfgs_steps * budget / resolved.steps)
+
+
+def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
+    """``(kind, {field: L2RE})``: against ``exact:``, else a registered reference, else none."""
+    import numpy as np
+
+    from pinnlang.reference import reference_solution
+
+    if result.compiled.exact_fn is not None:
+        return "exact", result.errors(EVALUATION_POINTS)
+    reference = reference_solution(result.problem.name)
+    if reference is None:
+        return "none", {}
+    points = result.compiled.evaluation_points(EVALUATION_POINTS, np.random.default_rng(12345))
+    points = points.detach().cpu().double().numpy()
+    truth = np.asarray(reference(points), dtype=np.float64)
+    predicted = result.evaluate(points)
+    errors = {}
+    for i, name in enumerate(result.field_names):
+        norm = np.linalg.norm(truth[:, i])
+        errors[name] = float(np.linalg.norm(predicted[:, i] - truth[:, i]) / (norm if norm > 0 else 1.0))
+    return "reference", errors
+
+
+def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float | None,
+              threads: int | None) -> Row:
+    """Load, solve and score one problem; every failure becomes the row's status."""
+    import torch
+
+    import pinnlang
+    from pinnlang.errors import PinnError, PinnRuntimeError
+
+    if threads:
+        torch.set_num_threads(threads)
+    row = Row(problem=Path(path).stem)
+    started = time.perf_counter()
+    try:
+        problem = pinnlang.load(path)
+        row.problem = problem.name
+        row.adam_steps, row.lbfgs_steps = planned_steps(problem.settings, budget, lbfgs)
+        extra = {"max_time": max_time} if max_time else {}
+        result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
+                                quiet=True, **extra)
+        row.steps, row.device = result.steps, result.device
+        row.train_seconds = result.train_seconds
+        row.final_loss = float(sum(result.losses.values())) if result.losses else math.nan
+        row.unknowns = dict(result.unknowns)
+        row.reference, row.l2re = reference_errors(result)
+        row.status = status_of(row)
+    except PinnRuntimeError as error:
+        row.status = f"diverged: {error.message}"
+    except PinnError as error:
+        row.status = f"failed: {error.message}"
+    except Exception as error:  # a bug: listed in the table, traceback on stderr
+        traceback.print_exc(file=sys.stderr)
+        row.status = f"failed: {type(error).__name__}: {error}"
+    row.wall_seconds = time.perf_counter() - started
+    return row
+
+
+def status_of(row: Row) -> str:
+    """``ok``, or what went wrong with a run that finished."""
+    values = list(row.l2re.values()) + list(row.unknowns.values()) + [row.final_loss]
+    if any(not math.isfinite(v) for v in values if v is not None) and not (
+            math.isnan(row.final_loss) and all(math.isfinite(v) for v in values[:-1])):
+        return "diverged: non-finite prediction or loss"
+    planned = row.adam_steps + row.lbfgs_steps
+    if row.steps < planned:
+        return f"stopped after {row.steps} of {planned} steps (--max-time)"
+    return "ok"
+
+
+def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_time: float | None,
+            jobs: int) -> list[Row]:
+    """Solve every problem (``jobs`` at a time in separate processes); rows in input order."""
+    if jobs <= 1:
+        rows = []
+        for path in paths:
+            rows.append(solve_one(path, budget, lbfgs, max_time, None))
+            print(f"  {progress_line(rows[-1])}", file=sys.stderr, flush=True)
+        return rows
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {pool.submit(solve_one, p, budget, lbfgs, max_time, threads): p for p in paths}
+        for future in concurrent.futures.as_completed(futures):
+            print(f"  {progress_line(future.result())}", file=sys.stderr, flush=True)
+        return [futures_by_path.result() for futures_by_path in
+                sorted(futures, key=lambda f: list(paths).index(futures[f]))]
+
+
+def progress_line(row: Row) -> str:
+    return f"{row.problem}: {row.status}, {row.l2re_text()}, {row.wall_seconds:.1f} s"
+
+
+# ------------------------------------------------------------------ the table
+HEADERS = ("problem", "L2 relative error", "reference", "unknowns (learned vs true)", "steps",
+           "wall s", "train s", "device", "status")
+
+
+def table_cells(row: Row) -> tuple[str, ...]:
+    planned = f"{row.adam_steps}+{row.lbfgs_steps}"
+    steps = planned if row.steps == row.adam_steps + row.lbfgs_steps else f"{row.steps} of {planned}"
+    return (row.problem, row.l2re_text(), row.reference or "-", row.unknowns_text(), steps,
+            f"{row.wall_seconds:.1f}", f"{row.train_seconds:.1f}", row.device or "-", row.status)
+
+
+def text_table(rows: Sequence[Row]) -> str:
+    """An aligned plain-text table."""
+    cells = [HEADERS] + [table_cells(r) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADERS))]
+    lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(HEADERS))).rstrip() for c in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(rows: Sequence[Row], header: str) -> str:
+    """The Markdown file: what was run, then the table."""
+    lines = [header, "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in table_cells(r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def run_description(args: argparse.Namespace, argv: Sequence[str]) -> str:
+    import torch
+
+    budget = "the files' train: settings" if args.budget is None else f"--budget {args.budget}"
+    return "\n".join([
+        "# Accuracy benchmark",
+        "",
+        f"- command: `python benchmarks/accuracy.py {' '.join(argv)}`".replace(" `", " `", 1),
+        f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}",
+        f"- budget: {budget}; L-BFGS: {'--lbfgs %d' % args.lbfgs if args.lbfgs is not None else 'the files\' (scaled with --budget)'}",
+        f"- max time per problem: {args.max_time or 'none'}; jobs: {args.jobs}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads per job at most",
+        "- L2 relative error on the problem's evaluation grid (10,000+ points, not the training points); "
+        "\"reference\" = the registered reference solution (Cole-Hopf for burgers)",
+        "- steps: Adam+L-BFGS planned (\"N of ...\" when a run stopped early)",
+    ])
+
+
+def write_outputs(rows: Sequence[Row], folder: Path, header: str) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = folder / "accuracy.csv", folder / "accuracy.md"
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(Row("x").csv_row()))
+        writer.writeheader()
+        writer.writerows(r.csv_row() for r in rows)
+    md_path.write_text(markdown_table(rows, header), encoding="utf-8")
+    return csv_path, md_path
+
+
+# ------------------------------------------------------------------ command line
+def select_problems(only: str | None) -> list[str]:
+    """Paths of ``problems/*.pinn`` (sorted), or of the ``--only`` names (in the order given)."""
+    available = {p.stem: p for p in sorted(PROBLEMS.glob("*.pinn"))}
+    if not only:
+        return [str(p) for p in available.values()]
+    names = [n.strip().removesuffix(".pinn") for n in only.split(",") if n.strip()]
+    missing = [n for n in names if n not in available]
+    if missing:
+        raise SystemExit(f"accuracy.py: no problems/{missing[0]}.pinn; "
+                         f"the problems are {', '.join(available)}")
+    return [str(available[n]) for n in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=int, metavar="STEPS",
+                        help="Adam steps per problem (default: the file's train: steps)")
+    parser.add_argument("--lbfgs", type=int, metavar="STEPS",
+                        help="L-BFGS steps per problem (default: the file's, scaled with --budget)")
+    parser.add_argument("--max-time", type=float, metavar="SECONDS",
+                        help="stop each problem's training after this many seconds")
+    parser.add_argument("--only", metavar="NAMES", help="comma-separated problem names, e.g. burgers,heat1d")
+    parser.add_argument("--jobs", type=int, default=1, help="problems solved at once (default 1)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    for name in ("budget", "lbfgs", "max_time"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            raise SystemExit(f"accuracy.py: --{name.replace('_', '-')} must be >= 0, got {value}")
+    if args.jobs < 1:
+        raise SystemExit(f"accuracy.py: --jobs must be >= 1, got {args.jobs}")
+    paths = select_problems(args.only)
+    print(f"solving {len(paths)} problem(s)...", file=sys.stderr, flush=True)
+    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs)
+    print(text_table(rows))
+    csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
+    print(f"\nwrote {csv_path} and {md_path}")
+    return 0 if all(r.status == "ok" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Loss weighting, causal weighting, resampling, RAD, minibatches and validation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import pinnlang
+from pinnlang.solver.weighting import LossWeights, causal_mean_square
+
+from .conftest import TINY
+
+
+def test_annealing_raises_the_weight_of_the_boundary(heat):
+    result = pinnlang.solve(heat, steps=40, weighting="annealing", anneal_every=10, log_every=10, **TINY)
+    weights = result.module.loss_weights
+    assert weights.anneals
+    assert weights.adaptive[weights.names.index("pde")] == 1
+    assert not torch.allclose(weights.adaptive, torch.ones_like(weights.adaptive))
+    assert "weight/boundary" in result.history[-1]
+
+
+def test_fixed_weights_come_from_the_condition_options():
+    problem = pinnlang.parse("problem p\nspace x in [0, 1]\nfield u\npde: d(u, x) = 1\n"
+                             "boundary: u = 0 [weight = 100]\n")
+    result = pinnlang.solve(problem, steps=3, **TINY)
+    assert result.module.loss_weights.weights.tolist() == [1.0, 100.0]
+
+
+def test_causal_weights_favour_early_times():
+    t = torch.tensor([0.05, 0.15, 0.95])
+    residual = torch.tensor([[1.0], [1.0], [1.0]])
+    # bins of width 0.5: bin 0 holds two points (mean square 1), bin 1 one point weighted exp(-eps)
+    value = causal_mean_square(residual, t, 0.0, 1.0, bins=2, eps=2.0)
+    assert float(value) == pytest.approx((1 + math.exp(-2.0)) / 2)
+    assert float(causal_mean_square(residual, t, 0.0, 1.0, bins=2, eps=0.0)) == pytest.approx(1.0)
+
+
+def test_causal_training_runs_on_a_time_dependent_problem(heat):
+    result = pinnlang.solve(heat, steps=20, causal=1.0, causal_bins=8, **TINY)
+    assert math.isfinite(result.losses["pde"])
+
+
+def test_resampling_and_rad_change_the_points(heat):
+    result = pinnlang.solve(heat, steps=21, resample_every=10, adaptive=True, **TINY)
+    points = result.module._collocation()
+    assert points.round == 2
+    assert points.batches["pde"].x.shape == (64, 2)
+
+
+def test_minibatches_train_on_subsets(heat):
+    result = pinnlang.solve(heat, steps=10, batch_size=16, **TINY)
+    batches = result.module.current_batches(5)
+    assert batches["pde"].x.shape == (16, 2)
+
+
+def test_validation_runs_with_gradients_enabled(heat):
+    result = pinnlang.solve(heat, steps=20, val_every=10, **TINY)
+    assert "val_loss" in result.trainer.callback_metrics  # residuals needed input gradients
+
+
+def test_loss_weights_combine():
+    weights = LossWeights(["pde", "boundary"], ["pde", "boundary"], [1.0, 10.0])
+    assert float(weights.combine(torch.tensor([2.0, 3.0]))) == 32.0
+    assert not weights.anneals
