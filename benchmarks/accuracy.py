@@ -39,7 +39,7 @@ import platform
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -75,7 +75,7 @@ class Row:
     adam_steps: int = 0
     lbfgs_steps: int = 0
     steps: int = 0
-    final_loss: float = math.nan
+    final_loss: float | None = None
     wall_seconds: float = 0.0
     train_seconds: float = 0.0
     device: str = ""
@@ -105,7 +105,7 @@ class Row:
             "unknowns": "; ".join(f"{k}={v:.8g}" for k, v in self.unknowns.items()),
             "true_unknowns": "; ".join(f"{k}={v:g}" for k, v in TRUE_UNKNOWNS.get(self.problem, {}).items()),
             "adam_steps": self.adam_steps, "lbfgs_steps": self.lbfgs_steps, "steps_taken": self.steps,
-            "final_loss": f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
+            "final_loss": "" if self.final_loss is None else f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
             "train_seconds": f"{self.train_seconds:.1f}", "device": self.device,
         }
 
@@ -113,7 +113,7 @@ class Row:
 # ------------------------------------------------------------------ planning and solving
 def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | None) -> tuple[int, int]:
     """Adam and L-BFGS steps for a problem whose ``train:`` settings are ``settings``."""
-    from pinnlang.solve.settings import resolve_settings
+    from pinnlang.solver.settings import resolve_settings
 
     resolved = resolve_settings(settings)
     adam = resolved.steps if budget is None else budget
@@ -167,7 +167,7 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
                                 quiet=True, **extra)
         row.steps, row.device = result.steps, result.device
         row.train_seconds = result.train_seconds
-        row.final_loss = float(sum(result.losses.values())) if result.losses else math.nan
+        row.final_loss = float(sum(result.losses.values())) if result.losses else None
         row.unknowns = dict(result.unknowns)
         row.reference, row.l2re = reference_errors(result)
         row.status = status_of(row)
@@ -184,9 +184,10 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
 
 def status_of(row: Row) -> str:
     """``ok``, or what went wrong with a run that finished."""
-    values = list(row.l2re.values()) + list(row.unknowns.values()) + [row.final_loss]
-    if any(not math.isfinite(v) for v in values if v is not None) and not (
-            math.isnan(row.final_loss) and all(math.isfinite(v) for v in values[:-1])):
+    values = [*row.l2re.values(), *row.unknowns.values()]
+    if row.final_loss is not None:
+        values.append(row.final_loss)
+    if not all(math.isfinite(v) for v in values):
         return "diverged: non-finite prediction or loss"
     planned = row.adam_steps + row.lbfgs_steps
     if row.steps < planned:
@@ -206,11 +207,10 @@ def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_tim
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = {pool.submit(solve_one, p, budget, lbfgs, max_time, threads): p for p in paths}
+        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads) for p in paths]
         for future in concurrent.futures.as_completed(futures):
             print(f"  {progress_line(future.result())}", file=sys.stderr, flush=True)
-        return [futures_by_path.result() for futures_by_path in
-                sorted(futures, key=lambda f: list(paths).index(futures[f]))]
+        return [future.result() for future in futures]
 
 
 def progress_line(row: Row) -> str:
@@ -249,15 +249,17 @@ def run_description(args: argparse.Namespace, argv: Sequence[str]) -> str:
     import torch
 
     budget = "the files' train: settings" if args.budget is None else f"--budget {args.budget}"
+    threads = torch.get_num_threads() if args.jobs == 1 else max(1, (os.cpu_count() or 1) // args.jobs)
+    lbfgs = f"--lbfgs {args.lbfgs}" if args.lbfgs is not None else "the files' (scaled with --budget)"
     return "\n".join([
         "# Accuracy benchmark",
         "",
-        f"- command: `python benchmarks/accuracy.py {' '.join(argv)}`".replace(" `", " `", 1),
+        f"- command: `python benchmarks/accuracy.py {' '.join(argv)}`",
         f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}",
-        f"- budget: {budget}; L-BFGS: {'--lbfgs %d' % args.lbfgs if args.lbfgs is not None else 'the files\' (scaled with --budget)'}",
+        f"- budget: {budget}; L-BFGS steps: {lbfgs}",
         f"- max time per problem: {args.max_time or 'none'}; jobs: {args.jobs}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads per job at most",
+        f"torch {torch.__version__}, {threads} torch threads per problem",
         "- L2 relative error on the problem's evaluation grid (10,000+ points, not the training points); "
         "\"reference\" = the registered reference solution (Cole-Hopf for burgers)",
         "- steps: Adam+L-BFGS planned (\"N of ...\" when a run stopped early)",
@@ -319,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text_table(rows))
     csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
     print(f"\nwrote {csv_path} and {md_path}")
-    return 0 if all(r.status == "ok" for r in rows) else 1
+    return 1 if any(r.status.startswith("failed") for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import sys
 
 from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
 from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
+from pinnlang.problem.expr_printer import format_expr, format_region
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ def where_it_holds(problem: Problem, c: Condition) -> str:
     elif isinstance(c.on, OnPlane):
         parts.append(f"on {c.on.coordinate} = {c.on.value:g}")
     if c.where is not None:
-        parts.append(f"where {c.where}")
+        parts.append(f"where {format_expr(c.where)}")
     return " ".join(parts)
 
 
@@ -54,7 +55,8 @@ def summary(problem: Problem) -> str:
     lines = [f"problem {problem.name}" + (f' "{problem.title}"' if problem.title else "")]
     coords = []
     if problem.space_coords:
-        coords.append(", ".join(map(str, problem.space_coords)) + f" in {problem.domain}")
+        coords.append(", ".join(map(str, problem.space_coords))
+                      + f" in {format_region(problem.domain, problem.regions)}")
     if problem.time_axis is not None:
         t = problem.time_axis
         coords.append(f"{t.symbol} in {_interval(t.lower, t.upper)}")
@@ -70,7 +72,7 @@ def summary(problem: Problem) -> str:
     lines.append("  conditions:")
     width = max((len(c.name) for c in problem.conditions), default=0)
     for c in problem.conditions:
-        what = f"{c.equation.lhs} = {c.equation.rhs}" if c.equation is not None else (
+        what = f"{format_expr(c.equation.lhs)} = {format_expr(c.equation.rhs)}" if c.equation is not None else (
             ", ".join(c.data.fields) if c.data is not None else f"periodic in {c.coordinate}")
         lines.append(f"    {c.name:<{width}}  {where_it_holds(problem, c)}: {what}")
     if problem.exact:
