@@ -35,7 +35,7 @@ def test_valid_files_print_a_summary_and_exit_0(capsys):
     assert code == 0 and err == ""
     assert f"{EXAMPLES / 'plate.pinn'}: ok" in out
     assert "boundary_3  boundary on hole: dn(T) = 0" in out
-    assert "boundary    boundary on x = -1: T(x, y) = 1" in out
+    assert "boundary    boundary on x = -1: T = 1" in out
     assert "unknowns:    k (initial 1)" in out
     assert "data      points of observations.csv: u" in out
 
