@@ -10,7 +10,7 @@ call per tree node with children) and once through a naive hand-written residual
 ``torch.autograd.grad`` once per derivative, each built from scratch (``u_xx`` re-derives
 ``u_x``). It prints the median milliseconds of repeated runs and the ratio naive / pinnlang.
 
-    python benchmarks/derivatives.py [--repeats 30]
+    python benchmarks/derivatives.py [--repeats 30] [--threads N]
 """
 
 from __future__ import annotations
@@ -195,7 +195,10 @@ def print_table(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print_table(run(args.repeats))
 
 
