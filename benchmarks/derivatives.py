@@ -189,7 +189,8 @@ def print_table(rows: list[dict]) -> None:
         )
     worst = max(r["difference"] for r in rows)
     print(f"\nlargest |pinnlang - naive| residual difference: {worst:.1e} (float32)")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of repeated runs")
+    threads = torch.get_num_threads()
+    print(f"torch {torch.__version__}, {threads} thread(s), median of interleaved repeated runs")
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ WEIGHTINGS = ("fixed", "annealing")
 LR_SCHEDULES = ("constant", "exponential", "cosine")
 SAMPLERS = ("uniform", "lhs", "sobol", "grid")
 LOGGERS = ("none", "csv", "tensorboard")
+ENGINES = ("auto", "autograd", "forward")
+COMPILE_CHOICES = ("auto", "true", "false")
 
 #: Names accepted as aliases of a setting (the file and the CLI may use either).
 ALIASES = {"nodes": "num_nodes", "lbfgs": "lbfgs_steps", "minibatch": "batch_size", "batch": "batch_size"}
@@ -65,7 +67,17 @@ class SolveSettings:
         steps_per_epoch: steps in one Lightning epoch (epoch-based callbacks count these).
         val_every: run a validation pass every this many steps (0: never).
         out: the run folder (``None``: not written unless asked).
-        compile: wrap the network in ``torch.compile``.
+        engine: how input derivatives are computed: ``autograd`` (nested ``torch.autograd.grad``),
+            ``forward`` (value and derivatives propagated forward through a zoo MLP, one ordinary
+            backward; other networks fall back to autograd) or ``auto`` (a short timed trial of
+            both at start-up when the forward engine can take the network, see
+            :mod:`pinnlang.solver.tuning`).
+        compile: ``torch.compile`` the loss of the forward engine: ``true``, ``false`` or ``auto``
+            (off: measured not to pay on CPU, see :mod:`pinnlang.solver.tuning`).
+        threads: torch threads while training (0: chosen from the problem's size).
+        steps_per_batch: optimiser steps per Lightning batch (0: chosen so every logging,
+            checkpoint, resampling and epoch interval falls on a batch end). Callbacks' batch hooks
+            run once per batch.
         quiet: no progress bar and no summary table.
     """
 
@@ -103,7 +115,10 @@ class SolveSettings:
     steps_per_epoch: int = 100
     val_every: int = 0
     out: str | None = None
-    compile: bool = False
+    engine: str = "auto"
+    compile: str = "auto"
+    threads: int = 0
+    steps_per_batch: int = 0
     quiet: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,9 +138,10 @@ class SolveSettings:
 
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings))
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings)}
-_CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS}
+_CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS,
+            "engine": ENGINES, "compile": COMPILE_CHOICES}
 _NON_NEGATIVE = ("lbfgs_steps", "resample_every", "batch_size", "clip", "max_time", "causal",
-                 "checkpoint_every", "val_every", "steps")
+                 "checkpoint_every", "val_every", "steps", "threads", "steps_per_batch")
 _POSITIVE = ("lr", "width", "depth", "points", "log_every", "steps_per_epoch", "anneal_every",
              "causal_bins", "num_nodes")
 
@@ -146,6 +162,8 @@ def _coerce(name: str, value: Any, origin: str, span: Span | None) -> Any:
     kind = _TYPES[name]
     if value is None and name == "out":
         return None
+    if name == "compile" and isinstance(value, (bool, int, str)):  # --compile, compile = true
+        value = _switch(value)
     try:
         if kind == "int":
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
@@ -177,6 +195,19 @@ def _coerce(name: str, value: Any, origin: str, span: Span | None) -> Any:
     if name in _POSITIVE and value <= 0:
         raise PinnUsageError(f"setting '{name}' ({origin}) must be > 0, got {value!r}", span)
     return value
+
+
+def _switch(value: bool | int | str) -> Any:
+    """``auto``/``true``/``false`` from a bool, 0/1 or a yes/no word (anything else is left to the
+    check, which names the choices)."""
+    if isinstance(value, (bool, int)):
+        return {True: "true", False: "false"}.get(value, value)
+    lowered = value.lower()
+    if lowered in ("true", "yes", "on", "1"):
+        return "true"
+    if lowered in ("false", "no", "off", "0"):
+        return "false"
+    return lowered
 
 
 def _apply(values: dict[str, Any], overrides: Mapping[str, Any], origin: str,
