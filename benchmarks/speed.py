@@ -13,9 +13,13 @@ with the same loss; only how the derivatives are computed differs:
 - ``forward``: :func:`pinnlang.compile.forward_mode.forward_channels` (value and derivatives
   propagated forward, then one ordinary backward);
 - ``forward+compile``: the same loss under ``torch.compile`` (the step's backward and the Adam
-  update stay eager).
+  update stay eager);
+- ``pinnlang``: the problem written in the language (:data:`PINN_SOURCES`), compiled with
+  ``compile_problem(..., engine="forward")``, its ``losses`` summed, backward and Adam, on the zoo
+  ``mlp`` holding the same weights and on the same points. Its gap to ``forward`` is the
+  compiler's own overhead (lowered residual closures, derivative plans, per-condition evaluation).
 
-Timing: ``torch.set_num_threads(2)``, warm-up steps first, then rounds in which every column runs a
+Timing: ``torch.set_num_threads(2)`` (``--threads``), warm-up steps first, then rounds in which every column runs a
 few steps in turn (interleaved, so load from other processes hits all columns alike); the table
 gives the median milliseconds per step over all rounds, and each column's ratio to ``handwritten``.
 
@@ -46,7 +50,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import handwritten  # noqa: E402
 from handwritten import BURGERS_NU, HEAT_ALPHA, HandwrittenCase, all_cases, build_case  # noqa: E402
 
+import pinnlang  # noqa: E402
+from pinnlang.compile import Batch, compile_problem  # noqa: E402
 from pinnlang.compile.forward_mode import DerivativeRequest, forward_channels  # noqa: E402
+from pinnlang.models import build_model  # noqa: E402
 
 Step = Callable[[], Tensor]
 #: Column name -> builder ``(problem, size, seed) -> step``.
@@ -135,6 +142,64 @@ def compiled_forward_step(problem: str, size: str, seed: int) -> Step:
     case, loss = _checked_forward_case(problem, size, seed)
     torch._dynamo.reset()  # each case compiles afresh, as in a new process
     return _step_of(case, torch.compile(loss, fullgraph=True, dynamic=False))
+
+
+def _poisson_source(dim: int) -> str:
+    names = [f"x{i + 1}" for i in range(dim)]
+    sines = "*".join(f"sin(pi*{n})" for n in names)
+    box = ", ".join("[0, 1]" for _ in names)
+    return (f"problem poisson{dim}d\nspace ({', '.join(names)}) in box({box})\nfield u\n"
+            f"pde: -laplacian(u) = {dim}*pi^2*{sines}\nboundary: u = 0\n")
+
+
+#: The hand-written problems of ``handwritten.py`` in the language (same equations and constants).
+PINN_SOURCES = {
+    "burgers": "problem burgers\nconst nu = 0.01/pi\nspace x in [-1, 1]\ntime t in [0, 1]\n"
+               "field u\npde: d(u, t) + u*d(u, x) = nu*d(u, x, x)\ninitial: u = -sin(pi*x)\n"
+               "boundary: u = 0\n",
+    "heat1d": "problem heat1d\nconst alpha = 0.1\nspace x in [0, 1]\ntime t in [0, 1]\nfield u\n"
+              "pde: d(u, t) = alpha*d(u, x, x)\ninitial: u = sin(pi*x)\nboundary: u = 0\n",
+    "poisson2d": _poisson_source(2),
+    "poisson3d": _poisson_source(3),
+    "poisson5d": _poisson_source(5),
+}
+
+
+@column("pinnlang")
+def pinnlang_step(problem: str, size: str, seed: int) -> Step:
+    """``compile_problem(..., engine="forward").losses`` + backward + Adam on the same net and points."""
+    case = build_case(problem, size, seed)
+    linears = [m for m in case.model if isinstance(m, nn.Linear)]
+    in_dim, width, depth = linears[0].in_features, linears[0].out_features, len(linears) - 1
+    net = build_model("mlp", in_dim, 1, width=width, depth=depth, activation="tanh")
+    if len(net.linears) != len(linears):
+        raise AssertionError("the zoo mlp does not have the hand-written network's layers")
+    with torch.no_grad():
+        for mine, theirs in zip(net.linears, linears):
+            mine.weight.copy_(theirs.weight)
+            mine.bias.copy_(theirs.bias)
+    compiled = compile_problem(pinnlang.parse(PINN_SOURCES[problem]), engine="forward")
+    pts = case.points
+    batches = {"pde": Batch(pts["interior"]), "boundary": Batch(pts["boundary"])}
+    if "initial" in pts:
+        batches["initial"] = Batch(pts["initial"])
+    optimizer = torch.optim.Adam(net.parameters(), lr=case.optimizer.param_groups[0]["lr"])
+
+    def loss() -> Tensor:
+        return sum(compiled.losses(net, batches).values())
+
+    want, got = float(case.loss().detach()), float(loss().detach())
+    if abs(got - want) > 1e-4 * max(1.0, abs(want)):
+        raise AssertionError(f"{problem}/{size}: pinnlang loss {got} != hand-written loss {want}")
+
+    def step() -> Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        value = loss()
+        value.backward()
+        optimizer.step()
+        return value.detach()
+
+    return step
 
 
 def time_columns(

@@ -6,7 +6,8 @@
 
 Modules: :mod:`~pinnlang.compile.normalize` (SymPy rewrites), :mod:`~pinnlang.compile.lowering`
 (SymPy to torch by dispatch), :mod:`~pinnlang.compile.derivatives` (the derivative plan and
-engines), :mod:`~pinnlang.compile.sampling` and :mod:`~pinnlang.compile.data` (points),
+the autograd engine), :mod:`~pinnlang.compile.forward_engine` (the ``"forward"`` engine: derivatives
+of zoo MLPs propagated forward, with :mod:`~pinnlang.compile.forward_mode`), :mod:`~pinnlang.compile.sampling` and :mod:`~pinnlang.compile.data` (points),
 :mod:`~pinnlang.compile.conditions` and :mod:`~pinnlang.compile.build` (compiled conditions),
 :mod:`~pinnlang.compile.compiled` (``compile_problem``), :mod:`~pinnlang.compile.exact`
 (``verify_exact``).
@@ -23,6 +24,7 @@ from pinnlang.compile.derivatives import (
     register_engine,
 )
 from pinnlang.compile.exact import ExactReport, verify_exact
+from pinnlang.compile.forward_engine import ForwardModeEngine
 
 __all__ = [
     "AutogradEngine",
@@ -34,6 +36,7 @@ __all__ = [
     "DerivativePlan",
     "DerivativeValues",
     "ExactReport",
+    "ForwardModeEngine",
     "available_engines",
     "compile_problem",
     "register_engine",

@@ -38,7 +38,13 @@ from pinnlang.compile.conditions import (
 from pinnlang.compile.data import load_observations
 from pinnlang.compile.derivatives import DerivativeEngine, DerivativePlan
 from pinnlang.compile.lowering import Env, Lowerer
-from pinnlang.compile.normalize import SymbolTable, field_derivatives, prepare
+from pinnlang.compile.normalize import (
+    SymbolTable,
+    collapse_laplacians,
+    field_derivatives,
+    laplacian_requests,
+    prepare,
+)
 from pinnlang.compile.sampling import InputSpace, PointSet, draw_filtered
 from pinnlang.errors import PinnSemanticError
 from pinnlang.geometry import Box, Interval
@@ -102,15 +108,23 @@ def _equation(cond: Condition, ctx: BuildContext) -> EquationCondition:
         )
     lhs = prepare(cond.equation.lhs, ctx.table, span=cond.span)
     rhs = prepare(cond.equation.rhs, ctx.table, span=cond.span)
-    residual = lhs - rhs
-    requests = field_derivatives(residual, ctx.table)
-    plan = DerivativePlan.from_requests(len(ctx.table.inputs), requests)
+    residual = collapse_laplacians(lhs - rhs, ctx.table)
+    n_inputs = len(ctx.table.inputs)
+    plan = DerivativePlan.from_requests(
+        n_inputs,
+        field_derivatives(residual, ctx.table),
+        laplacian_requests(residual, ctx.table),
+    )
     lowerer = Lowerer(ctx.table, span=cond.span)
     points, default = _point_source(cond, ctx)
 
-    def terms() -> list:
+    def terms() -> tuple[list, DerivativePlan]:
+        # The scale compares the terms as written: a Laplacian's second derivatives one by one
+        # (for a harmonic field their sum vanishes, the terms do not).
         pieces = additive_terms(sp.Eq(lhs, rhs, evaluate=False))
-        return [lowerer.lower(term) for term in pieces]
+        requests = set().union(*(field_derivatives(p, ctx.table) for p in pieces))
+        scale_plan = plan.merge(DerivativePlan.from_requests(n_inputs, requests))
+        return [lowerer.lower(term) for term in pieces], scale_plan
 
     return EquationCondition(
         cond,

@@ -181,32 +181,47 @@ class EquationCondition(CompiledCondition):
         source: Condition,
         *,
         residual: Evaluator,
-        terms: Callable[[], list[Evaluator]],
+        terms: Callable[[], tuple[list[Evaluator], DerivativePlan]],
         points: PointSource,
         **kwargs,
     ):
         super().__init__(source, **kwargs)
         self._residual = residual
         self._make_terms = terms
-        self._terms: list[Evaluator] | None = None
+        self._terms: tuple[list[Evaluator], DerivativePlan] | None = None
         self._points = points
 
     def _sample(self, n: int, rng: np.random.Generator, sampler: str) -> Batch:
         points = self._points(n, rng, sampler)
         return Batch(self.tensor(points.x), normals=self.tensor(points.normals))
 
-    def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
-        values = self.engine.evaluate(net, batch.x, self.plan, create_graph=create_graph)
+    def residual(self, net, batch, unknowns=None, *, create_graph=True):
+        values = self.engine.compute(net, batch.x, self.plan, create_graph=create_graph)
+        return self._evaluate_residual(values, batch, unknowns)
+
+    def _evaluate_residual(
+        self, values: DerivativeValues, batch: Batch, unknowns: Mapping[str, torch.Tensor] | None
+    ) -> torch.Tensor:
         # Coordinates in the equation read the batch itself, not the leaf the derivatives are
         # taken along: a forcing term needs no graph.
         env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
-        residual = as_column(self._residual(env), env).unsqueeze(-1)
-        scale = None
-        if with_scale:
-            if self._terms is None:
-                self._terms = self._make_terms()
-            magnitudes = [as_column(term(env), env).abs() for term in self._terms]
-            scale = functools.reduce(torch.maximum, magnitudes).unsqueeze(-1)
+        value = self._residual(env)
+        if isinstance(value, torch.Tensor) and value.ndim == 1 and value.shape[0] == len(batch):
+            return value.unsqueeze(-1)
+        return as_column(value, env).unsqueeze(-1)
+
+    def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
+        if not with_scale:
+            values = self.engine.compute(net, batch.x, self.plan, create_graph=create_graph)
+            return ConditionEvaluation(self._evaluate_residual(values, batch, unknowns), values)
+        if self._terms is None:
+            self._terms = self._make_terms()
+        terms, scale_plan = self._terms
+        values = self.engine.compute(net, batch.x, scale_plan, create_graph=create_graph)
+        residual = self._evaluate_residual(values, batch, unknowns)
+        env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
+        magnitudes = [as_column(term(env), env).abs() for term in terms]
+        scale = functools.reduce(torch.maximum, magnitudes).unsqueeze(-1)
         return ConditionEvaluation(residual, values, scale)
 
 
@@ -225,7 +240,7 @@ class PeriodicCondition(CompiledCondition):
     def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
         n = len(batch)
         both = torch.cat([batch.x, batch.x_pair])
-        values = self.engine.evaluate(net, both, self.plan, create_graph=create_graph)
+        values = self.engine.compute(net, both, self.plan, create_graph=create_graph)
         fields = sorted(self.plan.nodes)
         columns = [values.get(f) for f in fields] + [values.get(f, (self.column,)) for f in fields]
         stacked = torch.stack(columns, dim=-1)
@@ -258,7 +273,7 @@ class DataCondition(CompiledCondition):
         return Batch(self.tensor(self.inputs[index]), targets=self.tensor(self.targets[index]))
 
     def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
-        values = self.engine.evaluate(net, batch.x, self.plan, create_graph=create_graph)
+        values = self.engine.compute(net, batch.x, self.plan, create_graph=create_graph)
         predicted = torch.stack([values.get(f) for f in self.fields], dim=-1)
         scale = torch.maximum(predicted.abs(), batch.targets.abs()) if with_scale else None
         return ConditionEvaluation(predicted - batch.targets, values, scale)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import torch
+
+from pinnlang.compile.forward_plan import LAPLACIAN
 
 MultiIndex = tuple[int, ...]
 Net = Callable[[torch.Tensor], torch.Tensor]
@@ -39,6 +41,24 @@ def parent(index: MultiIndex) -> MultiIndex:
 
 
 @dataclass(frozen=True)
+class AutogradStep:
+    """One ``torch.autograd.grad`` call of a reverse-mode evaluation (see :attr:`DerivativePlan.steps`).
+
+    Attributes:
+        field: The output column differentiated.
+        index: The multi-index of the column differentiated (its gradient gives the children).
+        children: The planned multi-indices read off that gradient, each ``index + (axis,)``.
+        keep_graph: The gradient is itself differentiated again (a child has children), so its
+            graph must be kept even when the evaluation does not build one for training.
+    """
+
+    field: int
+    index: MultiIndex
+    children: tuple[MultiIndex, ...]
+    keep_graph: bool
+
+
+@dataclass(frozen=True)
 class DerivativePlan:
     """The derivatives one evaluation needs: for each field, multi-indices closed under parents.
 
@@ -46,16 +66,33 @@ class DerivativePlan:
         n_inputs: Number of network inputs (columns of ``x``).
         nodes: ``{field index: frozenset of multi-indices}``; always contains ``()`` for a field
             that appears at all.
+        laplacians: ``{field index: sorted axes}``: the field's Laplacian over those input axes
+            is wanted as one value, stored under ``(field, LAPLACIAN)``. How it is computed is the
+            engine's choice (the autograd engine sums the pure second derivatives; the forward
+            engine propagates one collapsed channel). The pure second derivatives are *not* in
+            ``nodes`` unless something else reads them.
+
+    A plan is immutable; engines may memoise what they derive from it with :meth:`cached`.
     """
 
     n_inputs: int
     nodes: Mapping[int, frozenset[MultiIndex]] = field(default_factory=dict)
+    laplacians: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_requests(
-        cls, n_inputs: int, requests: Iterable[tuple[int, MultiIndex]]
+        cls,
+        n_inputs: int,
+        requests: Iterable[tuple[int, MultiIndex]],
+        laplacians: Mapping[int, Iterable[int]] | None = None,
     ) -> "DerivativePlan":
-        """Build the plan from ``(field index, multi-index)`` requests, adding all parents."""
+        """Build the plan from ``(field index, multi-index)`` requests, adding all parents.
+
+        Args:
+            n_inputs: Number of network inputs.
+            requests: ``(field index, multi-index)`` pairs.
+            laplacians: ``{field index: axes}`` of the Laplacians wanted as one value each.
+        """
         nodes: dict[int, set[MultiIndex]] = {}
         for field_index, index in requests:
             index = canonical(index)
@@ -67,12 +104,42 @@ class DerivativePlan:
                 if not index:
                     break
                 index = parent(index)
-        return cls(n_inputs, {f: frozenset(s) for f, s in sorted(nodes.items())})
+        axes_of: dict[int, tuple[int, ...]] = {}
+        for field_index, axes in (laplacians or {}).items():
+            axes = tuple(sorted({int(a) for a in axes}))
+            if not axes or any(not 0 <= a < n_inputs for a in axes):
+                raise ValueError(f"Laplacian axes {axes} out of range for {n_inputs} inputs")
+            axes_of[int(field_index)] = axes
+            nodes.setdefault(int(field_index), set()).add(())
+        return cls(
+            n_inputs,
+            {f: frozenset(s) for f, s in sorted(nodes.items())},
+            dict(sorted(axes_of.items())),
+        )
 
     def merge(self, other: "DerivativePlan") -> "DerivativePlan":
-        """The union of two plans over the same inputs."""
+        """The union of two plans over the same inputs.
+
+        Raises:
+            ValueError: The plans want the same field's Laplacian over different axes.
+        """
         requests = [(f, m) for plan in (self, other) for f, ms in plan.nodes.items() for m in ms]
-        return DerivativePlan.from_requests(self.n_inputs, requests)
+        laplacians = dict(self.laplacians)
+        for f, axes in other.laplacians.items():
+            if laplacians.setdefault(f, axes) != axes:
+                raise ValueError(
+                    f"the Laplacian of output {f} is planned over axes {laplacians[f]} and {axes}"
+                )
+        return DerivativePlan.from_requests(self.n_inputs, requests, laplacians)
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per plan and key (for layouts engines derive from a plan)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = build()
+            return value
 
     def children(self, field_index: int, index: MultiIndex) -> list[MultiIndex]:
         """Planned multi-indices whose parent is ``index``, in order."""
@@ -86,13 +153,43 @@ class DerivativePlan:
         return sorted({parent(m) for m in nodes if m}, key=lambda m: (len(m), m))
 
     @property
+    def expanded(self) -> "DerivativePlan":
+        """The plan with every Laplacian spelled out: its pure second derivatives (and their
+        parents) added to ``nodes``, no ``laplacians``. What a reverse-mode evaluation computes."""
+        if not self.laplacians:
+            return self
+        return self.cached("expanded", self._expand)
+
+    def _expand(self) -> "DerivativePlan":
+        requests = [(f, m) for f, ms in self.nodes.items() for m in ms]
+        requests += [(f, (a, a)) for f, axes in self.laplacians.items() for a in axes]
+        return DerivativePlan.from_requests(self.n_inputs, requests)
+
+    @property
+    def steps(self) -> tuple[AutogradStep, ...]:
+        """The ``torch.autograd.grad`` calls of a reverse-mode evaluation of :attr:`expanded`,
+        in an order where every column is computed before it is differentiated."""
+        return self.cached("steps", self._steps)
+
+    def _steps(self) -> tuple[AutogradStep, ...]:
+        plan = self.expanded
+        steps = []
+        for f in plan.nodes:
+            for index in plan.parents(f):
+                children = tuple(plan.children(f, index))
+                keep = any(plan.children(f, c) for c in children)
+                steps.append(AutogradStep(f, index, children, keep))
+        return tuple(steps)
+
+    @property
     def grad_calls(self) -> int:
         """Backward passes a reverse-mode evaluation of this plan needs (one per parent node)."""
-        return sum(len(self.parents(f)) for f in self.nodes)
+        return len(self.steps)
 
     @property
     def max_order(self) -> int:
-        return max((len(m) for ms in self.nodes.values() for m in ms), default=0)
+        orders = [len(m) for ms in self.nodes.values() for m in ms]
+        return max(orders + ([2] if self.laplacians else []), default=0)
 
 
 @dataclass
@@ -102,7 +199,8 @@ class DerivativeValues:
     Attributes:
         x: The input tensor the derivatives are taken with respect to (requires grad).
         outputs: ``net(x)``, shape ``(N, n_fields)``.
-        values: ``{(field index, multi-index): tensor (N,)}``; ``()`` holds the field itself.
+        values: ``{(field index, multi-index): tensor (N,)}``; ``()`` holds the field itself,
+            ``(field index, LAPLACIAN)`` a planned Laplacian.
         grad_calls: How many ``torch.autograd.grad`` calls this evaluation made (the
             instrumented counter the tests read).
     """
@@ -112,9 +210,10 @@ class DerivativeValues:
     values: dict[tuple[int, MultiIndex], torch.Tensor] = field(default_factory=dict)
     grad_calls: int = 0
 
-    def get(self, field_index: int, index: Iterable[int] = ()) -> torch.Tensor:
-        """The derivative ``index`` of field ``field_index`` (it must have been planned)."""
-        key = (int(field_index), canonical(index))
+    def get(self, field_index: int, index: Iterable[int] | str = ()) -> torch.Tensor:
+        """The derivative ``index`` (a multi-index or ``LAPLACIAN``) of field ``field_index``
+        (it must have been planned)."""
+        key = (int(field_index), index if index == LAPLACIAN else canonical(index))
         try:
             return self.values[key]
         except KeyError:
@@ -131,6 +230,24 @@ class DerivativeEngine(ABC):
     """
 
     name: str = "abstract"
+    handles_laplacians: bool = False
+    """Whether :meth:`evaluate` computes a plan's ``laplacians`` itself. An engine that does not
+    (one written for plans of multi-indices only) is given :attr:`DerivativePlan.expanded` by
+    :meth:`compute`, which then sums the Laplacians from the pure second derivatives."""
+
+    def compute(
+        self, net: Net, x: torch.Tensor, plan: DerivativePlan, *, create_graph: bool = True
+    ) -> DerivativeValues:
+        """:meth:`evaluate`, with the plan's Laplacians filled in for engines that do not handle
+        them (what the compiled conditions call)."""
+        if not plan.laplacians or self.handles_laplacians:
+            return self.evaluate(net, x, plan, create_graph=create_graph)
+        result = self.evaluate(net, x, plan.expanded, create_graph=create_graph)
+        for field_index, axes in plan.laplacians.items():
+            result.values[(field_index, LAPLACIAN)] = sum_columns(
+                [result.values[(field_index, (a, a))] for a in axes]
+            )
+        return result
 
     @abstractmethod
     def evaluate(
@@ -186,46 +303,52 @@ def make_engine(engine: DerivativeEngine | str | None) -> DerivativeEngine:
 
 @register_engine("autograd")
 class AutogradEngine(DerivativeEngine):
-    """Reverse-mode derivatives, one ``torch.autograd.grad`` call per plan node with children."""
+    """Reverse-mode derivatives, one ``torch.autograd.grad`` call per plan node with children.
+
+    A planned Laplacian is the sum of the pure second derivatives along its axes (added to the
+    derivative tree, in axis order).
+    """
+
+    handles_laplacians = True
 
     def evaluate(
         self, net: Net, x: torch.Tensor, plan: DerivativePlan, *, create_graph: bool = True
     ) -> DerivativeValues:
-        needs_grad = any(len(ms) > 1 for ms in plan.nodes.values())
-        x = x.detach().requires_grad_(needs_grad)
+        steps = plan.steps
+        x = x.detach().requires_grad_(bool(steps))
         outputs = net(x)
         if outputs.ndim == 1:
             outputs = outputs.unsqueeze(-1)
         result = DerivativeValues(x=x, outputs=outputs)
+        values = result.values
         for field_index in plan.nodes:
-            result.values[(field_index, ())] = outputs[:, field_index]
-            for index in plan.parents(field_index):
-                self._differentiate(result, plan, field_index, index, create_graph)
+            values[(field_index, ())] = outputs[:, field_index]
+        for step in steps:
+            column = values[(step.field, step.index)]
+            if column.requires_grad:
+                (gradient,) = torch.autograd.grad(
+                    column.sum(),
+                    x,
+                    create_graph=create_graph or step.keep_graph,
+                    retain_graph=True,
+                    allow_unused=True,
+                    materialize_grads=True,
+                )
+                result.grad_calls += 1
+            else:  # the column does not depend on x at all: every partial is zero
+                gradient = torch.zeros_like(x)
+            for child in step.children:
+                values[(step.field, child)] = gradient[:, child[-1]]
+        for field_index, axes in plan.laplacians.items():
+            values[(field_index, LAPLACIAN)] = sum_columns(
+                [values[(field_index, (a, a))] for a in axes]
+            )
         return result
 
-    @staticmethod
-    def _differentiate(
-        result: DerivativeValues,
-        plan: DerivativePlan,
-        field_index: int,
-        index: MultiIndex,
-        create_graph: bool,
-    ) -> None:
-        column = result.values[(field_index, index)]
-        children = plan.children(field_index, index)
-        # A node whose children have children must keep its graph; leaves only for training.
-        keep_graph = create_graph or any(plan.children(field_index, c) for c in children)
-        if column.requires_grad:
-            (gradient,) = torch.autograd.grad(
-                column.sum(),
-                result.x,
-                create_graph=keep_graph,
-                retain_graph=True,
-                allow_unused=True,
-                materialize_grads=True,
-            )
-            result.grad_calls += 1
-        else:  # the column does not depend on x at all: every partial is zero
-            gradient = torch.zeros_like(result.x)
-        for child in children:
-            result.values[(field_index, child)] = gradient[:, child[-1]]
+
+def sum_columns(columns: list[torch.Tensor]) -> torch.Tensor:
+    """``columns[0] + columns[1] + ...`` left to right (every engine sums a Laplacian so)."""
+    total = columns[0]
+    for column in columns[1:]:
+        total = total + column
+    return total

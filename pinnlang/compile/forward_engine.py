@@ -8,7 +8,7 @@ Any other network (a user's module, a hard-constraint wrapper, a Fourier-feature
 activation the forward path does not know, derivatives above fourth order) is evaluated by the
 autograd engine instead, so choosing this engine is always safe::
 
-    compiled = compile_problem(problem, engine="forward")   # once this module is imported
+    compiled = compile_problem(problem, engine="forward")
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pinnlang.compile.derivatives import (
     DerivativeValues,
     Net,
     register_engine,
+    sum_columns,
 )
 from pinnlang.compile.forward_activations import supported_activations
 from pinnlang.compile.forward_mode import DerivativeRequest, forward_channels
@@ -99,14 +100,17 @@ class ForwardModeEngine(DerivativeEngine):
     """Derivatives of zoo MLPs propagated forward with the value; autograd for anything else.
 
     The planned multi-indices of every field are propagated together (the channels are shared by
-    all output fields). A plan may also carry an optional ``laplacians`` mapping
-    ``{field index: axes}``; each is then propagated as one collapsed Laplacian channel and
-    stored under ``(field, "laplacian")``.
+    all output fields). A plan's ``laplacians`` ``{field index: axes}`` are propagated as one
+    collapsed Laplacian channel, stored under ``(field, "laplacian")`` — unless the pure second
+    derivatives it sums are (all but at most one) propagated anyway, in which case it is their
+    sum (see :class:`ForwardLayout`).
 
     Args:
         fallback: Evaluate unsupported networks with the autograd engine (default). With
             ``False`` an unsupported network raises ``TypeError``.
     """
+
+    handles_laplacians = True
 
     def __init__(self, fallback: bool = True):
         self.fallback = fallback
@@ -123,7 +127,8 @@ class ForwardModeEngine(DerivativeEngine):
         self, net: Net, x: Tensor, plan: DerivativePlan, *, create_graph: bool = True
     ) -> DerivativeValues:
         """Evaluate ``net`` and every planned derivative at ``x`` (see :class:`DerivativeEngine`)."""
-        structure = mlp_structure(net) if plan.max_order <= MAX_ORDER else None
+        layout: ForwardLayout = plan.cached("forward", lambda: ForwardLayout.of(plan))
+        structure = mlp_structure(net) if layout.supported else None
         if structure is None:
             if not self.fallback:
                 raise TypeError(
@@ -132,27 +137,77 @@ class ForwardModeEngine(DerivativeEngine):
                     f"behind input normalisation) and orders up to {MAX_ORDER}"
                 )
             return self._autograd.evaluate(net, x, plan, create_graph=create_graph)
-        laplacians = {f: tuple(sorted(a)) for f, a in (getattr(plan, "laplacians", None) or {}).items()}
-        lap_axes = sorted({a for axes in laplacians.values() for a in axes})
-        if any(axes != tuple(lap_axes) for axes in laplacians.values()):
-            raise ValueError(
-                f"every field's Laplacian in one plan must run over the same axes, got {laplacians}"
-            )
-        request = DerivativeRequest(
-            derivatives=tuple({m for ms in plan.nodes.values() for m in ms if m}),
-            laplacian=tuple(lap_axes),
-        )
         x = x.detach()
         with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
-            outputs, channels = forward_channels(
-                structure.linears, structure.activation, x, request,
-                structure.input_scale, structure.input_shift,
-            )
+            if layout.request is None:  # values only: the module's own forward is the fastest
+                outputs = net(x)
+                channels: dict = {}
+            else:
+                outputs, channels = forward_channels(
+                    structure.linears, structure.activation, x, layout.request,
+                    structure.input_scale, structure.input_shift,
+                )
+            if layout.summed_laplacian:
+                channels[LAPLACIAN] = sum_columns([channels[(a, a)] for a in layout.laplacian_axes])
         result = DerivativeValues(x=x, outputs=outputs)
-        for field_index, indices in plan.nodes.items():
-            for index in indices:
-                source = outputs if not index else channels[index]
-                result.values[(field_index, index)] = source[:, field_index]
-        for field_index in laplacians:
-            result.values[(field_index, LAPLACIAN)] = channels[LAPLACIAN][:, field_index]
+        values = result.values
+        for key in layout.value_keys:
+            values[key] = outputs[:, key[0]]
+        for key in layout.channel_keys:
+            values[key] = channels[key[1]][:, key[0]]
         return result
+
+
+@dataclass(frozen=True)
+class ForwardLayout:
+    """What the forward engine derives from a plan once (memoised on the plan).
+
+    Attributes:
+        supported: The plan's orders are within :data:`MAX_ORDER`.
+        request: The channels to propagate, or ``None`` when the plan wants values only.
+        laplacian_axes: The axes of the plan's Laplacians (the same for every field).
+        summed_laplacian: The Laplacian is the sum of pure second-derivative channels that are
+            propagated anyway (when at most one of them would be extra, this costs no more
+            channels than a collapsed one and gives the autograd engine's sum exactly);
+            otherwise it is one collapsed channel.
+        value_keys: ``(field, ())`` keys, read off the outputs.
+        channel_keys: ``(field, multi-index or LAPLACIAN)`` keys, read off the channels.
+    """
+
+    supported: bool
+    request: DerivativeRequest | None
+    laplacian_axes: tuple[int, ...]
+    summed_laplacian: bool
+    value_keys: tuple[tuple[int, tuple[int, ...]], ...]
+    channel_keys: tuple[tuple[int, object], ...]
+
+    @classmethod
+    def of(cls, plan: DerivativePlan) -> "ForwardLayout":
+        axes_sets = {tuple(axes) for axes in plan.laplacians.values()}
+        if len(axes_sets) > 1:
+            raise ValueError(
+                "every field's Laplacian in one plan must run over the same axes, got "
+                f"{dict(plan.laplacians)}"
+            )
+        lap_axes = next(iter(axes_sets), ())
+        derivatives = {m for ms in plan.nodes.values() for m in ms if m}
+        missing = [(a, a) for a in lap_axes if (a, a) not in derivatives]
+        summed = bool(lap_axes) and len(missing) <= 1
+        if summed:
+            derivatives |= set(missing)
+        request = None
+        if derivatives or lap_axes:
+            request = DerivativeRequest(
+                derivatives=tuple(derivatives), laplacian=() if summed else lap_axes
+            )
+        value_keys = tuple((f, ()) for f, ms in plan.nodes.items() if () in ms)
+        channel_keys = tuple((f, m) for f, ms in plan.nodes.items() for m in sorted(ms) if m)
+        channel_keys += tuple((f, LAPLACIAN) for f in plan.laplacians)
+        return cls(
+            supported=plan.max_order <= MAX_ORDER,
+            request=request,
+            laplacian_axes=tuple(lap_axes),
+            summed_laplacian=summed,
+            value_keys=value_keys,
+            channel_keys=channel_keys,
+        )

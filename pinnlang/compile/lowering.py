@@ -23,8 +23,8 @@ from typing import Callable, Mapping
 import sympy as sp
 import torch
 
-from pinnlang.compile.derivatives import DerivativeValues
-from pinnlang.compile.normalize import SymbolTable, multi_index
+from pinnlang.compile.derivatives import LAPLACIAN, DerivativeValues
+from pinnlang.compile.normalize import CollapsedLaplacian, SymbolTable, multi_index
 from pinnlang.errors import PinnRuntimeError, PinnSemanticError
 from pinnlang.source import Span
 
@@ -133,23 +133,29 @@ class Lowerer:
         index = self.table.field_index(e)
         if index is None:
             raise PinnSemanticError(f"'{e.func.__name__}' is not a declared field", self.span)
-        return lambda env: _derivative(env, index, ())
+        key = (index, ())
+        return lambda env: _derivative(env, key)
 
     def _lower_Derivative(self, d: sp.Derivative) -> Evaluator:
         index = self.table.field_index(d.expr)
         if index is None:
             raise PinnSemanticError(f"cannot compile the derivative {d}", self.span)
-        mi = multi_index(d, self.table)
-        return lambda env: _derivative(env, index, mi)
+        key = (index, multi_index(d, self.table))
+        return lambda env: _derivative(env, key)
+
+    def _lower_CollapsedLaplacian(self, e: CollapsedLaplacian) -> Evaluator:
+        index = self.table.field_index(e.args[0])
+        if index is None:
+            raise PinnSemanticError(f"cannot compile the Laplacian of {e.args[0]}", self.span)
+        key = (index, LAPLACIAN)
+        return lambda env: _derivative(env, key)
 
     # ------------------------------------------------------------------ arithmetic
     def _lower_Add(self, e: sp.Add) -> Evaluator:
-        terms = [self.lower(a) for a in e.args]
-        return lambda env: functools.reduce(operator.add, (t(env) for t in terms))
+        return _fold(operator.add, [self.lower(a) for a in e.args])
 
     def _lower_Mul(self, e: sp.Mul) -> Evaluator:
-        factors = [self.lower(a) for a in e.args]
-        return lambda env: functools.reduce(operator.mul, (f(env) for f in factors))
+        return _fold(operator.mul, [self.lower(a) for a in e.args])
 
     def _lower_Pow(self, e: sp.Pow) -> Evaluator:
         base_expr, exponent = e.args
@@ -251,6 +257,17 @@ class Lowerer:
         return evaluate
 
 
+def _fold(op: Callable[[Value, Value], Value], parts: list[Evaluator]) -> Evaluator:
+    """``parts[0] op parts[1] op ...`` left to right (two- and three-part sums unrolled)."""
+    if len(parts) == 2:
+        a, b = parts
+        return lambda env: op(a(env), b(env))
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda env: op(op(a(env), b(env)), c(env))
+    return lambda env: functools.reduce(op, (p(env) for p in parts))
+
+
 def _integer_power(base: Evaluator, n: int) -> Evaluator:
     if n == 0:
         return lambda env: 1.0
@@ -288,7 +305,9 @@ def _normal(env: Env, axis: int) -> torch.Tensor:
     return env.normals[:, axis]
 
 
-def _derivative(env: Env, field_index: int, index: tuple[int, ...]) -> torch.Tensor:
-    if env.derivatives is None:
+def _derivative(env: Env, key: tuple[int, tuple[int, ...] | str]) -> torch.Tensor:
+    derivatives = env.derivatives
+    if derivatives is None:
         raise PinnRuntimeError("this expression reads fields but no network was evaluated")
-    return env.derivatives.get(field_index, index)
+    value = derivatives.values.get(key)
+    return value if value is not None else derivatives.get(*key)

@@ -15,6 +15,11 @@ Before lowering, every expression of a problem goes through :func:`prepare`:
 Afterwards every ``Derivative`` is of a field applied to exactly ``problem.inputs``, which
 :func:`field_derivatives` turns into the ``(field index, multi-index)`` requests of a
 :class:`~pinnlang.compile.derivatives.DerivativePlan`.
+
+For residuals, :func:`collapse_laplacians` then finds every sum ``Σ_c k·∂²f/∂c²`` over *all*
+spatial coordinates (one field, one coefficient ``k``, possibly among other terms) and replaces
+it by ``k·CollapsedLaplacian(f)``, which the engines compute as one value (see
+:func:`laplacian_requests`).
 """
 
 from __future__ import annotations
@@ -154,6 +159,95 @@ def _check_fields(expr: sp.Expr, table: SymbolTable, span: Span | None) -> None:
                     "which is not a coordinate or param",
                     span,
                 )
+
+
+class CollapsedLaplacian(sp.Function):
+    """``Σ_c ∂²f/∂c²`` over the spatial coordinates of the applied field ``f``, as one value.
+
+    Made only by :func:`collapse_laplacians`; lowered to the ``LAPLACIAN`` entry of the
+    evaluation's derivative values.
+    """
+
+    nargs = 1
+
+
+def collapse_laplacians(expr: sp.Expr, table: SymbolTable) -> sp.Expr:
+    """Replace every spatial Laplacian sum in ``expr`` by a :class:`CollapsedLaplacian`.
+
+    Within each sum (``Add``) of ``expr``, the terms ``k * Derivative(f, (c, 2))`` with the same
+    field ``f`` and the same coefficient ``k`` are grouped; a group covering every spatial
+    coordinate becomes ``k * CollapsedLaplacian(f)``. So ``-laplacian(u)``, ``k*laplacian(u)``
+    and ``u_t - a*laplacian(u) + u**3`` all collapse, while ``u_xx + 2*u_yy`` does not. With fewer
+    than two spatial coordinates there is nothing to collapse.
+    """
+    spatial = table.inputs[: len(table.normals)]
+    if len(spatial) < 2 or not expr.has(sp.Derivative):
+        return expr
+    return _collapse(expr, frozenset(spatial), table)
+
+
+def _collapse(expr: sp.Basic, spatial: frozenset, table: SymbolTable) -> sp.Basic:
+    if not expr.args or isinstance(expr, (sp.Derivative, AppliedUndef)):
+        return expr
+    args = tuple(_collapse(a, spatial, table) for a in expr.args)
+    if args != expr.args:
+        expr = expr.func(*args)
+    if isinstance(expr, sp.Add):
+        expr = _collapse_sum(expr, spatial, table)
+    return expr
+
+
+def _collapse_sum(expr: sp.Add, spatial: frozenset, table: SymbolTable) -> sp.Expr:
+    groups: dict[tuple[sp.Expr, sp.Expr], dict[sp.Symbol, int]] = {}
+    for position, term in enumerate(expr.args):
+        found = _pure_second(term, spatial, table)
+        if found is not None:
+            applied, coordinate, coefficient = found
+            groups.setdefault((applied, coefficient), {})[coordinate] = position
+    collapsed, replaced = [], set()
+    for (applied, coefficient), positions in groups.items():
+        if set(positions) == spatial:
+            collapsed.append(coefficient * CollapsedLaplacian(applied))
+            replaced |= set(positions.values())
+    if not collapsed:
+        return expr
+    rest = [term for position, term in enumerate(expr.args) if position not in replaced]
+    return sp.Add(*rest, *collapsed)
+
+
+def _pure_second(
+    term: sp.Expr, spatial: frozenset, table: SymbolTable
+) -> tuple[sp.Expr, sp.Symbol, sp.Expr] | None:
+    """``(f, c, k)`` when ``term`` is ``k * Derivative(f, (c, 2))`` with ``c`` spatial, else None."""
+
+    def second(d: sp.Basic) -> tuple[sp.Expr, sp.Symbol] | None:
+        if not isinstance(d, sp.Derivative) or table.field_index(d.expr) is None:
+            return None
+        if len(d.variable_count) != 1:
+            return None
+        coordinate, count = d.variable_count[0]
+        return (d.expr, coordinate) if count == 2 and coordinate in spatial else None
+
+    found = second(term)
+    if found is not None:
+        return (*found, sp.Integer(1))
+    if not isinstance(term, sp.Mul):
+        return None
+    hits = [(i, second(f)) for i, f in enumerate(term.args)]
+    hits = [(i, h) for i, h in hits if h is not None]
+    if len(hits) != 1:
+        return None
+    position, (applied, coordinate) = hits[0]
+    coefficient = sp.Mul(*(f for i, f in enumerate(term.args) if i != position))
+    return applied, coordinate, coefficient
+
+
+def laplacian_requests(expr: sp.Expr, table: SymbolTable) -> dict[int, tuple[int, ...]]:
+    """``{field index: spatial axes}`` of every :class:`CollapsedLaplacian` in ``expr``."""
+    axes = tuple(range(len(table.normals)))
+    return {
+        table.field_index(c.args[0]): axes for c in expr.atoms(CollapsedLaplacian)
+    }
 
 
 def multi_index(d: sp.Derivative, table: SymbolTable) -> MultiIndex:

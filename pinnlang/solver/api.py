@@ -16,6 +16,7 @@ from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
+from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
 
 DOUBLE_PRECISIONS = ("64", "64-true", "double", 64)
 
@@ -115,11 +116,18 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     settings = resolve_settings(file_settings, overrides,
                                 spans={k: v for k, v in spans.items() if k in problem.settings})
     settings.out = run_dir
-    module = build_module(problem, settings, model if isinstance(model, nn.Module) else None)
+    manual = manual_optimization(trainer_kwargs)
+    module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual)
     trainer = build_trainer(settings, run_dir=run_dir, callbacks=list(callbacks or []), logger=logger,
-                            trainer_kwargs=trainer_kwargs)
-    with quiet_lightning():
-        trainer.fit(module, ckpt_path=ckpt_path)
+                            trainer_kwargs=trainer_kwargs, manual=manual)
+    set_steps_per_batch(module, trainer)
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(choose_threads(settings, module.net, training_points(module.compiled, settings)))
+    try:
+        with quiet_lightning():
+            trainer.fit(module, ckpt_path=ckpt_path)
+    finally:
+        torch.set_num_threads(previous_threads)
     result = Result(problem, module.compiled, module.net, unknowns=module.unknown_values(),
                     history=module.history, settings=settings.to_dict(),
                     train_seconds=module.train_seconds, steps=trainer.global_step,
@@ -133,8 +141,27 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     return result
 
 
-def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None) -> PinnModule:
+def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:
+    """Manual optimisation (several steps per batch) unless a Trainer argument that Lightning
+    applies only to automatic optimisation is given."""
+    clip = trainer_kwargs.get("gradient_clip_val")
+    accumulate = trainer_kwargs.get("accumulate_grad_batches")
+    return not ((clip is not None and clip > 0) or (accumulate is not None and accumulate != 1))
+
+
+def training_points(compiled: Any, settings: SolveSettings) -> int:
+    """Points one training step evaluates, over all conditions."""
+    total = 0
+    for cond in compiled.conditions:
+        n = cond.n_points or (None if cond.kind == "data" else settings.points_for(cond.kind))
+        total += n or cond.default_points
+    return total if not settings.batch_size else min(total, settings.batch_size * len(compiled.conditions))
+
+
+def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None, *,
+                 manual: bool = True) -> PinnModule:
     """Compile ``problem``, build the network (seeded) and wrap both in a :class:`PinnModule`."""
+    import pinnlang.compile.forward_engine  # noqa: F401  (registers the "forward" engine)
     from pinnlang.compile import compile_problem
 
     dtype = dtype_for(settings.precision)
@@ -143,4 +170,4 @@ def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None =
     body = build_body(body if body is not None else settings.model, len(compiled.input_names),
                       len(compiled.field_names), settings.to_dict())
     network = wrap(body, compiled.lower, compiled.upper).to(dtype)
-    return PinnModule(compiled, network, settings)
+    return PinnModule(compiled, network, settings, manual=manual)

@@ -1,14 +1,22 @@
 """``PinnModule``: the solver as a plain :class:`lightning.LightningModule`.
 
-One training step evaluates every condition's residual on its current collocation points, takes
-each mean square (causally weighted for a time-dependent ``pde`` if asked), logs it under the
-condition's name, and returns the weighted sum as ``loss``. Adam runs for ``steps`` steps, then
-(if ``lbfgs_steps`` > 0) the optimizer is swapped for :class:`torch.optim.LBFGS` in the same run
-— automatic optimisation throughout, so gradient clipping, callbacks, loggers and checkpoints
-work in both phases, and a checkpoint taken in either phase resumes in it.
+One optimiser step evaluates every condition's residual on its current collocation points, takes
+each mean square (causally weighted for a time-dependent ``pde`` if asked), and minimises the
+weighted sum. Adam runs for ``steps`` steps, then (if ``lbfgs_steps`` > 0) the optimizer is
+swapped for :class:`torch.optim.LBFGS` in the same run, and a checkpoint taken in either phase
+resumes in it.
 
-Host syncs happen only at logging intervals: the step at which each condition first went
-non-finite is tracked on the device and checked every ``log_every`` steps.
+Optimisation is manual (``automatic_optimization = False``) and one Lightning batch runs
+``steps_per_batch`` optimiser steps (see :func:`pinnlang.solver.tuning.batch_steps`): the
+batch size divides every interval that matters (logging, checkpoints, resampling, annealing,
+validation, epochs, the Adam/L-BFGS switch), so callbacks, loggers, checkpoints and ``max_steps``
+see the same global steps as with one step per batch, at a fraction of Lightning's per-batch
+cost. A Trainer-level ``gradient_clip_val`` or ``accumulate_grad_batches`` (which Lightning only
+applies to automatic optimisation) switches back to automatic optimisation, one step per batch.
+
+Host syncs happen only at logging intervals: the losses are logged once per batch, and the step
+at which each condition first went non-finite is tracked on the device and checked every
+``log_every`` steps.
 """
 
 from __future__ import annotations
@@ -22,8 +30,10 @@ import torch
 from torch import nn
 
 from pinnlang.errors import PinnRuntimeError
+from pinnlang.solver.network import fast_forward
 from pinnlang.solver.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
 from pinnlang.solver.settings import SolveSettings
+from pinnlang.solver.tuning import choose_engine, compile_losses
 from pinnlang.solver.weighting import LossWeights, causal_mean_square
 
 VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
@@ -49,10 +59,14 @@ class PinnModule(L.LightningModule):
         compiled: a :class:`~pinnlang.compile.CompiledProblem`.
         network: ``(N, inputs) -> (N, fields)``, input normalisation included.
         settings: the resolved :class:`SolveSettings`.
+        manual: manual optimisation with several steps per batch (``False``: Lightning's
+            automatic optimisation, one step per batch).
     """
 
-    def __init__(self, compiled: Any, network: nn.Module, settings: SolveSettings):
+    def __init__(self, compiled: Any, network: nn.Module, settings: SolveSettings, *, manual: bool = True):
         super().__init__()
+        self.automatic_optimization = not manual
+        self.steps_per_batch = 1
         self.compiled = compiled
         self.problem = compiled.problem
         self.net = network
@@ -77,7 +91,9 @@ class PinnModule(L.LightningModule):
         time_axis = self.problem.time_axis
         self._time_column = len(self.problem.space_coords) if time_axis is not None else None
         self._time_range = (time_axis.lower, time_axis.upper) if time_axis is not None else None
-        self._forward = torch.compile(network) if settings.compile else network
+        self._set_forward(network)
+        self._losses = self.condition_losses
+        self.engine_choice: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ set-up
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -88,7 +104,28 @@ class PinnModule(L.LightningModule):
         if self.compiled.lower.device != device:  # compile where the network will train
             from pinnlang.compile import compile_problem
 
-            self.compiled = compile_problem(self.problem, dtype=self.compiled.lower.dtype, device=device)
+            self.compiled = compile_problem(self.problem, dtype=self.compiled.lower.dtype, device=device,
+                                            engine=self.compiled.engine)
+
+    def on_fit_start(self) -> None:
+        """Pick the derivative engine (a timed trial for ``engine = auto``) and compile the loss."""
+        if self.trainer.state.fn != "fit" or self.engine_choice:
+            return
+        engine, self.engine_choice = choose_engine(self, self.settings)
+        engine = self.trainer.strategy.broadcast(engine)
+        self.use_engine(engine)
+        self.engine_choice["engine"] = engine
+        self._losses = compile_losses(self, self.settings, engine)
+
+    def use_engine(self, engine: str) -> None:
+        """Evaluate derivatives with ``engine`` from now on (autograd through the flat network
+        function when there is one; the forward engine reads the network's structure)."""
+        self.compiled.engine = engine
+        self._set_forward((fast_forward(self.net) or self.net) if engine == "autograd" else self.net)
+
+    def _set_forward(self, function: Any) -> None:
+        # A plain attribute, not a child module: the network's weights are saved once, as net.*
+        object.__setattr__(self, "_forward", function)
 
     def _collocation(self) -> CollocationPoints:
         if self._points is None:
@@ -179,10 +216,9 @@ class PinnModule(L.LightningModule):
                 losses.append(residual.pow(2).mean())
         return losses
 
-    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        step = self.global_step
-        losses = self.condition_losses(self.current_batches(step))
-        vector = torch.stack(losses)
+    def step_loss(self, step: int) -> torch.Tensor:
+        """The weighted loss of optimiser step ``step`` (bookkeeping on the device, no host sync)."""
+        vector = torch.stack(self._losses(self.current_batches(step)))
         nonfinite = ~torch.isfinite(vector.detach())
         self.first_nonfinite = torch.where(nonfinite & (self.first_nonfinite < 0),
                                            torch.full_like(self.first_nonfinite, step + 1),
@@ -190,15 +226,45 @@ class PinnModule(L.LightningModule):
         s = self.settings
         if (self.loss_weights.anneals and not self.in_lbfgs_phase and step > 0
                 and step % s.anneal_every == 0):
-            self.loss_weights.anneal(losses, list(self.net.parameters()))
+            self.loss_weights.anneal(list(vector.unbind()), list(self.net.parameters()))
         total = self.loss_weights.combine(vector)
-        self.log("loss", total, prog_bar=True, batch_size=1)
-        for name, value in zip(self.condition_names, vector):
-            self.log(name, value, prog_bar=True, batch_size=1)
-        for name, value in self.unknowns.items():
-            self.log(f"unknown/{name}", value, prog_bar=True, batch_size=1)
         self._last = (total.detach(), vector.detach())
         return total
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor | None:
+        if self.automatic_optimization:
+            total = self.step_loss(self.global_step)
+        else:
+            optimizer = self.optimizers()
+            lbfgs = isinstance(optimizer.optimizer, torch.optim.LBFGS)
+            for _ in range(self.steps_per_batch):
+                if lbfgs:
+                    optimizer.step(closure=self._closure(optimizer, self.global_step))
+                else:
+                    self._closure(optimizer, self.global_step)()
+                    optimizer.step()
+                    scheduler = self.lr_schedulers()
+                    if scheduler is not None:
+                        scheduler.step()
+            total = self._last[0]
+        self.log("loss", total, prog_bar=True, batch_size=1)
+        for name, value in zip(self.condition_names, self._last[1]):
+            self.log(name, value, prog_bar=True, batch_size=1)
+        for name, value in self.unknowns.items():
+            self.log(f"unknown/{name}", value.detach(), prog_bar=True, batch_size=1)
+        return total if self.automatic_optimization else None
+
+    def _closure(self, optimizer: Any, step: int):
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad()
+            total = self.step_loss(step)
+            self.manual_backward(total)
+            if self.settings.clip:
+                self.clip_gradients(optimizer, gradient_clip_val=self.settings.clip,
+                                    gradient_clip_algorithm="norm")
+            return total
+
+        return closure
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         points = self._collocation()
@@ -281,10 +347,11 @@ class PinnModule(L.LightningModule):
 
     # ------------------------------------------------------------------ loaders
     def train_dataloader(self) -> "StepCounter":
-        """Step indices only: the collocation points live on the module, on the device."""
+        """Batch indices only: the collocation points live on the module, on the device."""
         s = self.settings
-        length = min(s.steps_per_epoch, max(s.total_steps, 1))
-        return StepCounter(length, start=self._resume_step % length)
+        epoch = min(s.steps_per_epoch, max(s.total_steps, 1))
+        k = self.steps_per_batch
+        return StepCounter(max(epoch // k, 1), start=(self._resume_step % epoch) // k)
 
     def val_dataloader(self) -> "StepCounter":
         return StepCounter(1)

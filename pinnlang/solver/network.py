@@ -3,7 +3,7 @@ normalisation to the box of all inputs."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import nn
@@ -72,3 +72,35 @@ def rebuild_network(config: Mapping[str, Any] | None, state_dict: Mapping[str, t
     lower_t = torch.as_tensor(lower, dtype=torch.float64)
     upper_t = torch.as_tensor(upper, dtype=torch.float64)
     return wrap(body, lower_t, upper_t)
+
+
+def fast_forward(network: nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """A flat function computing ``network`` when it is the zoo's ``mlp`` behind input
+    normalisation, or ``None``.
+
+    It computes the same map as ``network(x)`` — ``x * scale + offset``, then the MLP's
+    ``linears`` with its ``activation`` between them — through ``torch.nn.functional`` alone,
+    without the per-call module dispatch (for a 3 x 20 network on 100 points that dispatch is a
+    sixth of a training step). The layers' parameters are read at every call, so in-place weight
+    updates (optimisers, weight averaging, loading a state dict) are always seen.
+    """
+    if not isinstance(network, NormalizedNet):
+        return None
+    body = network.net
+    if getattr(type(body), "registry_name", None) != "mlp":
+        return None
+    linears = list(body.linears)
+    if not linears or not all(type(layer) is nn.Linear for layer in linears):
+        return None
+    hidden, last, activation = linears[:-1], linears[-1], body.activation
+    scale = network.normalize.scale.to(last.weight.dtype)
+    offset = network.normalize.offset.to(last.weight.dtype)
+    linear = torch.nn.functional.linear
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        h = torch.addcmul(offset, x, scale)
+        for layer in hidden:
+            h = activation(linear(h, layer.weight, layer.bias))
+        return linear(h, last.weight, last.bias)
+
+    return forward

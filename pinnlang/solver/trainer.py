@@ -37,6 +37,7 @@ IGNORED_WARNINGS = (
     r".*is an invalid version and will not be supported.*",
     r".*callbacks used to create the checkpoint need to be provided.*",
     r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
+    r".*Using ModelCheckpoint with manual optimization and every_n_train_steps.*",
 )
 QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning",
                  "lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero",
@@ -121,7 +122,7 @@ def default_checkpoint_every(total_steps: int) -> int:
 
 def build_trainer(settings: SolveSettings, *, run_dir: str | None,
                   callbacks: Sequence[Callback] = (), logger: Logger | bool | None = None,
-                  trainer_kwargs: dict[str, Any] | None = None) -> L.Trainer:
+                  trainer_kwargs: dict[str, Any] | None = None, manual: bool = False) -> L.Trainer:
     """A ``Trainer`` running ``settings.steps + settings.lbfgs_steps`` steps.
 
     Args:
@@ -130,6 +131,8 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
         callbacks: the user's callbacks, added after pinnlang's.
         logger: the user's logger; ``None`` takes ``settings.logger``.
         trainer_kwargs: further ``Trainer`` arguments, which win over pinnlang's.
+        manual: the module optimises manually (it clips gradients itself; Lightning's
+            ``gradient_clip_val`` is only for automatic optimisation).
     """
     trainer_kwargs = dict(trainer_kwargs or {})
     check_trainer_kwargs(trainer_kwargs)
@@ -150,7 +153,7 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
         num_nodes=settings.num_nodes, precision=settings.precision,
         max_steps=total, max_epochs=math.ceil(total / epoch),
         max_time=datetime.timedelta(seconds=settings.max_time) if settings.max_time else None,
-        gradient_clip_val=settings.clip or None,
+        gradient_clip_val=None if manual else (settings.clip or None),
         log_every_n_steps=settings.log_every,
         enable_progress_bar=bool(show_progress), enable_model_summary=False,
         enable_checkpointing=bool(run_dir) or any(isinstance(c, ModelCheckpoint) for c in callbacks),

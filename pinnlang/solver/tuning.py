@@ -1,0 +1,136 @@
+"""Choices made for speed at start-up: steps per Lightning batch, threads, derivative engine,
+``torch.compile``.
+
+- :func:`batch_steps`: how many optimiser steps one Lightning batch runs — the greatest common
+  divisor of every interval that must fall on a batch end.
+- :func:`choose_threads`: torch threads for the run. Small networks on few points train fastest
+  on one thread (the work per operation is too small to split), larger ones on two.
+- :func:`choose_engine`: ``autograd`` or ``forward``. With ``engine = auto`` the forward engine is
+  tried only when it can take the network (a zoo MLP with a supported activation, derivatives
+  of order up to four); then both engines time a few loss-and-backward evaluations on the
+  run's own points, interleaved, and the faster one trains.
+- :func:`compile_losses`: ``torch.compile`` over the forward engine's loss when asked.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from functools import reduce
+from math import gcd
+from typing import Any, Callable
+
+import torch
+
+from pinnlang.solver.settings import SolveSettings
+
+#: A run shorter than this many steps skips the engine trial (it would cost more than it saves).
+TRIAL_MIN_STEPS = 300
+#: Timed evaluations per engine in the trial (after one warm-up each), interleaved.
+TRIAL_ROUNDS = 3
+#: The forward engine must be at least this much faster to be chosen over autograd.
+TRIAL_MARGIN = 0.95
+#: Multiply-adds per step (points x parameters, all conditions) above which two threads win.
+TWO_THREADS_WORK = 2_000_000
+
+
+def batch_steps(settings: SolveSettings, checkpoint_every: int = 0) -> int:
+    """Optimiser steps per Lightning batch: the greatest common divisor of the log, epoch,
+    checkpoint, validation, resampling and annealing intervals and of the Adam and total step
+    counts, capped by ``settings.steps_per_batch`` when that is given (then the largest divisor
+    of the common divisor not above it)."""
+    s = settings
+    intervals = [s.log_every, s.steps_per_epoch, s.steps, s.total_steps, checkpoint_every,
+                 s.val_every, s.resample_every, s.anneal_every if s.weighting == "annealing" else 0]
+    common = reduce(gcd, [i for i in intervals if i > 0], 0) or 1
+    if s.steps_per_batch:
+        return max(d for d in range(1, min(common, s.steps_per_batch) + 1) if common % d == 0)
+    return common
+
+
+def set_steps_per_batch(module: Any, trainer: Any) -> int:
+    """Set ``module.steps_per_batch`` for ``trainer`` and convert the trainer's batch-counted
+    intervals (validation, logger flushes) to it. One step per batch under automatic
+    optimisation and under DDP, which reduces gradients once per forward of the wrapped module."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning.pytorch.strategies import SingleDeviceStrategy
+
+    k = 1
+    if not module.automatic_optimization and isinstance(trainer.strategy, SingleDeviceStrategy):
+        every = [c._every_n_train_steps for c in trainer.callbacks
+                 if isinstance(c, ModelCheckpoint) and c._every_n_train_steps]
+        k = batch_steps(module.settings, reduce(gcd, every, 0))
+    module.steps_per_batch = k
+    if isinstance(trainer.val_check_interval, int):
+        trainer.val_check_interval = max(1, trainer.val_check_interval // k)
+    trainer.log_every_n_steps = max(1, trainer.log_every_n_steps // k)
+    return k
+
+
+def step_work(network: torch.nn.Module, points: int) -> int:
+    """Rough multiply-adds of one forward pass over ``points`` points."""
+    return points * sum(p.numel() for p in network.parameters())
+
+
+def choose_threads(settings: SolveSettings, network: torch.nn.Module, points: int) -> int:
+    """``settings.threads``, or 1 below :data:`TWO_THREADS_WORK` and 2 above (never more than
+    torch would use by itself)."""
+    if settings.threads:
+        return settings.threads
+    available = torch.get_num_threads()
+    return 1 if step_work(network, points) < TWO_THREADS_WORK else min(2, available)
+
+
+def _clock() -> Callable[[], float]:
+    # One thread: this process's CPU time, which other processes' load does not inflate.
+    return time.process_time if torch.get_num_threads() == 1 else time.perf_counter
+
+
+def time_engines(module: Any, engines: list[str], rounds: int = TRIAL_ROUNDS) -> dict[str, float]:
+    """Median seconds of one loss-and-backward evaluation per engine, on the step-0 points."""
+    batches = module.current_batches(0)
+    clock = _clock()
+    samples: dict[str, list[float]] = {name: [] for name in engines}
+    previous = module.compiled.engine.name
+    try:
+        for round_index in range(rounds + 1):
+            for name in engines:
+                module.use_engine(name)
+                start = clock()
+                total = torch.stack(module.condition_losses(batches)).sum()
+                total.backward()
+                if round_index:  # the first round warms up
+                    samples[name].append(clock() - start)
+    finally:
+        module.use_engine(previous)
+        for parameter in module.parameters():
+            parameter.grad = None
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def choose_engine(module: Any, settings: SolveSettings) -> tuple[str, dict[str, Any]]:
+    """The engine to train with, and why (``{"reason": ..., "seconds": {...}}``)."""
+    from pinnlang.compile.forward_engine import ForwardModeEngine
+
+    if settings.engine != "auto":
+        return settings.engine, {"reason": "setting"}
+    if not ForwardModeEngine.supports(module.net, module.compiled.plan):
+        return "autograd", {"reason": "the forward engine cannot take this network"}
+    if settings.steps < TRIAL_MIN_STEPS:
+        return "autograd", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial"}
+    seconds = time_engines(module, ["autograd", "forward"])
+    faster = seconds["forward"] < TRIAL_MARGIN * seconds["autograd"]
+    return ("forward" if faster else "autograd"), {"reason": "timed trial", "seconds": seconds}
+
+
+def compile_wanted(settings: SolveSettings, engine: str) -> bool:
+    """Whether to ``torch.compile`` the loss: ``true`` with the forward engine; ``auto`` never
+    (measured not to pay on CPU for the runs pinnlang is used for)."""
+    return settings.compile == "true" and engine == "forward"
+
+
+def compile_losses(module: Any, settings: SolveSettings, engine: str) -> Callable[[dict[str, Any]], list]:
+    """The module's loss function, compiled by ``torch.compile`` when :func:`compile_wanted`."""
+    if not compile_wanted(settings, engine):
+        return module.condition_losses
+    return torch.compile(module.condition_losses, dynamic=False)
