@@ -22,13 +22,13 @@ GRID_1D = 400
 GRID_2D = 160
 
 
-def _pyplot():
-    import matplotlib
+def _figure(rows: int, cols: int, figsize: tuple[float, float]):
+    """A figure drawn on its own Agg canvas: no pyplot, so a notebook's backend is left alone."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    axs = fig.subplots(rows, cols, squeeze=False)
+    return fig, axs
 
 
 def plot_loss(history: Sequence[Mapping[str, Any]], path: str) -> str | None:
@@ -36,10 +36,10 @@ def plot_loss(history: Sequence[Mapping[str, Any]], path: str) -> str | None:
     rows = [r for r in history if "step" in r]
     if not rows:
         return None
-    plt = _pyplot()
     skip = {"step", "lr", "epoch", "phase"}
     keys = [k for k in rows[-1] if k not in skip and not k.startswith(("unknown/", "weight/"))]
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, axs = _figure(1, 1, (6.4, 4.2))
+    ax = axs[0][0]
     steps = [r["step"] for r in rows]
     for key in keys:
         values = np.array([float(r.get(key, np.nan)) for r in rows], dtype=float)
@@ -52,7 +52,6 @@ def plot_loss(history: Sequence[Mapping[str, Any]], path: str) -> str | None:
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -101,7 +100,6 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
     Returns the path written, or ``None`` when ``error`` is asked but no field has an exact
     solution.
     """
-    plt = _pyplot()
     fields = list(result.field_names)
     grids, titles, axes = _slices(result)
     evaluated = [_values(result, g) for g in grids]
@@ -114,7 +112,7 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
         with_exact = list(range(len(fields)))
     names = list(result.input_names)
     if len(names) == 1:
-        fig, axs = plt.subplots(1, len(with_exact), figsize=(5.2 * len(with_exact), 3.8), squeeze=False)
+        fig, axs = _figure(1, len(with_exact), (5.2 * len(with_exact), 3.8))
         x = axes[0]
         predicted, exact = evaluated[0]
         for ax, i in zip(axs[0], with_exact):
@@ -130,7 +128,7 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
     else:
         A, B = axes
         rows, cols = len(with_exact), len(grids)
-        fig, axs = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.8 * rows), squeeze=False)
+        fig, axs = _figure(rows, cols, (4.6 * cols, 3.8 * rows))
         for r, i in enumerate(with_exact):
             for c, (predicted, exact) in enumerate(evaluated):
                 values = np.abs(predicted[:, i] - exact[:, i]) if error else predicted[:, i]
@@ -144,7 +142,6 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
                 ax.set_ylabel(names[1])
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
