@@ -115,7 +115,9 @@ class PinnModule(L.LightningModule):
         engine = self.trainer.strategy.broadcast(engine)
         self.use_engine(engine)
         self.engine_choice["engine"] = engine
-        self._losses = compile_losses(self, self.settings, engine)
+        step_seconds = self.engine_choice.get("seconds", {}).get(engine)
+        self._losses = compile_losses(self, self.settings, engine, step_seconds)
+        self.engine_choice["compiled"] = self._losses != self.condition_losses
 
     def use_engine(self, engine: str) -> None:
         """Evaluate derivatives with ``engine`` from now on (autograd through the flat network
