@@ -11,7 +11,16 @@ import argparse
 import inspect
 import os
 
-from pinnlang.solver.settings import LOGGERS, LR_SCHEDULES, SAMPLERS, WEIGHTINGS, parse_devices, parse_scalar
+from pinnlang.solver.settings import (
+    COMPILE_CHOICES,
+    ENGINES,
+    LOGGERS,
+    LR_SCHEDULES,
+    SAMPLERS,
+    WEIGHTINGS,
+    parse_devices,
+    parse_scalar,
+)
 
 RUN_DIR_ENV = "PINNLANG_RUN_DIR"
 """Names the run folder to the processes a DDP launcher starts (they re-run the command)."""
@@ -44,12 +53,15 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--log-every", "log_every", int, "steps between rows of the history"),
     ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (for --resume)"),
     ("--val-every", "val_every", int, "steps between validation passes (0: none)"),
+    ("--threads", "threads", int, "torch CPU threads (0: choose)"),
+    ("--steps-per-batch", "steps_per_batch", int, "optimiser steps per Lightning batch (0: choose)"),
 ]
 _CHOICE_FLAGS = [
     ("--sampler", "sampler", SAMPLERS, "point sampler"),
     ("--weighting", "weighting", WEIGHTINGS, "loss weighting"),
     ("--lr-schedule", "lr_schedule", LR_SCHEDULES, "learning-rate schedule"),
     ("--logger", "logger", LOGGERS, "also log with Lightning's csv or tensorboard logger"),
+    ("--engine", "engine", ENGINES, "derivative engine (auto: timed trial of both)"),
 ]
 
 
@@ -68,7 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="no progress bar and no summary table")
     parser.add_argument("--adaptive", action="store_true", default=None,
                         help="residual-based adaptive resampling of pde points")
-    parser.add_argument("--compile", action="store_true", default=None, help="torch.compile the network")
+    parser.add_argument("--compile", choices=COMPILE_CHOICES, nargs="?", const="true", default=None,
+                        help="torch.compile the forward-mode loss (auto: only where it pays)")
     for flag, dest, kind, help_text in _FLAGS:
         parser.add_argument(flag, dest=dest, type=kind, default=None, help=help_text)
     for flag, dest, choices, help_text in _CHOICE_FLAGS:

@@ -122,7 +122,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                             trainer_kwargs=trainer_kwargs, manual=manual)
     set_steps_per_batch(module, trainer)
     previous_threads = torch.get_num_threads()
-    torch.set_num_threads(choose_threads(settings, module.net, training_points(module.compiled, settings)))
+    torch.set_num_threads(choose_threads(settings))
     try:
         with quiet_lightning():
             trainer.fit(module, ckpt_path=ckpt_path)
@@ -147,15 +147,6 @@ def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:
     clip = trainer_kwargs.get("gradient_clip_val")
     accumulate = trainer_kwargs.get("accumulate_grad_batches")
     return not ((clip is not None and clip > 0) or (accumulate is not None and accumulate != 1))
-
-
-def training_points(compiled: Any, settings: SolveSettings) -> int:
-    """Points one training step evaluates, over all conditions."""
-    total = 0
-    for cond in compiled.conditions:
-        n = cond.n_points or (None if cond.kind == "data" else settings.points_for(cond.kind))
-        total += n or cond.default_points
-    return total if not settings.batch_size else min(total, settings.batch_size * len(compiled.conditions))
 
 
 def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None, *,

@@ -111,7 +111,7 @@ class PinnModule(L.LightningModule):
         """Pick the derivative engine (a timed trial for ``engine = auto``) and compile the loss."""
         if self.trainer.state.fn != "fit" or self.engine_choice:
             return
-        engine, self.engine_choice = choose_engine(self, self.settings)
+        engine, self.engine_choice = choose_engine(self, self.settings, trial=self.trainer.world_size == 1)
         engine = self.trainer.strategy.broadcast(engine)
         self.use_engine(engine)
         self.engine_choice["engine"] = engine

@@ -46,7 +46,8 @@ CHATTER_PREFIXES = ("GPU available", "TPU available", "HPU available", "IPU avai
                     "\N{ELECTRIC LIGHT BULB} Tip", "You are using a CUDA device", "LOCAL_RANK",
                     "Initializing distributed", "----------", "distributed_backend",
                     "All distributed processes registered", "`Trainer.fit` stopped: `max_steps",
-                    "Restoring states from the checkpoint", "Restored all states from the checkpoint")
+                    "Restoring states from the checkpoint", "Restored all states from the checkpoint",
+                    "Time limit reached.")
 
 TRAINER_ARGUMENTS: tuple[str, ...] = tuple(
     name for name in inspect.signature(L.Trainer.__init__).parameters if name != "self")

@@ -3,8 +3,11 @@
 
 - :func:`batch_steps`: how many optimiser steps one Lightning batch runs — the greatest common
   divisor of every interval that must fall on a batch end.
-- :func:`choose_threads`: torch threads for the run. Small networks on few points train fastest
-  on one thread (the work per operation is too small to split), larger ones on two.
+- :func:`choose_threads`: torch threads for the run: one unless ``threads`` says otherwise. On
+  the shared two-core machine (load average 3-8 from other processes) two threads were never
+  faster and often far slower, because the pool's threads wait on each other: 3 x 20 Burgers on
+  100 points took 193 ms per step on two threads against 3.3 ms on one, and ten steps of 4 x 50
+  2-D Poisson on two threads did not finish in 300 s where one thread takes 30 ms per step.
 - :func:`choose_engine`: ``autograd`` or ``forward``. With ``engine = auto`` the forward engine is
   tried only when it can take the network (a zoo MLP with a supported activation, derivatives
   of order up to four); then both engines time a few loss-and-backward evaluations on the
@@ -37,8 +40,6 @@ TRIAL_MARGIN = 0.95
 COMPILE_SECONDS = 120.0
 #: Fraction of a forward-engine step that compiling saves (measured 0.47 on Burgers 8 x 20).
 COMPILE_SAVING = 0.45
-#: Multiply-adds per step (points x parameters, all conditions) above which two threads win.
-TWO_THREADS_WORK = 2_000_000
 
 
 def batch_steps(settings: SolveSettings, checkpoint_every: int = 0) -> int:
@@ -74,18 +75,9 @@ def set_steps_per_batch(module: Any, trainer: Any) -> int:
     return k
 
 
-def step_work(network: torch.nn.Module, points: int) -> int:
-    """Rough multiply-adds of one forward pass over ``points`` points."""
-    return points * sum(p.numel() for p in network.parameters())
-
-
-def choose_threads(settings: SolveSettings, network: torch.nn.Module, points: int) -> int:
-    """``settings.threads``, or 1 below :data:`TWO_THREADS_WORK` and 2 above (never more than
-    torch would use by itself)."""
-    if settings.threads:
-        return settings.threads
-    available = torch.get_num_threads()
-    return 1 if step_work(network, points) < TWO_THREADS_WORK else min(2, available)
+def choose_threads(settings: SolveSettings) -> int:
+    """``settings.threads``, else 1 (see the module docstring for the measurements)."""
+    return settings.threads or 1
 
 
 def _clock() -> Callable[[], float]:
@@ -115,8 +107,10 @@ def time_engines(module: Any, engines: list[str], rounds: int = TRIAL_ROUNDS) ->
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def choose_engine(module: Any, settings: SolveSettings) -> tuple[str, dict[str, Any]]:
-    """The engine to train with, and why (``{"reason": ..., "seconds": {...}}``)."""
+def choose_engine(module: Any, settings: SolveSettings, trial: bool = True) -> tuple[str, dict[str, Any]]:
+    """The engine to train with, and why (``{"reason": ..., "seconds": {...}}``); ``trial=False``
+    (several processes, whose gradient reduction a backward outside training would upset) keeps
+    autograd for ``auto``."""
     from pinnlang.compile.forward_engine import ForwardModeEngine
 
     if settings.engine != "auto":
@@ -125,6 +119,8 @@ def choose_engine(module: Any, settings: SolveSettings) -> tuple[str, dict[str, 
         return "autograd", {"reason": "the forward engine cannot take this network"}
     if settings.steps < TRIAL_MIN_STEPS:
         return "autograd", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial"}
+    if not trial:
+        return "autograd", {"reason": "several processes: no trial"}
     seconds = time_engines(module, ["autograd", "forward"])
     faster = seconds["forward"] < TRIAL_MARGIN * seconds["autograd"]
     return ("forward" if faster else "autograd"), {"reason": "timed trial", "seconds": seconds}

@@ -1,0 +1,99 @@
+"""Speed settings: steps per Lightning batch, engine and compile choices, threads."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import pinnlang
+from pinnlang.errors import PinnUsageError
+from pinnlang.solver.api import build_module
+from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings, resolve_settings
+from pinnlang.solver.tuning import (
+    TRIAL_MIN_STEPS,
+    batch_steps,
+    choose_engine,
+    choose_threads,
+    compile_wanted,
+    time_engines,
+)
+
+from .conftest import TINY
+
+
+def test_steps_per_batch_divide_every_interval():
+    assert batch_steps(SolveSettings()) == 10  # log_every 10, epoch 100, steps 2000
+    assert batch_steps(SolveSettings(steps=60, lbfgs_steps=10, log_every=5), checkpoint_every=10) == 5
+    assert batch_steps(SolveSettings(steps=2000, resample_every=250, log_every=50)) == 50
+    assert batch_steps(SolveSettings(steps=7)) == 1
+    assert batch_steps(SolveSettings(steps_per_batch=4)) == 2  # the largest divisor of 10 up to 4
+
+
+def test_engine_compile_and_threads_settings_are_checked():
+    settings = resolve_settings({"engine": "forward", "compile": "yes"}, {"threads": 2})
+    assert (settings.engine, settings.compile, settings.threads) == ("forward", "true", 2)
+    assert resolve_settings({}, {"compile": True}).compile == "true"  # the CLI's --compile
+    assert resolve_settings({}, {"compile": False}).compile == "false"
+    with pytest.raises(PinnUsageError, match="must be one of auto, autograd, forward.*'forward'"):
+        resolve_settings({}, {"engine": "forwrd"})
+    with pytest.raises(PinnUsageError, match="must be >= 0"):
+        resolve_settings({}, {"threads": -1})
+
+
+def test_a_time_limit_without_a_step_count_trains_until_the_time_is_up():
+    assert resolve_settings({}, {"max_time": 60}).steps == UNTIL_TIME_STEPS
+    assert resolve_settings({"steps": 300}, {"max_time": 60}).steps == 300
+    assert resolve_settings({}, {"max_time": 60, "steps": 40}).steps == 40
+
+
+def test_compile_only_for_the_forward_engine_and_long_runs():
+    assert not compile_wanted(SolveSettings(compile="true"), "autograd")
+    assert compile_wanted(SolveSettings(compile="true"), "forward")
+    assert not compile_wanted(SolveSettings(compile="auto"), "forward", step_seconds=0.02)
+    assert compile_wanted(SolveSettings(compile="auto", steps=100_000), "forward", step_seconds=0.02)
+    assert not compile_wanted(SolveSettings(compile="auto", steps=100_000, max_time=60), "forward", 0.02)
+
+
+def test_one_thread_unless_asked():
+    assert choose_threads(SolveSettings()) == 1
+    assert choose_threads(SolveSettings(threads=3)) == 3
+
+
+def test_auto_engine_times_both_engines_on_a_long_run(poisson):
+    settings = resolve_settings({}, dict(TINY, steps=TRIAL_MIN_STEPS))
+    module = build_module(poisson, settings)
+    seconds = time_engines(module, ["autograd", "forward"], rounds=1)
+    assert set(seconds) == {"autograd", "forward"} and min(seconds.values()) > 0
+    assert all(p.grad is None for p in module.parameters())  # the trial leaves no gradients
+    engine, why = choose_engine(module, settings)
+    assert engine in ("autograd", "forward") and why["reason"] == "timed trial"
+    short = resolve_settings({}, dict(TINY, steps=10))
+    assert choose_engine(build_module(poisson, short), short) == (
+        "autograd", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial"})
+
+
+def test_auto_engine_keeps_autograd_for_networks_the_forward_engine_cannot_take(poisson):
+    settings = resolve_settings({}, dict(TINY, steps=TRIAL_MIN_STEPS, model="siren"))
+    engine, why = choose_engine(build_module(poisson, settings), settings)
+    assert engine == "autograd" and "cannot take" in why["reason"]
+
+
+@pytest.mark.parametrize("engine", ["autograd", "forward"])
+def test_both_engines_train_to_the_same_losses(poisson, engine):
+    result = pinnlang.solve(poisson, steps=30, engine=engine, lr=3e-3, **TINY)
+    assert result.module.engine_choice["engine"] == engine
+    assert result.module.steps_per_batch == 10 and result.steps == 30
+    reference = pinnlang.solve(poisson, steps=30, engine="autograd", lr=3e-3, **TINY)
+    assert result.history[-1]["loss"] == pytest.approx(reference.history[-1]["loss"], rel=1e-4)
+
+
+def test_trainer_gradient_clipping_falls_back_to_one_step_per_batch(poisson):
+    result = pinnlang.solve(poisson, steps=20, gradient_clip_val=1e-3, **TINY)
+    assert result.module.automatic_optimization and result.module.steps_per_batch == 1
+    assert [row["step"] for row in result.history] == [10, 20]
+
+
+def test_threads_are_restored_after_a_run(poisson):
+    before = torch.get_num_threads()
+    pinnlang.solve(poisson, steps=10, threads=1, **TINY)
+    assert torch.get_num_threads() == before
