@@ -132,11 +132,20 @@ leaves = st.sampled_from([x, y, a, b, UX, sp.Derivative(UX, x), sp.Derivative(UX
 unary = [sp.sin, sp.exp, sp.Abs, sp.sqrt, sp.tanh, lambda e: -e, lambda e: sp.diff(e, x)]
 binary = [lambda p, q: p + q, lambda p, q: p - q, lambda p, q: p * q, lambda p, q: p / q,
           lambda p, q: p ** 2 * q, lambda p, q: p ** q, sp.Min, sp.atan2, lambda p, q: -2 * p * (q + 1)]
+def _apply(function, *args):
+    """``function(*args)``, or NaN where SymPy refuses the combination (e.g. Min of a complex
+    number such as sqrt(-0.0025)); NaN cases are discarded by ``assume`` in the test."""
+    try:
+        return function(*args)
+    except (ValueError, TypeError):
+        return sp.nan
+
+
 expressions = st.recursive(
     leaves,
     lambda inner: st.one_of(
-        st.tuples(st.sampled_from(unary), inner).map(lambda fe: fe[0](fe[1])),
-        st.tuples(st.sampled_from(binary), inner, inner).map(lambda fpq: fpq[0](fpq[1], fpq[2])),
+        st.tuples(st.sampled_from(unary), inner).map(lambda fe: _apply(fe[0], fe[1])),
+        st.tuples(st.sampled_from(binary), inner, inner).map(lambda fpq: _apply(*fpq)),
     ),
     max_leaves=8,
 )
@@ -148,7 +157,8 @@ def as_doubles(expr: sp.Basic) -> sp.Basic:
     return expr.xreplace({f: sp.Float(float(f)) for f in expr.atoms(sp.Float)})
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(expressions)
 def test_random_expressions_round_trip(expr):
     # d(abs(x), x) brings in re and im, which the language has no names for
