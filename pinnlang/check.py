@@ -260,7 +260,7 @@ def check_exact(problem: Problem) -> Iterator[Diagnostic]:
         span = problem.spans.get(f"exact:{name}")
         if name not in fields:
             yield _error(f"an exact solution is given for '{name}', which is not a field", span)
-        yield from require_declared(sp.sympify(expr), problem, span,
+        yield from require_declared(sp.sympify(expr, strict=True), problem, span,
                                     f"the exact solution of '{name}'",
                                     list(problem.inputs) + constants)
 
@@ -278,7 +278,7 @@ def _used_names(problem: Problem) -> set[str]:
         if c.data is not None:
             used.update(c.data.fields)
     for e in exprs:
-        e = sp.sympify(e)
+        e = sp.sympify(e, strict=True)
         applied = e.atoms(AppliedUndef)
         used.update(a.func.__name__ for a in applied)
         # a field's arguments (all inputs, params included) do not count as uses

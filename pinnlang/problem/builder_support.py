@@ -83,7 +83,7 @@ def as_equation(equation: Any, what: str) -> tuple[sp.Basic, sp.Basic]:
     if isinstance(equation, Boolean):
         raise PinnUsageError(f"{what}: expected an equation sympy.Eq(lhs, rhs), got {equation}")
     if isinstance(equation, (sp.Expr, numbers.Number)) and not isinstance(equation, bool):
-        expr = equation if isinstance(equation, sp.Expr) else sp.sympify(equation)
+        expr = equation if isinstance(equation, sp.Expr) else sp.sympify(equation, strict=True)
         return plain_symbols(expr), sp.Integer(0)
     raise PinnUsageError(f"{what}: expected sympy.Eq(lhs, rhs) or an expression, got {equation!r}")
 

@@ -203,7 +203,7 @@ class Problem(ProblemBuilder):
         """Constants with every earlier constant substituted, so each value is a pure number."""
         values: dict[sp.Symbol, sp.Expr] = {}
         for c in self.constants:
-            values[c.symbol] = sp.sympify(c.value).subs(values)
+            values[c.symbol] = sp.sympify(c.value, strict=True).subs(values)
         return values
 
     def condition(self, name: str) -> Condition:
