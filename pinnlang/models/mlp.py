@@ -44,7 +44,8 @@ class MLP(ZooModel):
         xavier_init(self.linears)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        *hidden, last = self.linears  # slicing a ModuleList would build a new one every call
         h = x
-        for layer in self.linears[:-1]:
+        for layer in hidden:
             h = self.activation(layer(h))
-        return self.linears[-1](h)
+        return last(h)
