@@ -82,8 +82,12 @@ def test_training_defaults_suit_a_small_cpu(path):
 def test_observations_csv_is_reproduced_by_its_script():
     module = _load_script()
     committed = (PROBLEMS / "data" / "observations.csv").read_text()
-    assert module.csv_text(module.observations()) == committed
+    fresh = module.csv_text(module.observations())
+    assert module.same_observations(fresh, committed)
     assert module.main(["--check"]) == 0
+    # A changed value is noticed.
+    changed = committed.replace(committed.splitlines()[5].split(",")[2], "0.5", 1)
+    assert not module.same_observations(changed, committed)
 
 
 def test_observations_follow_the_exact_solution_with_k_one_half():
