@@ -8,13 +8,18 @@ Usage::
 
 Each problem is solved with its file's ``train:`` settings, or with ``--budget STEPS`` Adam steps
 (the file's L-BFGS steps are then scaled by ``STEPS / file steps``, unless ``--lbfgs`` sets them).
-The error of each field is ``||u_net - u_ref|| / ||u_ref||`` on the problem's evaluation points
-(a grid over the whole input domain, never the training points), where ``u_ref`` is
+The error of each field is ``||u_net - u_ref|| / ||u_ref||``, where ``u_ref`` is, in this order,
 
-- the ``exact:`` solution of the file (``Result.errors()``), or
+- the ``exact:`` solution of the file (``Result.errors()``), on the problem's evaluation points (a
+  grid over the whole input domain, never the training points); the "reference" column says
+  ``exact``;
 - the reference solution registered in :mod:`pinnlang.reference` (the Cole-Hopf solution for
-  ``burgers``), or
-- none: the problem is listed with "no reference" (e.g. the lid-driven cavity).
+  ``burgers``), on the same evaluation points; the column says ``reference``;
+- the tabulated reference registered there (``reference_points``), on its own points and only
+  for the fields it tabulates: the lid-driven cavity's ``u`` and ``v`` at the 15 + 15 interior
+  centre-line points of Ghia, Ghia & Shin (1982), no pressure; the column gives its label
+  (``Ghia 1982 centrelines``);
+- none: the problem is listed with "no reference".
 
 Learned unknowns are compared with the values the data were generated with (``TRUE_UNKNOWNS``).
 A problem that fails to load, diverges (a non-finite loss or prediction) or raises is listed with
@@ -125,25 +130,33 @@ def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | Non
 
 
 def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
-    """``(kind, {field: L2RE})``: against ``exact:``, else a registered reference, else none."""
+    """``(kind, {field: L2RE})``: against ``exact:``, else a registered reference, else none.
+
+    ``kind`` is ``"exact"``, ``"reference"`` (a callable reference on the evaluation grid), the
+    label of a tabulated reference (scored on its own points, its fields only) or ``"none"``.
+    """
     import numpy as np
 
-    from pinnlang.reference import reference_solution
+    from pinnlang.reference import reference_points, reference_solution
 
     if result.compiled.exact_fn is not None:
         return "exact", result.errors(EVALUATION_POINTS)
     reference = reference_solution(result.problem.name)
-    if reference is None:
-        return "none", {}
-    points = result.compiled.evaluation_points(EVALUATION_POINTS, np.random.default_rng(12345))
-    points = points.detach().cpu().double().numpy()
-    truth = np.asarray(reference(points), dtype=np.float64)
-    predicted = result.evaluate(points)
-    errors = {}
-    for i, name in enumerate(result.field_names):
-        norm = np.linalg.norm(truth[:, i])
-        errors[name] = float(np.linalg.norm(predicted[:, i] - truth[:, i]) / (norm if norm > 0 else 1.0))
-    return "reference", errors
+    if reference is not None:
+        points = result.compiled.evaluation_points(EVALUATION_POINTS, np.random.default_rng(12345))
+        points = points.detach().cpu().double().numpy()
+        truth = np.asarray(reference(points), dtype=np.float64)
+        predicted = result.evaluate(points)
+        errors = {}
+        for i, name in enumerate(result.field_names):
+            norm = np.linalg.norm(truth[:, i])
+            errors[name] = float(np.linalg.norm(predicted[:, i] - truth[:, i]) / (norm if norm > 0 else 1.0))
+        return "reference", errors
+    tabulated = reference_points(result.problem.name)
+    if tabulated is not None:
+        return tabulated.label, tabulated.relative_errors(result.evaluate, result.input_names,
+                                                          result.field_names)
+    return "none", {}
 
 
 def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float | None,
@@ -260,8 +273,11 @@ def run_description(args: argparse.Namespace, argv: Sequence[str]) -> str:
         f"- max time per problem: {args.max_time or 'none'}; jobs: {args.jobs}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"torch {torch.__version__}, {threads} torch threads per problem",
-        "- L2 relative error on the problem's evaluation grid (10,000+ points, not the training points); "
-        "\"reference\" = the registered reference solution (Cole-Hopf for burgers)",
+        "- L2 relative error on the problem's evaluation grid (10,000+ points, not the training points) "
+        "against \"exact\" = the file's exact solution or \"reference\" = the registered reference "
+        "solution (Cole-Hopf for burgers); \"Ghia 1982 centrelines\" = instead u and v of the cavity "
+        "at the 15 + 15 interior centre-line points of Ghia, Ghia & Shin, J. Comput. Phys. 48 (1982), "
+        "Tables I-II, Re = 100 (pressure not scored)",
         "- steps: Adam+L-BFGS planned (\"N of ...\" when a run stopped early)",
     ])
 

@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "available_models": "pinnlang.models",
     # reference solutions for problems without a closed form
     "reference_solution": "pinnlang.reference",
+    "reference_points": "pinnlang.reference",
     # solver and results
     "solve": "pinnlang.solver",
     "PinnModule": "pinnlang.solver",

@@ -36,6 +36,8 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--width", "width", int, "hidden width"),
     ("--depth", "depth", int, "hidden layers"),
     ("--activation", "activation", str, "activation function of the network"),
+    ("--sigma", "sigma", float, "spread of random Fourier frequencies (fourier model)"),
+    ("--features", "features", int, "number of random Fourier frequencies (fourier model)"),
     ("--points", "points", int, "collocation points per pde condition"),
     ("--boundary-points", "boundary_points", int, "points per other condition"),
     ("--seed", "seed", int, "seed of the initialisation and the samplers"),

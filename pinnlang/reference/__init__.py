@@ -1,6 +1,21 @@
-"""Exact reference solutions for scoring problems that have no closed-form ``exact:``."""
+"""Reference solutions for scoring problems that have no closed-form ``exact:``."""
 
 from pinnlang.reference.burgers import burgers_cole_hopf
-from pinnlang.reference.registry import ReferenceFn, problems_with_reference, reference_solution
+from pinnlang.reference.ghia import ghia_centrelines
+from pinnlang.reference.points import PointReference
+from pinnlang.reference.registry import (
+    ReferenceFn,
+    problems_with_reference,
+    reference_points,
+    reference_solution,
+)
 
-__all__ = ["ReferenceFn", "burgers_cole_hopf", "problems_with_reference", "reference_solution"]
+__all__ = [
+    "PointReference",
+    "ReferenceFn",
+    "burgers_cole_hopf",
+    "ghia_centrelines",
+    "problems_with_reference",
+    "reference_points",
+    "reference_solution",
+]

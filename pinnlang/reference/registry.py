@@ -1,8 +1,13 @@
 """Reference solutions for worked problems that have no closed-form ``exact:`` statement.
 
 The accuracy benchmark scores a problem against ``problem.exact`` when the file gives one, and
-otherwise against the callable registered here under the problem's name (the ``problem NAME``
-of the ``.pinn`` file).
+otherwise against a reference registered here under the problem's name (the ``problem NAME`` of
+the ``.pinn`` file). A reference comes in one of two kinds:
+
+- a callable (:func:`reference_solution`) that evaluates the solution at any points, scored on
+  the problem's evaluation grid (``burgers``: the Cole-Hopf solution);
+- a :class:`~pinnlang.reference.points.PointReference` (:func:`reference_points`) that is known
+  only at its own tabulated points, scored there (``cavity``: Ghia et al.'s centre lines).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import Callable
 import numpy as np
 
 from pinnlang.reference.burgers import burgers_cole_hopf
+from pinnlang.reference.ghia import ghia_centrelines
+from pinnlang.reference.points import PointReference
 
 ReferenceFn = Callable[[np.ndarray], np.ndarray]
 """Maps points ``(N, in_dim)``, columns in the problem's input order, to values ``(N, n_fields)``."""
@@ -29,6 +36,10 @@ _REFERENCES: dict[str, ReferenceFn] = {
     "burgers": _burgers_on_points,
 }
 
+_POINT_REFERENCES: dict[str, Callable[[], PointReference]] = {
+    "cavity": ghia_centrelines,
+}
+
 
 def reference_solution(problem_name: str) -> ReferenceFn | None:
     """The reference solution registered for a problem, or ``None`` if there is none.
@@ -44,6 +55,21 @@ def reference_solution(problem_name: str) -> ReferenceFn | None:
     return _REFERENCES.get(problem_name)
 
 
+def reference_points(problem_name: str) -> PointReference | None:
+    """The tabulated reference registered for a problem, or ``None`` if there is none.
+
+    Args:
+        problem_name: the name after ``problem`` in the ``.pinn`` file, e.g. ``"cavity"``.
+
+    Returns:
+        A fresh :class:`PointReference` (the fields it scores, each with its points and values);
+        ``None`` when the problem has no tabulated reference (it may still have a callable one,
+        see :func:`reference_solution`).
+    """
+    build = _POINT_REFERENCES.get(problem_name)
+    return None if build is None else build()
+
+
 def problems_with_reference() -> tuple[str, ...]:
-    """Names of every problem that has a registered reference solution, sorted."""
-    return tuple(sorted(_REFERENCES))
+    """Names of every problem with a registered reference of either kind, sorted."""
+    return tuple(sorted({*_REFERENCES, *_POINT_REFERENCES}))

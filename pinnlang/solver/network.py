@@ -12,15 +12,15 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.models import NormalizedNet, build_model, model_arguments, model_config
 
 #: Settings forwarded to a zoo model when it accepts an argument of that name.
-MODEL_SETTINGS = ("width", "depth", "activation")
+MODEL_SETTINGS = ("width", "depth", "activation", "sigma", "features")
 
 
 def build_body(model: str | nn.Module, in_dim: int, out_dim: int,
                settings: Mapping[str, Any]) -> nn.Module:
     """The network body: ``model`` itself if it is a module, else the zoo model of that name.
 
-    Zoo models get ``width``, ``depth`` and ``activation`` from ``settings`` when their
-    constructor takes them.
+    Zoo models get ``width``, ``depth``, ``activation``, ``sigma`` and ``features`` from
+    ``settings`` when their constructor takes them.
     """
     if isinstance(model, nn.Module):
         return model

@@ -48,6 +48,10 @@ class SolveSettings:
         width: hidden width of the model.
         depth: number of hidden layers of the model.
         activation: activation function name passed to the model.
+        sigma: spread of the random Fourier frequencies (models that take one, e.g. ``fourier``);
+            inputs are normalised to ``[-1, 1]``, so ``sin(k pi x)`` over a unit interval needs
+            about ``sigma = k / 4``.
+        features: number of random Fourier frequencies (models that take them).
         points: collocation points per ``pde`` condition (a condition's ``points`` option wins).
         boundary_points: points for every other condition (default ``points // 4``, at least 16).
         sampler: ``uniform``, ``lhs``, ``sobol`` or ``grid`` (a condition's ``sampler`` option wins).
@@ -96,6 +100,8 @@ class SolveSettings:
     width: int = 32
     depth: int = 3
     activation: str = "tanh"
+    sigma: float = 1.0
+    features: int = 64
     points: int = 1000
     boundary_points: int = 0
     sampler: str = "uniform"
@@ -148,7 +154,7 @@ _CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAM
             "engine": ENGINES, "compile": COMPILE_CHOICES}
 _NON_NEGATIVE = ("lbfgs_steps", "resample_every", "batch_size", "clip", "max_time", "causal",
                  "checkpoint_every", "val_every", "steps", "threads", "steps_per_batch")
-_POSITIVE = ("lr", "width", "depth", "points", "log_every", "steps_per_epoch", "anneal_every",
+_POSITIVE = ("lr", "width", "depth", "sigma", "features", "points", "log_every", "steps_per_epoch", "anneal_every",
              "causal_bins", "num_nodes")
 
 

@@ -72,3 +72,19 @@ def test_solve_rejects_an_unknown_keyword_with_a_suggestion(poisson):
                                          ("simple", "simple"), ("__import__('os')", "__import__('os')")])
 def test_parse_scalar_never_evaluates(text, value):
     assert parse_scalar(text) == value
+
+
+def test_fourier_settings_reach_the_fourier_model_and_no_other():
+    from pinnlang.models.fourier import FourierNet
+    from pinnlang.models.mlp import MLP
+    from pinnlang.solver.network import build_body
+
+    settings = resolve_settings({"model": "fourier", "sigma": 3}, {"features": 8}).to_dict()
+    body = build_body("fourier", 2, 1, settings)
+    assert isinstance(body, FourierNet)
+    assert tuple(body.frequencies.shape) == (2, 8)
+    assert 1.0 < float(body.frequencies.std()) < 6.0  # spread 3, from 16 draws
+    plain = build_body("mlp", 2, 1, settings)  # the MLP takes neither: they are not forwarded
+    assert isinstance(plain, MLP)
+    with pytest.raises(PinnUsageError, match="sigma"):
+        resolve_settings({"sigma": 0})

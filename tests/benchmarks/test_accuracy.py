@@ -1,0 +1,106 @@
+"""benchmarks/accuracy.py's scoring: which reference a result is scored against, and the errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from pinnlang.reference import burgers_cole_hopf
+from pinnlang.reference.ghia import GHIA_U, GHIA_V, GHIA_X, GHIA_Y, LABEL
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy.py"
+
+
+@pytest.fixture(scope="module")
+def accuracy():
+    """The benchmark script as a module (registered while in use: its dataclasses need it)."""
+    name = "accuracy_benchmark"
+    spec = importlib.util.spec_from_file_location(name, SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def _ghia_flow(points: np.ndarray) -> np.ndarray:
+    """A flow equal to Ghia's tables on the centre lines: u(y), v(x) interpolated, p = 0."""
+    x, y = points[:, 0], points[:, 1]
+    return np.column_stack([np.interp(y, GHIA_Y, GHIA_U), np.interp(x, GHIA_X, GHIA_V), np.zeros_like(x)])
+
+
+def _fake_result(name: str, evaluate, inputs=("x", "y"), fields=("u", "v", "p"), compiled=None):
+    """What ``reference_errors`` reads from a ``Result``, with no network behind it."""
+    compiled = compiled or SimpleNamespace(exact_fn=None)
+    return SimpleNamespace(problem=SimpleNamespace(name=name), compiled=compiled, evaluate=evaluate,
+                           input_names=list(inputs), field_names=list(fields))
+
+
+def test_cavity_matching_the_tables_scores_zero(accuracy):
+    kind, errors = accuracy.reference_errors(_fake_result("cavity", _ghia_flow))
+    assert kind == LABEL
+    assert errors == {"u": 0.0, "v": 0.0}  # the pressure is not scored
+
+
+def test_cavity_errors_are_the_relative_perturbation(accuracy):
+    def perturbed(points: np.ndarray) -> np.ndarray:
+        values = _ghia_flow(points)
+        values[:, 0] *= 1.1
+        values[:, 1] *= 0.75
+        values[:, 2] += 100.0  # ignored
+        return values
+
+    kind, errors = accuracy.reference_errors(_fake_result("cavity", perturbed))
+    assert kind == LABEL
+    assert errors["u"] == pytest.approx(0.1, rel=1e-12)
+    assert errors["v"] == pytest.approx(0.25, rel=1e-12)
+    row = accuracy.Row(problem="cavity", reference=kind, l2re=errors)
+    assert row.l2re_text() == "u 1.00e-01, v 2.50e-01"
+    assert accuracy.table_cells(row)[2] == LABEL
+
+
+def test_cavity_with_other_input_order_is_refused(accuracy):
+    with pytest.raises(ValueError, match="inputs"):
+        accuracy.reference_errors(_fake_result("cavity", _ghia_flow, inputs=("y", "x")))
+
+
+def test_unknown_problems_have_no_reference(accuracy):
+    result = _fake_result("no_such_problem", _ghia_flow)
+    assert accuracy.reference_errors(result) == ("none", {})
+    assert accuracy.Row(problem="no_such_problem", reference="none").l2re_text() == "no reference"
+
+
+def test_burgers_is_still_scored_on_the_evaluation_grid(accuracy):
+    def evaluation_points(n: int, rng: np.random.Generator) -> torch.Tensor:
+        return torch.as_tensor(np.column_stack([rng.uniform(-1, 1, n), rng.uniform(0, 1, n)]))
+
+    def exact(points: np.ndarray) -> np.ndarray:
+        return burgers_cole_hopf(points[:, 0], points[:, 1])[:, None]
+
+    compiled = SimpleNamespace(exact_fn=None, evaluation_points=evaluation_points)
+    result = _fake_result("burgers", exact, inputs=("x", "t"), fields=("u",), compiled=compiled)
+    assert accuracy.reference_errors(result) == ("reference", {"u": 0.0})
+    result.evaluate = lambda points: 2.0 * exact(points)
+    kind, errors = accuracy.reference_errors(result)
+    assert kind == "reference" and errors["u"] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_an_exact_solution_comes_first(accuracy):
+    calls = []
+
+    def errors(n: int) -> dict[str, float]:
+        calls.append(n)
+        return {"u": 0.5}
+
+    result = _fake_result("cavity", _ghia_flow, compiled=SimpleNamespace(exact_fn=object()))
+    result.errors = errors
+    assert accuracy.reference_errors(result) == ("exact", {"u": 0.5})
+    assert calls == [accuracy.EVALUATION_POINTS]
