@@ -9,6 +9,7 @@ Modules: :mod:`~pinnlang.compile.normalize` (SymPy rewrites), :mod:`~pinnlang.co
 the autograd engine), :mod:`~pinnlang.compile.forward_engine` (the ``"forward"`` engine: derivatives
 of zoo MLPs propagated forward, with :mod:`~pinnlang.compile.forward_mode`), :mod:`~pinnlang.compile.sampling` and :mod:`~pinnlang.compile.data` (points),
 :mod:`~pinnlang.compile.conditions` and :mod:`~pinnlang.compile.build` (compiled conditions),
+:mod:`~pinnlang.compile.grouping` (one network call for the values-only conditions),
 :mod:`~pinnlang.compile.compiled` (``compile_problem``), :mod:`~pinnlang.compile.exact`
 (``verify_exact``).
 """

@@ -9,6 +9,12 @@ derivative cache per call. The three kinds of residual:
 - :class:`PeriodicCondition`: for every field ``f``, ``f(a) - f(b)`` then ``d(f, x)(a) -
   d(f, x)(b)``, shape ``(N, 2 * n_fields)``;
 - :class:`DataCondition`: prediction minus observation for the listed fields, ``(N, k)``.
+
+A condition whose residual reads only the fields' values at ``batch.x`` (``values_only``: an
+equation without derivatives, e.g. Dirichlet data, or a data condition) can also be evaluated from
+network outputs computed elsewhere, with :meth:`~CompiledCondition.residual_from_values`: that is
+how :func:`~pinnlang.compile.grouping.condition_residuals` serves several of them with one
+network call.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ class CompiledCondition(ABC):
         sampler: The ``sampler`` option, or ``None``.
         plan: The derivatives one evaluation needs.
         engine: The derivative strategy (shared by the problem's conditions).
+        values_only: The residual reads only the network's outputs at ``batch.x`` (no
+            derivative, no partner points), so :meth:`residual_from_values` can evaluate it.
     """
 
     def __init__(
@@ -116,6 +124,7 @@ class CompiledCondition(ABC):
         self.engine = engine
         self.dtype = dtype
         self.device = torch.device(device)
+        self.values_only = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.kind} '{self.name}'>"
@@ -160,6 +169,21 @@ class CompiledCondition(ABC):
         """
         return self.evaluate(net, batch, unknowns, create_graph=create_graph).residual
 
+    def residual_from_values(
+        self,
+        values: DerivativeValues,
+        batch: Batch,
+        unknowns: Mapping[str, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """The residual ``(N, k)`` on ``batch`` from its derivative cache ``values`` (for a
+        :attr:`values_only` condition, :meth:`DerivativeValues.of_values` of the network's
+        outputs at ``batch.x``).
+
+        Raises:
+            TypeError: This kind of condition evaluates its residual from other points too.
+        """
+        raise TypeError(f"{type(self).__name__} cannot be evaluated from precomputed values")
+
     @abstractmethod
     def evaluate(
         self,
@@ -190,6 +214,7 @@ class EquationCondition(CompiledCondition):
         self._make_terms = terms
         self._terms: tuple[list[Evaluator], DerivativePlan] | None = None
         self._points = points
+        self.values_only = self.plan.values_only
 
     def _sample(self, n: int, rng: np.random.Generator, sampler: str) -> Batch:
         points = self._points(n, rng, sampler)
@@ -197,11 +222,9 @@ class EquationCondition(CompiledCondition):
 
     def residual(self, net, batch, unknowns=None, *, create_graph=True):
         values = self.engine.compute(net, batch.x, self.plan, create_graph=create_graph)
-        return self._evaluate_residual(values, batch, unknowns)
+        return self.residual_from_values(values, batch, unknowns)
 
-    def _evaluate_residual(
-        self, values: DerivativeValues, batch: Batch, unknowns: Mapping[str, torch.Tensor] | None
-    ) -> torch.Tensor:
+    def residual_from_values(self, values, batch, unknowns=None):
         # Coordinates in the equation read the batch itself, not the leaf the derivatives are
         # taken along: a forcing term needs no graph.
         env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
@@ -213,12 +236,12 @@ class EquationCondition(CompiledCondition):
     def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
         if not with_scale:
             values = self.engine.compute(net, batch.x, self.plan, create_graph=create_graph)
-            return ConditionEvaluation(self._evaluate_residual(values, batch, unknowns), values)
+            return ConditionEvaluation(self.residual_from_values(values, batch, unknowns), values)
         if self._terms is None:
             self._terms = self._make_terms()
         terms, scale_plan = self._terms
         values = self.engine.compute(net, batch.x, scale_plan, create_graph=create_graph)
-        residual = self._evaluate_residual(values, batch, unknowns)
+        residual = self.residual_from_values(values, batch, unknowns)
         env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
         magnitudes = [as_column(term(env), env).abs() for term in terms]
         scale = functools.reduce(torch.maximum, magnitudes).unsqueeze(-1)
@@ -265,6 +288,7 @@ class DataCondition(CompiledCondition):
         self.inputs = inputs
         self.targets = targets
         self.fields = list(fields)
+        self.values_only = self.plan.values_only
 
     def _sample(self, n: int, rng: np.random.Generator, sampler: str) -> Batch:
         """All rows when ``n`` reaches their number, else ``n`` rows chosen without replacement."""
@@ -272,9 +296,15 @@ class DataCondition(CompiledCondition):
         index = np.arange(rows) if n >= rows else np.sort(rng.choice(rows, size=n, replace=False))
         return Batch(self.tensor(self.inputs[index]), targets=self.tensor(self.targets[index]))
 
+    def _predicted(self, values: DerivativeValues) -> torch.Tensor:
+        return torch.stack([values.get(f) for f in self.fields], dim=-1)
+
+    def residual_from_values(self, values, batch, unknowns=None):
+        return self._predicted(values) - batch.targets
+
     def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
         values = self.engine.compute(net, batch.x, self.plan, create_graph=create_graph)
-        predicted = torch.stack([values.get(f) for f in self.fields], dim=-1)
+        predicted = self._predicted(values)
         scale = torch.maximum(predicted.abs(), batch.targets.abs()) if with_scale else None
         return ConditionEvaluation(predicted - batch.targets, values, scale)
 

@@ -191,6 +191,12 @@ class DerivativePlan:
         orders = [len(m) for ms in self.nodes.values() for m in ms]
         return max(orders + ([2] if self.laplacians else []), default=0)
 
+    @property
+    def values_only(self) -> bool:
+        """Whether the plan wants the fields' values and no derivative (every engine then just
+        evaluates the network once, see :meth:`DerivativeValues.of_values`)."""
+        return self.max_order == 0
+
 
 @dataclass
 class DerivativeValues:
@@ -209,6 +215,25 @@ class DerivativeValues:
     outputs: torch.Tensor
     values: dict[tuple[int, MultiIndex], torch.Tensor] = field(default_factory=dict)
     grad_calls: int = 0
+
+    @classmethod
+    def of_values(
+        cls, x: torch.Tensor, outputs: torch.Tensor, plan: DerivativePlan
+    ) -> "DerivativeValues":
+        """The cache of a :attr:`~DerivativePlan.values_only` plan from network outputs already
+        computed at ``x`` (what every engine stores for such a plan after its one network call).
+
+        Raises:
+            ValueError: The plan wants derivatives.
+        """
+        if not plan.values_only:
+            raise ValueError(f"the plan wants derivatives up to order {plan.max_order}")
+        if outputs.ndim == 1:
+            outputs = outputs.unsqueeze(-1)
+        result = cls(x=x, outputs=outputs)
+        for field_index in plan.nodes:
+            result.values[(field_index, ())] = outputs[:, field_index]
+        return result
 
     def get(self, field_index: int, index: Iterable[int] | str = ()) -> torch.Tensor:
         """The derivative ``index`` (a multi-index or ``LAPLACIAN``) of field ``field_index``

@@ -2,8 +2,9 @@
 
 One optimiser step evaluates every condition's residual on its current collocation points, takes
 each mean square (causally weighted for a time-dependent ``pde`` if asked), and minimises the
-weighted sum. Adam runs for ``steps`` steps, then (if ``lbfgs_steps`` > 0) the optimizer is
-swapped for :class:`torch.optim.LBFGS` in the same run, and a checkpoint taken in either phase
+weighted sum. The conditions that read only the fields' values (initial and Dirichlet data,
+``data`` statements) share one network call (see :mod:`pinnlang.compile.grouping`). Adam runs
+for ``steps`` steps, then (if ``lbfgs_steps`` > 0) the optimizer is swapped for :class:`torch.optim.LBFGS` in the same run, and a checkpoint taken in either phase
 resumes in it.
 
 Optimisation is manual (``automatic_optimization = False``) and one Lightning batch runs
@@ -29,6 +30,7 @@ import lightning as L
 import torch
 from torch import nn
 
+from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
@@ -93,6 +95,9 @@ class PinnModule(L.LightningModule):
         self._time_range = (time_axis.lower, time_axis.upper) if time_axis is not None else None
         self._set_forward(network)
         self._losses = self.condition_losses
+        #: Values-only conditions share one network call (``False``: one call per condition,
+        #: the reference path the speed measurement compares against).
+        self.group_values = True
         self.engine_choice: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ set-up
@@ -207,9 +212,11 @@ class PinnModule(L.LightningModule):
     def condition_losses(self, batches: dict[str, Any]) -> list[torch.Tensor]:
         """The (causally weighted) mean squared residual of every condition."""
         losses = []
-        for cond in self.compiled.conditions:
+        conditions = self.compiled.conditions
+        residuals = condition_residuals(conditions, self._forward, batches, self.unknowns,
+                                        group=self.group_values)
+        for cond, residual in zip(conditions, residuals):
             batch = batches[cond.name]
-            residual = cond.residual(self._forward, batch, self.unknowns)
             if self.settings.causal > 0 and cond.kind == "pde" and self._time_column is not None:
                 t0, t1 = self._time_range
                 losses.append(causal_mean_square(residual, batch.x[:, self._time_column], t0, t1,

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from pinnlang.errors import PinnUsageError
 from pinnlang.source import Span
 
-WEIGHTINGS = ("fixed", "annealing")
+WEIGHTINGS = ("fixed", "annealing", "gradnorm")
 LR_SCHEDULES = ("constant", "exponential", "cosine")
 SAMPLERS = ("uniform", "lhs", "sobol", "grid")
 LOGGERS = ("none", "csv", "tensorboard")
@@ -58,8 +58,9 @@ class SolveSettings:
         seed: seed of the network initialisation and of every sampler (per rank).
         resample_every: draw fresh collocation points every this many Adam steps (0: never).
         batch_size: if set, each step uses a random minibatch of this many points per condition.
-        weighting: ``fixed`` (the conditions' ``weight`` options) or ``annealing``
-            (learning-rate annealing by gradient statistics).
+        weighting: ``fixed`` (the conditions' ``weight`` options), ``annealing``
+            (learning-rate annealing by gradient statistics) or ``gradnorm`` (gradient-norm
+            balancing of every condition).
         anneal_every: steps between two updates of the annealed weights.
         anneal_alpha: moving-average factor of the annealed weights.
         causal: causal weighting of time-dependent ``pde`` residuals (0: off; else epsilon).

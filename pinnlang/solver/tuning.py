@@ -49,7 +49,7 @@ def batch_steps(settings: SolveSettings, checkpoint_every: int = 0) -> int:
     of the common divisor not above it)."""
     s = settings
     intervals = [s.log_every, s.steps_per_epoch, s.steps, s.total_steps, checkpoint_every,
-                 s.val_every, s.resample_every, s.anneal_every if s.weighting == "annealing" else 0]
+                 s.val_every, s.resample_every, s.anneal_every if s.weighting != "fixed" else 0]
     common = reduce(gcd, [i for i in intervals if i > 0], 0) or 1
     if s.steps_per_batch:
         return max(d for d in range(1, min(common, s.steps_per_batch) + 1) if common % d == 0)

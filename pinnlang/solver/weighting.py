@@ -6,6 +6,11 @@
   ``w_i <- alpha w_i + (1 - alpha) * max|grad L_pde| / mean|grad L_i|`` for every non-``pde``
   condition ``i``, with the fixed weights as a factor on top. Under DDP the new weights are
   averaged over the ranks.
+- ``gradnorm``: gradient-norm balancing (Wang, Sankaran, Wang & Perdikaris 2023, "An expert's
+  guide to training physics-informed neural networks"): every ``anneal_every`` steps
+  ``w_i <- alpha w_i + (1 - alpha) * sum_j ||grad L_j|| / ||grad L_i||`` for every condition, the
+  ``pde`` ones included, so each condition pulls on the parameters as hard as the others; the
+  fixed weights are a factor on top.
 
 Causal weighting (Wang, Sankaran & Perdikaris 2022, "Respecting causality is all you need for
 training PINNs") orders a time-dependent ``pde`` residual into time bins and weights bin ``k`` by
@@ -27,7 +32,7 @@ class LossWeights(nn.Module):
         names: condition names, in order.
         kinds: condition kinds, in the same order.
         fixed: the conditions' fixed weights.
-        scheme: ``fixed`` or ``annealing``.
+        scheme: ``fixed``, ``annealing`` or ``gradnorm``.
         alpha: moving-average factor of the annealed weights.
     """
 
@@ -52,7 +57,10 @@ class LossWeights(nn.Module):
 
     @property
     def anneals(self) -> bool:
-        """Whether the weights adapt (a ``pde`` condition and another one are needed)."""
+        """Whether the weights adapt (``annealing``: a ``pde`` condition and another one are
+        needed; ``gradnorm``: two conditions)."""
+        if self.scheme == "gradnorm":
+            return len(self.kinds) > 1
         return (self.scheme == "annealing" and "pde" in self.kinds
                 and any(k != "pde" for k in self.kinds))
 
@@ -69,6 +77,12 @@ class LossWeights(nn.Module):
             flat = torch.cat([(gi if gi is not None else torch.zeros_like(p)).reshape(-1)
                               for gi, p in zip(g, parameters)]).abs()
             grads.append(flat.detach())
+        if self.scheme == "gradnorm":
+            norms = torch.stack([g.norm() for g in grads])
+            total = norms.sum()
+            estimate = torch.where(norms > 0, total / norms.clamp_min(1e-30), torch.ones_like(norms))
+            self._reduce_and_set(estimate)
+            return
         pde = [i for i, k in enumerate(self.kinds) if k == "pde"]
         top = torch.stack([grads[i].max() for i in pde]).max()
         estimate = torch.ones_like(self.adaptive)
@@ -76,6 +90,10 @@ class LossWeights(nn.Module):
             if kind != "pde":
                 mean = grads[i].mean()
                 estimate[i] = torch.where(mean > 0, top / mean.clamp_min(1e-30), torch.ones_like(mean))
+        self._reduce_and_set(estimate)
+
+    def _reduce_and_set(self, estimate: torch.Tensor) -> None:
+        """Average ``estimate`` over the DDP ranks (if any), then fold it into the weights."""
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.all_reduce(estimate)
             estimate /= torch.distributed.get_world_size()

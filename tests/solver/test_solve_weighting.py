@@ -22,6 +22,27 @@ def test_annealing_raises_the_weight_of_the_boundary(heat):
     assert "weight/boundary" in result.history[-1]
 
 
+def test_gradnorm_balances_the_gradient_norms_of_every_condition():
+    weights = LossWeights(["pde", "boundary"], ["pde", "boundary"], [1.0, 1.0], scheme="gradnorm", alpha=0.0)
+    assert weights.anneals
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    pde_loss = (3.0 * w).sum()        # gradient (3, 3): norm 3 sqrt 2
+    boundary_loss = w[0] * 1.0        # gradient (1, 0): norm 1
+    weights.anneal([pde_loss, boundary_loss], [w])
+    total = 3 * math.sqrt(2) + 1
+    torch.testing.assert_close(weights.adaptive, torch.tensor([total / (3 * math.sqrt(2)), total]))
+    # Weighted, both conditions now pull with the same gradient norm.
+    assert float(weights.adaptive[0]) * 3 * math.sqrt(2) == pytest.approx(float(weights.adaptive[1]) * 1.0)
+
+
+def test_gradnorm_trains_through_solve(heat):
+    result = pinnlang.solve(heat, steps=40, weighting="gradnorm", anneal_every=10, log_every=10, **TINY)
+    weights = result.module.loss_weights
+    assert weights.anneals
+    assert not torch.allclose(weights.adaptive, torch.ones_like(weights.adaptive))
+    assert all(math.isfinite(float(v)) and float(v) > 0 for v in weights.adaptive)
+
+
 def test_fixed_weights_come_from_the_condition_options():
     problem = pinnlang.parse("problem p\nspace x in [0, 1]\nfield u\npde: d(u, x) = 1\n"
                              "boundary: u = 0 [weight = 100]\n")
