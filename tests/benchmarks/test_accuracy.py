@@ -104,3 +104,11 @@ def test_an_exact_solution_comes_first(accuracy):
     result.errors = errors
     assert accuracy.reference_errors(result) == ("exact", {"u": 0.5})
     assert calls == [accuracy.EVALUATION_POINTS]
+
+
+def test_pinnacle_cases_name_existing_problem_files_and_appear_in_the_table(accuracy):
+    for name in accuracy.PINNACLE_CASES:
+        assert (accuracy.PROBLEMS / f"{name}.pinn").exists(), name
+    cells = accuracy.table_cells(accuracy.Row("wave1d"))
+    assert cells[accuracy.HEADERS.index("PINNacle case")] == "Wave1d-C"
+    assert accuracy.Row("poisson1d").csv_row()["pinnacle_case"] == ""
