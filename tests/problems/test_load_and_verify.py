@@ -41,7 +41,7 @@ def test_file_loads_and_checks(stem):
     problem = _problem(stem)
     assert problem.name == stem
     assert problem.title
-    assert problem.settings["model"] in ("mlp", "fourier")
+    assert problem.settings["model"] in ("mlp", "fourier", "modified_mlp")
     assert {"steps", "lbfgs_steps", "lr", "width", "depth", "points"} <= set(problem.settings)
     assert problem.conditions_of("pde")
     if stem in NO_EXACT:
