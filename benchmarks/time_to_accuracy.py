@@ -11,7 +11,8 @@ Accuracy table: for Burgers (scored against the exact Cole–Hopf solution of
 ``pinnlang.reference.reference_solution("burgers")``), 2-D Poisson and 1-D heat (closed-form
 solutions), the hand-written loop of ``benchmarks/handwritten.py`` trains for ``--steps`` Adam
 steps and its wall time ``T`` is taken; then ``pinnlang.solve`` trains the same equation with its
-default settings and ``max_time = T``. Both are scored by the L2 relative error on the same
+default settings and ``max_time = T`` (planned into Adam and L-BFGS steps, see
+:mod:`pinnlang.solver.budget`; the plan is printed under each row). Both are scored by the L2 relative error on the same
 evaluation points (``CompiledProblem.evaluation_points``, a grid disjoint from any training
 points). The problems are written below in the language, matching the hand-written losses
 (equation, domain, initial and boundary data); their points and networks are pinnlang's defaults.
@@ -186,7 +187,8 @@ def time_to_accuracy(name: str, steps: int, threads: int) -> dict[str, Any]:
     ours_error = l2_relative(result.module.net, x, exact)
     return {"problem": name, "budget_s": budget, "hand_l2": hand_error, "pinnlang_l2": ours_error,
             "ratio": ours_error / hand_error, "pinnlang_steps": result.steps,
-            "pinnlang_total_s": ours_seconds, "engine": result.module.engine_choice.get("engine")}
+            "pinnlang_total_s": ours_seconds, "engine": result.module.engine_choice.get("engine"),
+            "plan": result.plan}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         row = time_to_accuracy(name, args.steps or 2000, args.threads)
         print(f"{name:>10s} {row['budget_s']:8.1f} {row['hand_l2']:13.3e} {row['pinnlang_l2']:9.3e} "
               f"{row['ratio']:5.2f}x {row['pinnlang_steps']:8d} {str(row['engine']):>9s}", flush=True)
+        if row["plan"]:
+            print(f"{'':>10s} {row['plan']}", flush=True)
     return 0
 
 

@@ -51,7 +51,8 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--strategy", "strategy", str, "auto, ddp, ddp_spawn, ..."),
     ("--nodes", "num_nodes", int, "number of nodes"),
     ("--precision", "precision", parse_scalar, "32-true (default), 64-true, bf16-mixed, ..."),
-    ("--max-time", "max_time", float, "stop after this many seconds"),
+    ("--max-time", "max_time", float, "stop after this many seconds (without --steps: the time is "
+     "planned into Adam and L-BFGS steps)"),
     ("--log-every", "log_every", int, "steps between rows of the history"),
     ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (for --resume)"),
     ("--val-every", "val_every", int, "steps between validation passes (0: none)"),

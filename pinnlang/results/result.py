@@ -36,6 +36,8 @@ class Result:
         module: the Lightning module (``None`` for a loaded result).
         trainer: the Lightning trainer (``None`` for a loaded result).
         run_dir: the run folder, once saved or loaded.
+        plan: how a time budget was planned (``time budget 60 s: N Adam + M L-BFGS steps
+            planned from a measured X ms/step``), or ``None``.
     """
 
     def __init__(self, problem: Any, compiled: Any, network: nn.Module, *,
@@ -44,7 +46,8 @@ class Result:
                  settings: Mapping[str, Any] | None = None, train_seconds: float = 0.0,
                  steps: int = 0, losses: Mapping[str, float] | None = None, device: str = "cpu",
                  module: Any = None, trainer: Any = None, run_dir: str | None = None,
-                 source_text: str | None = None, source_path: str | None = None):
+                 source_text: str | None = None, source_path: str | None = None,
+                 plan: str | None = None):
         self.problem = problem
         self.compiled = compiled
         self.network = network
@@ -58,6 +61,7 @@ class Result:
         self.module = module
         self.trainer = trainer
         self.run_dir = run_dir
+        self.plan = plan
         self._source_text = source_text
         self._source_path = source_path
         self._errors: dict[str, float] | None = None
@@ -157,6 +161,7 @@ class Result:
             "unknowns": dict(self.unknowns),
             "device": self.device,
             "settings": dict(self.settings),
+            **({"plan": self.plan} if self.plan else {}),
         }
 
     def summary(self) -> str:
@@ -167,6 +172,8 @@ class Result:
             ("train time", f"{self.train_seconds:.1f} s"),
             ("device", self.device),
         ]
+        if self.plan:
+            rows.append(("plan", self.plan))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
         rows += [(f"L2 rel. error {field}", f"{value:.3e}") for field, value in self.errors().items()]
         rows += [(f"unknown {name}", f"{value:.6g}") for name, value in self.unknowns.items()]
@@ -280,6 +287,6 @@ def from_checkpoint(cls: type[Result], data: Mapping[str, Any], *, run_dir: str 
     return cls(problem, compiled, network, unknowns=data["unknowns"], history=history,
                settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
                steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
-               device=metrics.get("device", device), run_dir=run_dir,
+               device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
                source_text=data["source"], source_path=data.get("source_path"))
 

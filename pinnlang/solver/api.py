@@ -132,7 +132,8 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                     history=module.history, settings=settings.to_dict(),
                     train_seconds=module.train_seconds, steps=trainer.global_step,
                     losses=module.final_losses(), device=describe_device(trainer),
-                    module=module, trainer=trainer, run_dir=run_dir)
+                    module=module, trainer=trainer, run_dir=run_dir,
+                    plan=module.budget_plan.describe() if module.budget_plan is not None else None)
     if trainer.is_global_zero:
         if run_dir:
             result.save(run_dir)

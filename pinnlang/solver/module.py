@@ -99,6 +99,8 @@ class PinnModule(L.LightningModule):
         #: the reference path the speed measurement compares against).
         self.group_values = True
         self.engine_choice: dict[str, Any] = {}
+        #: The time-budget plan (a :class:`~pinnlang.solver.budget.BudgetPlan`), once made.
+        self.budget_plan: Any = None
 
     # ------------------------------------------------------------------ set-up
     def forward(self, x: torch.Tensor) -> torch.Tensor:

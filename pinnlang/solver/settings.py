@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
 from pinnlang.errors import PinnUsageError
@@ -27,7 +27,8 @@ LOGGERS = ("none", "csv", "tensorboard")
 ENGINES = ("auto", "autograd", "forward")
 COMPILE_CHOICES = ("auto", "true", "false")
 
-#: Adam steps of a run with a time limit and no step count: the time ends it.
+#: Adam steps of a run with a time limit and no step count, until the time budget is planned
+#: (see :mod:`pinnlang.solver.budget`).
 UNTIL_TIME_STEPS = 100_000_000
 
 #: Names accepted as aliases of a setting (the file and the CLI may use either).
@@ -68,10 +69,11 @@ class SolveSettings:
         adaptive: residual-based adaptive resampling (RAD) of ``pde`` points at each resample.
         clip: gradient clipping value (0: none).
         accelerator, devices, strategy, num_nodes, precision: passed to the Lightning ``Trainer``.
-        max_time: stop training after this many seconds (0: no limit). With a time limit and no
-            ``steps`` given (in the file or as an argument) Adam runs until the time is up
-            (measured on Burgers in 55 s: L2 error 0.23 after 6280 steps instead of 0.39 after
-            the default 2000).
+        max_time: stop training after this many seconds (0: no limit, else a hard stop). With a
+            time limit and no ``steps`` given (in the file or as an argument) the budget is planned
+            (see :mod:`pinnlang.solver.budget`): after a short measured warm-up, Adam gets about
+            80 % of the remaining time with an exponential learning-rate decay, and L-BFGS the
+            rest (one process only); an ``lbfgs_steps`` or ``lr_schedule`` given is kept.
         logger: ``none``, ``csv`` or ``tensorboard`` (written inside the run folder).
         log_every: steps between two logged rows of the history (and progress-bar refreshes).
         checkpoint_every: steps between two checkpoints of the run (for ``--resume``).
@@ -90,6 +92,8 @@ class SolveSettings:
             checkpoint, resampling and epoch interval falls on a batch end). Callbacks' batch hooks
             run once per batch.
         quiet: no progress bar and no summary table.
+        given: the names set by the file or the caller rather than by default (not a setting:
+            neither accepted by :func:`resolve_settings` nor in :meth:`to_dict`).
     """
 
     steps: int = 2000
@@ -133,10 +137,11 @@ class SolveSettings:
     threads: int = 0
     steps_per_batch: int = 0
     quiet: bool = False
+    given: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain ``{name: value}`` (numbers, strings, bools, None): safe in a checkpoint."""
-        return {k: v for k, v in asdict(self).items()}
+        return {k: v for k, v in asdict(self).items() if k not in _NOT_SETTINGS}
 
     @property
     def total_steps(self) -> int:
@@ -149,8 +154,9 @@ class SolveSettings:
         return self.boundary_points or max(16, self.points // 4)
 
 
-SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings))
-_TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings)}
+_NOT_SETTINGS = ("given",)
+SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings) if f.name not in _NOT_SETTINGS)
+_TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings) if f.name not in _NOT_SETTINGS}
 _CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS,
             "engine": ENGINES, "compile": COMPILE_CHOICES}
 _NON_NEGATIVE = ("lbfgs_steps", "resample_every", "batch_size", "clip", "max_time", "causal",
@@ -248,14 +254,14 @@ def resolve_settings(file_settings: Mapping[str, Any] | None = None,
     Raises:
         PinnUsageError: an unknown setting name or a bad value.
     """
-    values = asdict(SolveSettings())
-    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = SolveSettings().to_dict()
+    passed = {k: v for k, v in (overrides or {}).items() if v is not None}
     _apply(values, dict(file_settings or {}), "in the train: statement", spans)
-    _apply(values, given, "given to solve")
-    named = {canonical_name(k) for k in [*(file_settings or {}), *given]}
+    _apply(values, passed, "given to solve")
+    named = frozenset(canonical_name(k) for k in [*(file_settings or {}), *passed])
     if values["max_time"] and "steps" not in named:
         values["steps"] = UNTIL_TIME_STEPS
-    return SolveSettings(**values)
+    return SolveSettings(**values, given=named)
 
 
 def split_settings(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -22,6 +22,7 @@ from lightning.pytorch.loggers import CSVLogger, Logger
 
 from pinnlang.errors import PinnUsageError
 from pinnlang.results.run_folder import LIGHTNING_CHECKPOINT_DIR
+from pinnlang.solver.budget import TimeBudget, wants_plan
 from pinnlang.solver.settings import SolveSettings, suggest
 
 #: Lightning warnings that do not apply to PINN training (regular expressions on the message).
@@ -124,7 +125,8 @@ def default_checkpoint_every(total_steps: int) -> int:
 def build_trainer(settings: SolveSettings, *, run_dir: str | None,
                   callbacks: Sequence[Callback] = (), logger: Logger | bool | None = None,
                   trainer_kwargs: dict[str, Any] | None = None, manual: bool = False) -> L.Trainer:
-    """A ``Trainer`` running ``settings.steps + settings.lbfgs_steps`` steps.
+    """A ``Trainer`` running ``settings.steps + settings.lbfgs_steps`` steps (for a time budget
+    with no step count, the steps planned by :class:`~pinnlang.solver.budget.TimeBudget`).
 
     Args:
         settings: the resolved settings.
@@ -148,6 +150,8 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
             dirpath=os.path.join(run_dir, LIGHTNING_CHECKPOINT_DIR), filename="step{step}",
             save_top_k=0, save_last=True,
             every_n_train_steps=settings.checkpoint_every or default_checkpoint_every(total)))
+    if wants_plan(settings):
+        all_callbacks.append(TimeBudget())
     all_callbacks += list(callbacks)
     options: dict[str, Any] = dict(
         accelerator=settings.accelerator, devices=settings.devices, strategy=settings.strategy,

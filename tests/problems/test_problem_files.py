@@ -55,7 +55,7 @@ def test_header_says_what_where_from_and_expected_error(path):
     # Numbers in the header are measured, never guessed: until the benchmark runs it says so.
     expected = header.split("Expected error:")[1].splitlines()[0]
     assert "to be measured" in expected or (
-        "measured" in expected and re.search(r"\d(\.\d+)?e-\d", expected)
+        "measured" in expected and re.search(r"\d(\.\d+)?e[-+]\d", expected)
     ), expected
 
 
