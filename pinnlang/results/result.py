@@ -107,7 +107,10 @@ class Result:
     def evaluate(self, points: np.ndarray) -> np.ndarray:
         """Network values at ``points`` (``(N, inputs)``), as ``(N, fields)`` float64."""
         device, dtype = network_device_dtype(self.network)
-        x = torch.as_tensor(np.asarray(points), dtype=dtype, device=device)
+        points = np.asarray(points)
+        if not points.flags.writeable:  # torch would warn: it cannot share a read-only buffer
+            points = points.copy()
+        x = torch.as_tensor(points, dtype=dtype, device=device)
         return as_numpy(evaluate(self.network, x))
 
     def exact(self, points: np.ndarray) -> np.ndarray | None:

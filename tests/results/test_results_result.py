@@ -117,3 +117,10 @@ def test_summary_lists_losses_errors_and_device(heat_result):
     for text in ("heat", "loss pde", "loss initial", "L2 rel. error u", "cpu", "train time"):
         assert text in table
     assert not math.isnan(heat_result.train_seconds)
+
+
+def test_evaluate_accepts_a_read_only_array_without_a_warning(heat_result):
+    points = np.array([[0.5, 0.25], [0.1, 0.9]])
+    expected = heat_result.evaluate(points.copy())
+    points.flags.writeable = False  # e.g. a reference table (pinnlang.reference.ghia)
+    np.testing.assert_array_equal(heat_result.evaluate(points), expected)  # warnings are errors
