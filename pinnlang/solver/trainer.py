@@ -17,12 +17,13 @@ import warnings
 from typing import Any, Iterator, Sequence
 
 import lightning as L
-from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar
 from lightning.pytorch.loggers import CSVLogger, Logger
 
 from pinnlang.errors import PinnUsageError
 from pinnlang.results.run_folder import LIGHTNING_CHECKPOINT_DIR
 from pinnlang.solver.budget import TimeBudget, wants_plan
+from pinnlang.solver.progress import StepProgressBar
 from pinnlang.solver.settings import SolveSettings, suggest
 
 #: Lightning warnings that do not apply to PINN training (regular expressions on the message).
@@ -83,15 +84,6 @@ def quiet_lightning() -> Iterator[None]:
                 target.removeFilter(chatter)
 
 
-class LossProgressBar(TQDMProgressBar):
-    """Lightning's progress bar with the per-condition losses in the postfix (no ``v_num``)."""
-
-    def get_metrics(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, Any]:
-        metrics = super().get_metrics(trainer, pl_module)
-        metrics.pop("v_num", None)
-        return {k.removeprefix("unknown/"): v for k, v in metrics.items()}
-
-
 def check_trainer_kwargs(kwargs: dict[str, Any]) -> None:
     """Raise :class:`PinnUsageError` for a keyword that is neither a setting nor a Trainer argument."""
     from pinnlang.solver.settings import ALIASES, SETTING_NAMES
@@ -144,7 +136,7 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
     all_callbacks: list[Callback] = []
     show_progress = not settings.quiet and trainer_kwargs.get("enable_progress_bar", True)
     if show_progress and not any(isinstance(c, ProgressBar) for c in callbacks):
-        all_callbacks.append(LossProgressBar(refresh_rate=settings.log_every))
+        all_callbacks.append(StepProgressBar(refresh_rate=settings.log_every))
     if run_dir:
         all_callbacks.append(ModelCheckpoint(
             dirpath=os.path.join(run_dir, LIGHTNING_CHECKPOINT_DIR), filename="step{step}",
