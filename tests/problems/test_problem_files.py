@@ -73,7 +73,7 @@ def test_training_defaults_suit_a_small_cpu(path):
 
     assert settings["model"] in available_models()
     assert 2000 <= int(settings["steps"]) <= 10_000
-    assert 100 <= int(settings["lbfgs_steps"]) <= 2000
+    assert 100 <= int(settings["lbfgs_steps"]) <= 3000
     assert 32 <= int(settings["width"]) <= 64
     assert 3 <= int(settings["depth"]) <= 4
     assert float(settings["lr"]) == pytest.approx(1e-3)
