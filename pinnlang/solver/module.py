@@ -99,6 +99,9 @@ class PinnModule(L.LightningModule):
         #: the reference path the speed measurement compares against).
         self.group_values = True
         self.engine_choice: dict[str, Any] = {}
+        #: Whether losses go through Lightning's ``self.log`` (for loggers and callbacks that read
+        #: ``trainer.callback_metrics``); :func:`pinnlang.solve` turns it off when nothing listens.
+        self.publish_metrics = True
         #: The time-budget plan (a :class:`~pinnlang.solver.budget.BudgetPlan`), once made.
         self.budget_plan: Any = None
 
@@ -230,10 +233,9 @@ class PinnModule(L.LightningModule):
     def step_loss(self, step: int) -> torch.Tensor:
         """The weighted loss of optimiser step ``step`` (bookkeeping on the device, no host sync)."""
         vector = torch.stack(self._losses(self.current_batches(step)))
-        nonfinite = ~torch.isfinite(vector.detach())
-        self.first_nonfinite = torch.where(nonfinite & (self.first_nonfinite < 0),
-                                           torch.full_like(self.first_nonfinite, step + 1),
-                                           self.first_nonfinite)
+        first = self.first_nonfinite  # -1 until a condition's loss is NaN/inf: then that step
+        self.first_nonfinite = torch.where(first < 0, torch.where(torch.isfinite(vector.detach()), -1, step + 1),
+                                           first)
         s = self.settings
         if (self.loss_weights.anneals and not self.in_lbfgs_phase and step > 0
                 and step % s.anneal_every == 0):
@@ -258,12 +260,24 @@ class PinnModule(L.LightningModule):
                     if scheduler is not None:
                         scheduler.step()
             total = self._last[0]
-        self.log("loss", total, prog_bar=True, batch_size=1)
-        for name, value in zip(self.condition_names, self._last[1]):
-            self.log(name, value, prog_bar=True, batch_size=1)
-        for name, value in self.unknowns.items():
-            self.log(f"unknown/{name}", value.detach(), prog_bar=True, batch_size=1)
+        if self.publish_metrics or self.automatic_optimization:
+            self.log("loss", total, prog_bar=True, batch_size=1)
+            for name, value in zip(self.condition_names, self._last[1]):
+                self.log(name, value, prog_bar=True, batch_size=1)
+            for name, value in self.unknowns.items():
+                self.log(f"unknown/{name}", value.detach(), prog_bar=True, batch_size=1)
         return total if self.automatic_optimization else None
+
+    def progress_metrics(self) -> dict[str, float]:
+        """The last step's total loss, per-condition losses and unknowns (a host sync), for the
+        progress bar."""
+        if self._last is None:
+            return {}
+        total, vector = self._last
+        metrics = {"loss": float(total)}
+        metrics.update(zip(self.condition_names, vector.tolist()))
+        metrics.update(self.unknown_values())
+        return metrics
 
     def _closure(self, optimizer: Any, step: int):
         def closure() -> torch.Tensor:

@@ -50,9 +50,13 @@ class StepProgressBar(ProgressBar):
         return self._enabled
 
     def get_metrics(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, Any]:
-        metrics = super().get_metrics(trainer, pl_module)
+        """The module's own last losses and unknowns (it may not publish them to Lightning),
+        else Lightning's progress-bar metrics."""
+        own = getattr(pl_module, "progress_metrics", None)
+        metrics = own() if own is not None else super().get_metrics(trainer, pl_module)
         metrics.pop("v_num", None)
-        return {k.removeprefix("unknown/"): v for k, v in metrics.items()}
+        return {k.removeprefix("unknown/"): (f"{v:.3g}" if isinstance(v, float) else v)
+                for k, v in metrics.items()}
 
     # ------------------------------------------------------------------ the bar
     @staticmethod

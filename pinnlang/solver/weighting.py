@@ -52,8 +52,16 @@ class LossWeights(nn.Module):
         return self.fixed * self.adaptive
 
     def combine(self, losses: torch.Tensor) -> torch.Tensor:
-        """The weighted sum of the per-condition losses ``(C,)``."""
-        return (self.weights.to(losses.dtype) * losses).sum()
+        """The weighted sum of the per-condition losses ``(C,)`` (one ``dot`` per step: the
+        product of the weights is kept until a buffer changes, in place or by a move)."""
+        return torch.dot(self._current(losses.dtype), losses)
+
+    def _current(self, dtype: torch.dtype) -> torch.Tensor:
+        key = (id(self.fixed), self.fixed._version, id(self.adaptive), self.adaptive._version, dtype)
+        if getattr(self, "_cache_key", None) != key:
+            self._cache = self.weights.to(dtype)
+            self._cache_key = key
+        return self._cache
 
     @property
     def anneals(self) -> bool:

@@ -86,3 +86,14 @@ def test_loss_weights_combine():
     weights = LossWeights(["pde", "boundary"], ["pde", "boundary"], [1.0, 10.0])
     assert float(weights.combine(torch.tensor([2.0, 3.0]))) == 32.0
     assert not weights.anneals
+
+
+def test_combine_follows_every_change_of_the_weights():
+    weights = LossWeights(["pde", "boundary"], ["pde", "boundary"], [1.0, 10.0])
+    losses = torch.tensor([2.0, 3.0])
+    assert float(weights.combine(losses)) == pytest.approx(32.0)
+    weights.adaptive[1] = 0.5                      # in place (an annealing update)
+    assert float(weights.combine(losses)) == pytest.approx(17.0)
+    weights.load_state_dict({"fixed": torch.tensor([2.0, 1.0]), "adaptive": torch.ones(2)})  # a resume
+    assert float(weights.combine(losses)) == pytest.approx(7.0)
+    assert weights.combine(losses.double()).dtype == torch.float64
