@@ -259,6 +259,7 @@ class PinnModule(L.LightningModule):
                     scheduler = self.lr_schedulers()
                     if scheduler is not None:
                         scheduler.step()
+                self._record_if_due()  # the history keeps its log_every rows inside a batch
             total = self._last[0]
         if self.publish_metrics or self.automatic_optimization:
             self.log("loss", total, prog_bar=True, batch_size=1)

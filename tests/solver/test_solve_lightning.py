@@ -48,7 +48,7 @@ def test_resume_continues_an_interrupted_run_exactly(poisson, tmp_path):
 
     crashed = tmp_path / "crashed"
     with pytest.raises(RuntimeError, match="simulated crash"):
-        pinnlang.solve(poisson, out=crashed, callbacks=[_Interrupt(45)], **settings)
+        pinnlang.solve(poisson, out=crashed, callbacks=[_Interrupt(50)], **settings)
     assert last_lightning_checkpoint(str(crashed)) is not None
     assert not os.path.exists(crashed / "metrics.json")  # the run did not finish
 

@@ -11,6 +11,7 @@ from pinnlang.solver.api import build_module
 from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings, resolve_settings
 from pinnlang.solver.tuning import (
     TRIAL_MIN_STEPS,
+    BATCH_CAP,
     batch_steps,
     choose_engine,
     choose_threads,
@@ -22,11 +23,20 @@ from .conftest import TINY
 
 
 def test_steps_per_batch_divide_every_interval():
-    assert batch_steps(SolveSettings()) == 10  # log_every 10, epoch 100, steps 2000
-    assert batch_steps(SolveSettings(steps=60, lbfgs_steps=10, log_every=5), checkpoint_every=10) == 5
+    assert batch_steps(SolveSettings()) == 50  # epoch 100, steps 2000: capped at BATCH_CAP
+    assert BATCH_CAP == 50
+    assert batch_steps(SolveSettings(steps=60, lbfgs_steps=10, log_every=5), checkpoint_every=10) == 10
     assert batch_steps(SolveSettings(steps=2000, resample_every=250, log_every=50)) == 50
+    assert batch_steps(SolveSettings(steps=2000, resample_every=30)) == 10
     assert batch_steps(SolveSettings(steps=7)) == 1
-    assert batch_steps(SolveSettings(steps_per_batch=4)) == 2  # the largest divisor of 10 up to 4
+    assert batch_steps(SolveSettings(steps_per_batch=4)) == 4  # the largest divisor of 100 up to 4
+    assert batch_steps(SolveSettings(steps_per_batch=30)) == 25
+
+
+def test_history_keeps_its_log_interval_inside_larger_batches(poisson):
+    result = pinnlang.solve(poisson, steps=100, lbfgs_steps=20, log_every=5, **TINY)
+    assert result.module.steps_per_batch == 20  # gcd of the epoch (100 steps), 100 and 120
+    assert [row["step"] for row in result.history] == list(range(5, 121, 5))
 
 
 def test_engine_compile_and_threads_settings_are_checked():
