@@ -148,7 +148,7 @@ def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
     """
     import numpy as np
 
-    from pinnlang.reference import reference_points, reference_solution
+    from pinnlang.reference import reference_points, reference_solution, relative_l2_error
 
     if result.compiled.exact_fn is not None:
         return "exact", result.errors(EVALUATION_POINTS)
@@ -158,10 +158,8 @@ def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
         points = points.detach().cpu().double().numpy()
         truth = np.asarray(reference(points), dtype=np.float64)
         predicted = result.evaluate(points)
-        errors = {}
-        for i, name in enumerate(result.field_names):
-            norm = np.linalg.norm(truth[:, i])
-            errors[name] = float(np.linalg.norm(predicted[:, i] - truth[:, i]) / (norm if norm > 0 else 1.0))
+        errors = {name: relative_l2_error(predicted[:, i], truth[:, i])
+                  for i, name in enumerate(result.field_names)}
         return "reference", errors
     tabulated = reference_points(result.problem.name)
     if tabulated is not None:

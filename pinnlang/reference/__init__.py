@@ -2,7 +2,7 @@
 
 from pinnlang.reference.burgers import burgers_cole_hopf
 from pinnlang.reference.ghia import ghia_centrelines
-from pinnlang.reference.points import PointReference
+from pinnlang.reference.points import PointReference, relative_l2_error
 from pinnlang.reference.registry import (
     ReferenceFn,
     problems_with_reference,
@@ -12,6 +12,7 @@ from pinnlang.reference.registry import (
 
 __all__ = [
     "PointReference",
+    "relative_l2_error",
     "ReferenceFn",
     "burgers_cole_hopf",
     "ghia_centrelines",

@@ -16,6 +16,15 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 
+def relative_l2_error(predicted: np.ndarray, truth: np.ndarray) -> float:
+    """``||predicted - truth|| / ||truth||`` (the plain norm of the difference when ``truth`` is
+    all zeros), in float64."""
+    truth = np.asarray(truth, dtype=np.float64)
+    norm = np.linalg.norm(truth)
+    difference = np.asarray(predicted, dtype=np.float64) - truth
+    return float(np.linalg.norm(difference) / (norm if norm > 0 else 1.0))
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     """A read-only float64 copy of ``array``."""
     copy = np.array(array, dtype=np.float64)
@@ -134,8 +143,6 @@ class PointReference:
                     f"evaluate returned shape {predicted.shape} for {len(points)} points, "
                     f"expected ({len(points)}, {len(field_names)})"
                 )
-            truth = self.values[field]
-            norm = np.linalg.norm(truth)
-            difference = predicted[:, list(field_names).index(field)] - truth
-            errors[field] = float(np.linalg.norm(difference) / (norm if norm > 0 else 1.0))
+            column = predicted[:, list(field_names).index(field)]
+            errors[field] = relative_l2_error(column, self.values[field])
         return errors

@@ -4,8 +4,8 @@ One optimiser step evaluates every condition's residual on its current collocati
 each mean square (causally weighted for a time-dependent ``pde`` if asked), and minimises the
 weighted sum. The conditions that read only the fields' values (initial and Dirichlet data,
 ``data`` statements) share one network call (see :mod:`pinnlang.compile.grouping`). Adam runs
-for ``steps`` steps, then (if ``lbfgs_steps`` > 0) the optimizer is swapped for :class:`torch.optim.LBFGS` in the same run, and a checkpoint taken in either phase
-resumes in it.
+for ``steps`` steps, then (if ``lbfgs_steps`` > 0) the optimizer is swapped for
+:class:`torch.optim.LBFGS` in the same run, and a checkpoint taken in either phase resumes in it.
 
 Optimisation is manual (``automatic_optimization = False``) and one Lightning batch runs
 ``steps_per_batch`` optimiser steps (see :func:`pinnlang.solver.tuning.batch_steps`): the
@@ -234,8 +234,8 @@ class PinnModule(L.LightningModule):
         """The weighted loss of optimiser step ``step`` (bookkeeping on the device, no host sync)."""
         vector = torch.stack(self._losses(self.current_batches(step)))
         first = self.first_nonfinite  # -1 until a condition's loss is NaN/inf: then that step
-        self.first_nonfinite = torch.where(first < 0, torch.where(torch.isfinite(vector.detach()), -1, step + 1),
-                                           first)
+        now = torch.where(torch.isfinite(vector.detach()), -1, step + 1)
+        self.first_nonfinite = torch.where(first < 0, now, first)
         s = self.settings
         if (self.loss_weights.anneals and not self.in_lbfgs_phase and step > 0
                 and step % s.anneal_every == 0):

@@ -93,3 +93,11 @@ def test_malformed_tables_are_refused():
         _reference(values={"u": np.array([3.0, 4.0]), "v": np.array([1.0, 2.0])})
     with pytest.raises(ValueError, match="finite"):
         _reference(values={"u": np.array([3.0, np.nan]), "v": np.array([-2.0])})
+
+
+def test_relative_l2_error_is_the_norm_ratio_and_the_plain_norm_for_zero_truth():
+    from pinnlang.reference import relative_l2_error
+
+    assert relative_l2_error(np.array([3.0, 4.0]), np.array([0.0, 0.0])) == pytest.approx(5.0)
+    assert relative_l2_error(np.array([1.1, 2.2]), np.array([1.0, 2.0])) == pytest.approx(0.1)
+    assert relative_l2_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
