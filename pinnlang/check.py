@@ -23,7 +23,7 @@ from pinnlang.source import Span
 from pinnlang.syntax.names import reserved_kind
 
 #: Condition options every condition understands, and what their values must be.
-KNOWN_OPTIONS = ("weight", "points", "sampler")
+KNOWN_OPTIONS = ("weight", "points", "sampler", "noise")
 SAMPLERS = ("uniform", "lhs", "sobol", "grid")
 
 Rule = Callable[..., Iterator[Diagnostic]]
@@ -218,6 +218,12 @@ def require_known_options(condition: Condition) -> Iterator[Diagnostic]:
                          condition.span)
         elif key == "points" and not (isinstance(value, int) and value > 0):
             yield _error(f"option 'points' must be a positive whole number, got {value!r}",
+                         condition.span)
+        elif key == "noise" and condition.kind != "data":
+            yield _error("option 'noise' belongs to a 'data' statement (the standard deviation of "
+                         "its observations' noise)", condition.span)
+        elif key == "noise" and not (isinstance(value, (int, float)) and value > 0):
+            yield _error(f"option 'noise' must be a positive number, got {value!r}",
                          condition.span)
         elif key == "sampler" and value not in SAMPLERS:
             yield _error(f"unknown sampler {value!r}", condition.span,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 from pinnlang.check import check
+from pinnlang.errors import PinnProblemErrors
 from pinnlang.geometry import Disk, Interval
 from pinnlang.problem import Condition, OnPlane, Param, Problem, TimeAxis
 from pinnlang.problem.operators import dn
@@ -108,3 +110,25 @@ def test_constant_used_only_in_a_bound_is_used():
     p = parse("problem p\nconst L = 2\nspace x in [0, L]\nfield u\npde: d(u, x, 2) = 0\n"
               "boundary: u = 0\n")
     assert check(p) == []
+
+
+def test_noise_option_belongs_to_data_and_is_positive(tmp_path):
+    (tmp_path / "obs.csv").write_text("x,t,u\n0.5,0.5,0.1\n")
+    text = """problem p
+space x in [0, 1]
+time t in [0, 1]
+field u
+pde: d(u, t) = d(u, x, x)
+initial: u = sin(pi*x)
+boundary: u = 0 [noise = 0.1]
+data "obs.csv": u [noise = {noise}]
+"""
+    def errors(noise):
+        with pytest.raises(PinnProblemErrors) as raised:
+            parse(text.format(noise=noise), str(tmp_path / "p.pinn"))
+        return [d.message for d in raised.value.diagnostics if d.severity == "error"]
+
+    parse(text.replace(" [noise = 0.1]", "", 1).format(noise=0.1), str(tmp_path / "p.pinn"))
+    assert errors("0.1") == ["option 'noise' belongs to a 'data' statement (the standard deviation "
+                             "of its observations' noise)"]
+    assert "option 'noise' must be a positive number, got -1" in errors("-1")

@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.plugins.precision import Precision
+from lightning.pytorch.strategies import SingleDeviceStrategy
 from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
@@ -52,6 +55,43 @@ class LrFactor:
         if self.schedule == "exponential":
             return self.decay ** progress
         return self.decay + (1 - self.decay) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def adam_optimizer(parameters: Iterable[nn.Parameter], lr: float) -> torch.optim.Adam:
+    """Adam, fused into one kernel per step where PyTorch has one (CPU and CUDA parameters).
+
+    On small networks the optimiser's per-tensor Python loop is a good share of a step: fused Adam
+    took 0.044 ms per step on a 3 x 20 network and 0.054 ms on 4 x 50, against 0.142 and 0.178 ms
+    for the default (one thread, this machine). The update is the same algorithm.
+    """
+    params = list(parameters)
+    fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
+    return torch.optim.Adam(params, lr=lr, fused=fused or None)
+
+
+#: Hooks that ``manual_backward`` calls around ``loss.backward()``.
+_BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
+
+
+def backward_needs_lightning(trainer: Any) -> bool:
+    """Whether ``manual_backward`` does anything beyond ``loss.backward()`` in this run.
+
+    It does under several processes (the strategy prepares the gradient reduction), under a
+    precision other than plain (loss scaling), and when a callback or the module overrides the
+    hooks it calls (:data:`_BACKWARD_HOOKS`). Otherwise ``loss.backward()`` is the same thing,
+    without Lightning's per-step hook dispatch.
+    """
+    if trainer.world_size != 1 or type(trainer.strategy) is not SingleDeviceStrategy:
+        return True
+    if type(trainer.strategy.precision_plugin) is not Precision:
+        return True
+    module = trainer.lightning_module
+    for hook in _BACKWARD_HOOKS:
+        if getattr(type(module), hook) is not getattr(L.LightningModule, hook):
+            return True
+        if any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in trainer.callbacks):
+            return True
+    return False
 
 
 class PinnModule(L.LightningModule):
@@ -104,6 +144,9 @@ class PinnModule(L.LightningModule):
         self.publish_metrics = True
         #: The time-budget plan (a :class:`~pinnlang.solver.budget.BudgetPlan`), once made.
         self.budget_plan: Any = None
+        #: ``loss.backward()`` instead of Lightning's ``manual_backward`` (set in ``on_fit_start``
+        #: when nothing would see the difference, see :func:`backward_needs_lightning`).
+        self.plain_backward = False
 
     # ------------------------------------------------------------------ set-up
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -121,6 +164,7 @@ class PinnModule(L.LightningModule):
         """Pick the derivative engine (a timed trial for ``engine = auto``) and compile the loss."""
         if self.trainer.state.fn != "fit" or self.engine_choice:
             return
+        self.plain_backward = not backward_needs_lightning(self.trainer)
         engine, self.engine_choice = choose_engine(self, self.settings, trial=self.trainer.world_size == 1)
         engine = self.trainer.strategy.broadcast(engine)
         self.use_engine(engine)
@@ -155,7 +199,7 @@ class PinnModule(L.LightningModule):
         s = self.settings
         if s.lbfgs_steps > 0 and self._resume_step >= s.steps:
             return self._lbfgs()
-        adam = torch.optim.Adam(self.parameters(), lr=s.lr)
+        adam = adam_optimizer(self.parameters(), s.lr)
         if s.lr_schedule == "constant":
             return adam
         scheduler = torch.optim.lr_scheduler.LambdaLR(adam, LrFactor(s.lr_schedule, s.steps, s.lr_decay))
@@ -284,7 +328,10 @@ class PinnModule(L.LightningModule):
         def closure() -> torch.Tensor:
             optimizer.zero_grad()
             total = self.step_loss(step)
-            self.manual_backward(total)
+            if self.plain_backward:
+                total.backward()
+            else:
+                self.manual_backward(total)
             if self.settings.clip:
                 self.clip_gradients(optimizer, gradient_clip_val=self.settings.clip,
                                     gradient_clip_algorithm="norm")

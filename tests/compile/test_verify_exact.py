@@ -136,6 +136,29 @@ def test_periodic_data_and_unknowns(tmp_path):
     assert fitted[0].unknowns["k"] == pytest.approx(0.5, abs=1e-9)
 
 
+def test_noisy_data_passes_within_its_declared_noise(tmp_path):
+    U = u(x, t)
+    exact = sp.exp(-t) * sp.sin(pi * x)
+    rng = np.random.default_rng(1)
+    points = rng.uniform(0, 1, (400, 2))
+    noisy = np.exp(-points[:, 1]) * np.sin(np.pi * points[:, 0]) + rng.normal(0, 0.1, 400)
+    rows = ["x,t,u"] + [f"{a:.17g},{b:.17g},{c:.17g}" for (a, b), c in zip(points, noisy)]
+    (tmp_path / "obs.csv").write_text("\n".join(rows) + "\n")
+
+    def with_noise(options):
+        data = Condition("data", "data", data=DataSource("obs.csv", ("u",), str(tmp_path)),
+                         options=options)
+        return problem_with(pde(U.diff(t), -U), data, domain=Interval(0.0, 1.0), time=(0.0, 1.0),
+                            exact={"u": exact})
+
+    assert [r.ok for r in verify_exact(with_noise({}))] == [True, False]
+    declared = verify_exact(with_noise({"noise": 0.1}))
+    assert [r.ok for r in declared] == [True, True]
+    assert 0.2 < declared[1].max_abs < 0.5  # the noise is really there
+    # Declaring far less noise than the data carry still fails.
+    assert [r.ok for r in verify_exact(with_noise({"noise": 0.01}))] == [True, False]
+
+
 def test_conditions_on_fields_without_exact_are_skipped_and_none_at_all_is_an_error():
     problem = problem_with(
         pde(u(x).diff(x, 2), 0), pde(v(x), 0, name="second"), domain=Interval(0.0, 1.0),

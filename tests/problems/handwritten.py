@@ -113,6 +113,23 @@ def heat2d_ms() -> Case:
     })
 
 
+def heat_inverse() -> Case:
+    """``problems/heat_inverse.pinn`` (PINNacle HInv): the source of PINNacle's ``HeatInv``."""
+    u = sp.exp(-t) * sp.sin(pi * x) * sp.sin(pi * y)
+    conductivity = 2 + sp.sin(pi * x) * sp.sin(pi * y)
+    s, c = sp.sin, sp.cos
+    source = sp.exp(-t) * ((4 * pi**2 - 1) * s(pi * x) * s(pi * y) + pi**2 * (
+        2 * s(pi * x) ** 2 * s(pi * y) ** 2 - c(pi * x) ** 2 * s(pi * y) ** 2
+        - s(pi * x) ** 2 * c(pi * y) ** 2))
+    flux = [conductivity * sp.diff(u, xi) for xi in (x, y)]
+    return Case({"u": u, "a": conductivity}, {
+        "pde": sp.diff(u, t) - sp.diff(flux[0], x) - sp.diff(flux[1], y) - source,
+        "steady": sp.diff(conductivity, t),
+        "a = 2 on x = +-1": conductivity.subs(x, 1) - 2 + conductivity.subs(x, -1) - 2,
+        "a = 2 on y = +-1": conductivity.subs(y, 1) - 2 + conductivity.subs(y, -1) - 2,
+    })
+
+
 def heat_nd() -> Case:
     """``problems/heat_nd.pinn``."""
     dim = 5
@@ -295,7 +312,7 @@ CASES: dict[str, Callable[[], Case]] = {
     f.__name__: f
     for f in (
         poisson1d, poisson2d, poisson_mixed, poisson3d, poisson5d, helmholtz2d, heat1d, heat2d_ms,
-        heat_nd, wave1d, advection_periodic, allen_cahn, klein_gordon, diffusion_reaction,
+        heat_inverse, heat_nd, wave1d, advection_periodic, allen_cahn, klein_gordon, diffusion_reaction,
         oscillator, kovasznay, plate_with_holes, laplace_lshape, diffusion_inverse,
         poisson_family, heat_family, schrodinger_soliton,
     )

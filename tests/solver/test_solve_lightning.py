@@ -87,3 +87,40 @@ def test_csv_logger_writes_the_condition_losses(poisson, tmp_path):
     metrics = next((tmp_path / "logs").rglob("metrics.csv")).read_text().splitlines()
     header = metrics[0].split(",")
     assert {"loss", "pde", "boundary", "step"} <= set(header)
+
+
+def test_backward_hooks_of_callbacks_still_run(poisson):
+    # A plain run skips Lightning's manual_backward (nothing would see it); a callback that
+    # overrides a backward hook brings it back, and sees every optimiser step.
+    calls = []
+
+    class Counter(Callback):
+        def on_after_backward(self, trainer, pl_module):
+            grads = [p.grad for p in pl_module.parameters() if p.grad is not None]
+            calls.append(len(grads))
+
+    plain = pinnlang.solve(poisson, steps=20, **TINY)
+    assert plain.module.plain_backward
+    hooked = pinnlang.solve(poisson, steps=20, callbacks=[Counter()], **TINY)
+    assert not hooked.module.plain_backward
+    assert len(calls) == 20 and min(calls) > 0
+    # Both paths take the same steps from the same start.
+    for a, b in zip(plain.module.net.parameters(), hooked.module.net.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+def test_adam_is_fused_on_cpu():
+    from pinnlang.solver.module import adam_optimizer
+
+    net = torch.nn.Linear(2, 3)
+    assert adam_optimizer(net.parameters(), 1e-3).defaults["fused"]
+    # The same update as the default implementation.
+    twin = torch.nn.Linear(2, 3)
+    twin.load_state_dict(net.state_dict())
+    fused, plain = adam_optimizer(net.parameters(), 1e-2), torch.optim.Adam(twin.parameters(), lr=1e-2)
+    for _ in range(5):
+        for model, opt in ((net, fused), (twin, plain)):
+            opt.zero_grad()
+            model(torch.ones(4, 2)).pow(2).sum().backward()
+            opt.step()
+    torch.testing.assert_close(net.weight, twin.weight)
