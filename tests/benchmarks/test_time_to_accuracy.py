@@ -1,0 +1,44 @@
+"""The time-to-accuracy tta's accuracy table: medians over seeds, each side timed alike."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "time_to_accuracy.py"
+
+
+@pytest.fixture(scope="module")
+def tta():
+    name = "time_to_accuracy_benchmark"
+    spec = importlib.util.spec_from_file_location(name, SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def test_accuracy_row_is_the_median_over_seeds(tta):
+    row = tta.time_to_accuracy("heat1d", steps=30, threads=1, seeds=3)
+    runs = row["runs"]
+    assert len(runs) == 3
+    hand = sorted(r["hand_l2"] for r in runs)
+    ours = sorted(r["pinnlang_l2"] for r in runs)
+    assert row["hand_l2"] == hand[1] and row["pinnlang_l2"] == ours[1]
+    assert row["ratio"] == pytest.approx(ours[1] / hand[1])
+    # Different seeds are different starts: the hand-written errors differ.
+    assert len(set(hand)) == 3
+    assert all(r["budget_s"] > 0 and r["pinnlang_steps"] > 0 for r in runs)
+
+
+def test_main_prints_a_line_per_seed(tta, capsys):
+    assert tta.main(["--problems", "heat1d", "--steps", "20", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "medians over seeds 0-1" in out
+    assert out.count("seed 0:") == 1 and out.count("seed 1:") == 1
