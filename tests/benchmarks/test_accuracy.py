@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,21 +11,13 @@ import torch
 from pinnlang.reference import burgers_cole_hopf
 from pinnlang.reference.ghia import GHIA_U, GHIA_V, GHIA_X, GHIA_Y, LABEL
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy.py"
+from .conftest import script_module
 
 
 @pytest.fixture(scope="module")
 def accuracy():
-    """The benchmark script as a module (registered while in use: its dataclasses need it)."""
-    name = "accuracy_benchmark"
-    spec = importlib.util.spec_from_file_location(name, SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[name]
+    """The benchmark script as a module."""
+    yield from script_module("accuracy")
 
 
 def _ghia_flow(points: np.ndarray) -> np.ndarray:

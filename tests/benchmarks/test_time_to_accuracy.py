@@ -1,27 +1,16 @@
-"""The time-to-accuracy tta's accuracy table: medians over seeds, each side timed alike."""
+"""The time-to-accuracy benchmark's accuracy table: medians over seeds, each side timed alike."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "time_to_accuracy.py"
+from .conftest import script_module
 
 
 @pytest.fixture(scope="module")
 def tta():
-    name = "time_to_accuracy_benchmark"
-    spec = importlib.util.spec_from_file_location(name, SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[name]
+    """benchmarks/time_to_accuracy.py as a module."""
+    yield from script_module("time_to_accuracy")
 
 
 def test_accuracy_row_is_the_median_over_seeds(tta):
