@@ -101,3 +101,12 @@ def test_pinnacle_cases_name_existing_problem_files_and_appear_in_the_table(accu
     cells = accuracy.table_cells(accuracy.Row("wave1d"))
     assert cells[accuracy.HEADERS.index("PINNacle case")] == "Wave1d-C"
     assert accuracy.Row("poisson1d").csv_row()["pinnacle_case"] == ""
+
+
+def test_pinnacle_baseline_errors_appear_beside_their_cases(accuracy):
+    assert set(accuracy.PINNACLE_BASELINE) <= set(accuracy.PINNACLE_CASES)
+    cells = accuracy.table_cells(accuracy.Row("heat2d_ms"))
+    assert cells[accuracy.HEADERS.index("PINNacle baseline L2")] == "8.78e-02 ± 2.8e-02"
+    assert accuracy.table_cells(accuracy.Row("wave1d"))[-1] == "-"
+    assert accuracy.Row("poisson5d").csv_row()["pinnacle_baseline_l2re"] == "8.600000e-04"
+    assert accuracy.Row("poisson1d").csv_row()["pinnacle_baseline_l2re"] == ""
