@@ -35,9 +35,7 @@ from typing import Any
 
 from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.utilities.types import LRSchedulerConfig
-from torch.optim.lr_scheduler import LambdaLR
 
-from pinnlang.solver.module import LrFactor
 from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings
 
 #: Share of the time left at the plan that Adam gets; L-BFGS refines in the rest.
@@ -132,8 +130,7 @@ def apply_plan(plan: BudgetPlan, trainer: Any, module: Any) -> None:
     if plan.lr_schedule == "constant":
         trainer.strategy.lr_scheduler_configs = []
     else:
-        factor = LrFactor(plan.lr_schedule, plan.steps - plan.at_step, settings.lr_decay)
-        scheduler = LambdaLR(trainer.optimizers[0], factor)
+        scheduler = module.step_scheduler(trainer.optimizers[0], plan.lr_schedule, plan.steps - plan.at_step)
         trainer.strategy.lr_scheduler_configs = [LRSchedulerConfig(scheduler, interval="step")]
     module.budget_plan = plan
 

@@ -202,8 +202,13 @@ class PinnModule(L.LightningModule):
         adam = adam_optimizer(self.parameters(), s.lr)
         if s.lr_schedule == "constant":
             return adam
-        scheduler = torch.optim.lr_scheduler.LambdaLR(adam, LrFactor(s.lr_schedule, s.steps, s.lr_decay))
+        scheduler = self.step_scheduler(adam, s.lr_schedule, s.steps)
         return {"optimizer": adam, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def step_scheduler(self, optimizer: torch.optim.Optimizer, schedule: str,
+                       steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+        """The learning-rate schedule ``schedule`` over ``steps`` optimiser steps from now."""
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, LrFactor(schedule, steps, self.settings.lr_decay))
 
     def _lbfgs(self) -> torch.optim.LBFGS:
         # One iteration per Lightning step; max_eval must leave room for the line search
