@@ -6,6 +6,7 @@ Usage::
     python benchmarks/time_to_accuracy.py --steps 500        # shorter hand-written budget
     python benchmarks/time_to_accuracy.py --step-ms          # ms per training step instead
     python benchmarks/time_to_accuracy.py --step-ms --threads 2 --problems burgers_tiny poisson2d
+    python benchmarks/time_to_accuracy.py --step-ms --size pinnacle   # 5 x 100, 8192 + 2048 points
 
 Accuracy table: for Burgers (scored against the exact Cole–Hopf solution of
 ``pinnlang.reference.reference_solution("burgers")``), 2-D Poisson and 1-D heat (closed-form
@@ -99,6 +100,26 @@ STEP_CASES: dict[str, tuple[str, int, int, Callable[[], hw.HandwrittenCase]]] = 
     "poisson5d": (poisson(5, _points(2000), _points(1000)), 50, 4, hw.poisson5d),
 }
 
+
+def _pinnacle_step_cases() -> dict[str, tuple[str, int, int, Callable[[], hw.HandwrittenCase]]]:
+    """:data:`STEP_CASES` at PINNacle's size (``hw.PINNACLE``: 5 x 100, 8192 interior points,
+    2048 on the boundary and initial line together)."""
+    depth, width, n_int, n_edge = hw.PINNACLE
+    half = _points(n_edge // 2)
+
+    def case(text: str, name: str):
+        return (text, width, depth, lambda seed=0: hw.build_case(name, "pinnacle", seed=seed))
+
+    return {
+        "burgers": case(BURGERS.format(pde=_points(n_int), initial=half, boundary=half), "burgers"),
+        "heat1d": case(HEAT.format(pde=_points(n_int), initial=half, boundary=half), "heat1d"),
+        **{f"poisson{d}d": case(poisson(d, _points(n_int), _points(n_edge)), f"poisson{d}d") for d in (2, 3, 5)},
+    }
+
+
+#: The step-table cases at PINNacle's size (``--size pinnacle``).
+PINNACLE_STEP_CASES = _pinnacle_step_cases()
+
 #: name -> (problem text with no train settings: pinnlang's defaults, hand-written builder)
 ACCURACY_CASES: dict[str, tuple[str, Callable[[], hw.HandwrittenCase]]] = {
     "burgers": (BURGERS.format(pde="", initial="", boundary=""), hw.burgers),
@@ -121,9 +142,11 @@ class TrainClock(Callback):
 
 
 # ---------------------------------------------------------------------- ms per step
-def step_times(name: str, steps: int, rounds: int, threads: int, settings: dict[str, Any]) -> dict[str, Any]:
-    """Median ms per step of the hand-written loop and of ``pinnlang.solve`` (interleaved)."""
-    text, width, depth, build = STEP_CASES[name]
+def step_times(name: str, steps: int, rounds: int, threads: int, settings: dict[str, Any],
+               size: str = "default") -> dict[str, Any]:
+    """Median ms per step of the hand-written loop and of ``pinnlang.solve`` (interleaved), at
+    the hand-written default ``size`` or at ``"pinnacle"``'s."""
+    text, width, depth, build = (PINNACLE_STEP_CASES if size == "pinnacle" else STEP_CASES)[name]
     problem = pinnlang.parse(text)
     torch.set_num_threads(threads)
     clock = time.process_time if threads == 1 else time.perf_counter
@@ -211,15 +234,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the step table")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the accuracy table (medians reported)")
+    parser.add_argument("--size", choices=["default", "pinnacle"], default="default",
+                        help="sizes of the step table: the hand-written defaults or PINNacle's (5 x 100, 8192 + 2048)")
     parser.add_argument("--engine", default=None, help="pinnlang engine for the step table (default: its own choice)")
     args = parser.parse_args(argv)
     if args.step_ms:
-        names = args.problems or list(STEP_CASES)
+        names = args.problems or list(PINNACLE_STEP_CASES if args.size == "pinnacle" else STEP_CASES)
         settings = {"engine": args.engine} if args.engine else {}
-        print(f"ms per step, {args.threads} thread(s), median of {args.rounds} interleaved runs")
+        print(f"ms per step, {args.size} sizes, {args.threads} thread(s), median of {args.rounds} interleaved runs")
         print(f"{'problem':>14s} {'hand-written':>13s} {'pinnlang':>9s} {'ratio':>6s} {'engine':>9s} {'steps/batch':>11s}")
         for name in names:
-            row = step_times(name, args.steps or 100, args.rounds, args.threads, settings)
+            row = step_times(name, args.steps or 100, args.rounds, args.threads, settings, args.size)
             print(f"{name:>14s} {row['handwritten']:13.2f} {row['pinnlang']:9.2f} {row['ratio']:5.2f}x "
                   f"{str(row['engine']):>9s} {str(row['steps_per_batch']):>11s}", flush=True)
         return 0

@@ -31,3 +31,16 @@ def test_main_prints_a_line_per_seed(tta, capsys):
     out = capsys.readouterr().out
     assert "medians over seeds 0-1" in out
     assert out.count("seed 0:") == 1 and out.count("seed 1:") == 1
+
+
+def test_pinnacle_step_cases_match_the_handwritten_sizes(tta):
+    import pinnlang
+
+    for name, (text, width, depth, build) in tta.PINNACLE_STEP_CASES.items():
+        case = build()
+        assert (depth, width) == (5, 100)
+        problem = pinnlang.parse(text)
+        points = {c.name: c.options["points"] for c in problem.conditions}
+        assert points["pde"] == len(case.points["interior"]) == 8192
+        edge = len(case.points["boundary"]) + len(case.points.get("initial", []))
+        assert sum(n for key, n in points.items() if key != "pde") == edge == 2048, name
