@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,17 @@ def test_subprocess_has_no_traceback():
     assert done.returncode == 1
     assert "error: expected ':' after 'pde u_t', found '='" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error(tmp_path):
+    # `pinnlang check f.pinn | head -1`: stdout closes before the summary is written.
+    path = tmp_path / "p.pinn"
+    path.write_text("problem p\nspace x in [0, 1]\nfield u\npde: d(u, x, x) = 1\nboundary: u = 0\n")
+    read, write = os.pipe()
+    os.close(read)  # nobody will read
+    with subprocess.Popen([sys.executable, "-m", "pinnlang", "check", str(path)], stdout=write,
+                          stderr=subprocess.PIPE) as process:
+        os.close(write)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 141
+    assert b"internal error" not in err and b"Traceback" not in err
