@@ -11,10 +11,8 @@ loss) it times the following steps, until :data:`MEASURE_STEPS` of them or
   ``lbfgs_steps`` was given), rounded down to whole batches of ``steps_per_batch`` (the
   Adam/L-BFGS switch must fall on a batch end), at least one batch;
 - L-BFGS (unless ``lbfgs_steps`` was given, which is kept): the rest, at :data:`LBFGS_COST` Adam
-  steps per iteration, in whole batches. Not in a run of several processes: there each rank's
-  line search sees its own points' loss, so the ranks evaluate the loss a different number of
-  times and DDP's gradient reductions wait on each other (``--devices 2 --strategy ddp --lbfgs
-  100`` on the 1-D Poisson problem hung); Adam gets the whole time there;
+  steps per iteration, in whole batches (under several processes too: their L-BFGS line searches
+  see the loss averaged over the ranks, see ``PinnModule._closure``);
 - the learning rate decays exponentially (by ``lr_decay``) from the plan to the end of the
   planned Adam steps, unless ``lr_schedule`` was given: then that schedule spans them (a
   ``constant`` one stays constant).
@@ -91,7 +89,7 @@ class BudgetPlan:
 
 
 def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step_seconds: float,
-                steps_per_batch: int, single_process: bool = True) -> BudgetPlan:
+                steps_per_batch: int) -> BudgetPlan:
     """Divide ``remaining`` seconds between Adam and L-BFGS (see the module docstring).
 
     Args:
@@ -102,16 +100,11 @@ def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step
         step_seconds: measured seconds per Adam step.
         steps_per_batch: optimiser steps per Lightning batch; both phases are planned in whole
             batches.
-        single_process: ``False`` under several processes (no L-BFGS phase unless given).
     """
     k = max(steps_per_batch, 1)
     step_seconds = max(step_seconds, 1e-9)
     lbfgs_cost = LBFGS_COST * step_seconds
-    lbfgs: int | None = None
-    if "lbfgs_steps" in settings.given:
-        lbfgs = settings.lbfgs_steps
-    elif not single_process:
-        lbfgs = 0
+    lbfgs = settings.lbfgs_steps if "lbfgs_steps" in settings.given else None
     adam_seconds = ADAM_SHARE * remaining if lbfgs is None else remaining - lbfgs * lbfgs_cost
     adam = max(int(adam_seconds / step_seconds) // k, 1) * k
     if lbfgs is None:
@@ -162,8 +155,7 @@ class TimeBudget(Callback):
         if not trainer.strategy.broadcast(ready):
             return
         plan = plan_budget(settings, at_step=step, remaining=self._remaining(trainer, settings, now),
-                           step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch,
-                           single_process=trainer.world_size == 1)
+                           step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch)
         self.plan = trainer.strategy.broadcast(plan)
         apply_plan(self.plan, trainer, pl_module)
 

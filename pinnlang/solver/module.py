@@ -340,6 +340,13 @@ class PinnModule(L.LightningModule):
             if self.settings.clip:
                 self.clip_gradients(optimizer, gradient_clip_val=self.settings.clip,
                                     gradient_clip_algorithm="norm")
+            if self.trainer.world_size > 1 and self.in_lbfgs_phase:
+                # Every rank's L-BFGS must take the same decisions (line-search steps, stopping),
+                # else the ranks evaluate the closure a different number of times and wait on
+                # each other's gradient reductions forever. DDP already averages the gradients;
+                # the loss the line search compares is averaged here too, so all ranks see the
+                # same numbers: the loss and gradient of all ranks' points together.
+                total = self.trainer.strategy.reduce(total.detach(), reduce_op="mean")
             return total
 
         return closure

@@ -37,6 +37,26 @@ def test_two_cpu_processes_train_one_model(tmp_path):
     assert np.isfinite(result.predict(x=np.linspace(0, 1, 5))["u"]).all()
 
 
+@pytest.mark.slow
+def test_two_cpu_processes_run_lbfgs_after_adam(tmp_path):
+    # Each rank's line search must see the same loss, else the ranks call the closure a
+    # different number of times and wait on each other's gradient reductions forever.
+    problem = tmp_path / "poisson.pinn"
+    problem.write_text(POISSON)
+    out = tmp_path / "run"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    completed = subprocess.run(
+        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--steps", "40",
+         "--lbfgs", "30", "--points", "64", "--width", "16", "--depth", "2", "--accelerator", "cpu",
+         "--devices", "2", "--strategy", "ddp", "--quiet"],
+        capture_output=True, text=True, timeout=240, env=env)
+    assert completed.returncode == 0, completed.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 70
+    history = (out / "history.csv").read_text().splitlines()
+    assert len(history) > 2
+
+
 def test_ranks_draw_different_points_and_rounds_are_reproducible():
     compiled = pinnlang.compile_problem(pinnlang.parse(POISSON))
     counts = {"pde": 32, "boundary": 8}

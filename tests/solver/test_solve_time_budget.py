@@ -52,16 +52,6 @@ def test_plan_keeps_lbfgs_steps_and_schedule_given():
     assert (no_lbfgs.steps, no_lbfgs.lbfgs_steps, no_lbfgs.lr_schedule) == (100 + 5000, 0, "constant")
 
 
-def test_plan_has_no_lbfgs_phase_under_several_processes_unless_given():
-    settings = resolve_settings({}, {"max_time": 60})
-    plan = plan_budget(settings, at_step=100, remaining=50.0, step_seconds=0.01, steps_per_batch=1,
-                       single_process=False)
-    assert (plan.steps, plan.lbfgs_steps, plan.lr_schedule) == (100 + 5000, 0, "exponential")
-    given = resolve_settings({}, {"max_time": 60, "lbfgs_steps": 30})
-    assert plan_budget(given, at_step=100, remaining=50.0, step_seconds=0.01, steps_per_batch=1,
-                       single_process=False).lbfgs_steps == 30
-
-
 def test_plan_gives_adam_at_least_one_batch():
     plan = _plan({}, remaining=0.001, k=20)
     assert (plan.steps, plan.lbfgs_steps) == (120, 0)
