@@ -36,8 +36,12 @@ from lightning.pytorch.utilities.types import LRSchedulerConfig
 
 from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings
 
-#: Share of the time left at the plan that Adam gets; L-BFGS refines in the rest.
-ADAM_SHARE = 0.8
+#: Share of the time left at the plan that Adam gets; L-BFGS refines in the rest. Chosen by the
+#: median error over seeds 0-2 of ``benchmarks/time_to_accuracy.py``'s problems with their
+#: hand-written budgets (one thread, 2026-12-01): shares 0.8 / 0.5 / 0.3 / 0.15 gave Burgers
+#: 0.23 / 0.19 / 0.12 / 0.13 (20 s), 2-D Poisson 1.6e-3 / 8.6e-4 / 8.7e-4 (34 s), 1-D heat
+#: 5.7e-4 / 3.2e-4 / 3.7e-4 (26 s).
+ADAM_SHARE = 0.3
 #: Cost of one L-BFGS iteration in Adam steps. An iteration evaluates the loss and gradient at
 #: least twice (once itself, at least once in the strong-Wolfe line search); measured on one
 #: thread with default networks: 2.04-2.43 (1-D heat, Burgers, 2-D Poisson, both engines),
