@@ -72,8 +72,8 @@ class SolveSettings:
         max_time: stop training after this many seconds (0: no limit, else a hard stop). With a
             time limit and no ``steps`` given (in the file or as an argument) the budget is planned
             (see :mod:`pinnlang.solver.budget`): after a short measured warm-up, Adam gets about
-            80 % of the remaining time with an exponential learning-rate decay, and L-BFGS the
-            rest (one process only); an ``lbfgs_steps`` or ``lr_schedule`` given is kept.
+            30 % of the remaining time with an exponential learning-rate decay, and L-BFGS the
+            rest; an ``lbfgs_steps`` or ``lr_schedule`` given is kept.
         logger: ``none``, ``csv`` or ``tensorboard`` (written inside the run folder).
         log_every: steps between two logged rows of the history (and progress-bar refreshes).
         checkpoint_every: steps between two checkpoints of the run (for ``--resume``).
