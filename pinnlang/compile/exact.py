@@ -17,7 +17,8 @@ size of ``u``, not against itself.
 Periodic conditions compare the values at both ends; data conditions the prediction with the
 observations. Noisy observations declare their noise, ``data "obs.csv": u [noise = 0.1]`` (the
 standard deviation); such a condition passes when ``max_abs <= tol * scale + NOISE_SIGMAS *
-noise``, which Gaussian noise of that size exceeds with a probability of about 6e-7 per point. A condition that reads a field without an exact solution is skipped.
+noise``, which Gaussian noise of that size exceeds with a probability of about 6e-7 per point.
+A condition that reads a field without an exact solution is skipped.
 
 Unknowns (inverse problems): unless their values are given, they are *fitted* first: a few
 Gauss-Newton steps (central differences in the unknowns, float64) minimise the residuals, each
@@ -123,8 +124,8 @@ def verify_exact(
         max_abs = float(evaluation.residual.detach().abs().max())
         scale = float(evaluation.scale.detach().max())
         scale = max([scale] + [field_sizes[f] for f in cond.plan.nodes])
-        allowed = tol * max(scale, SCALE_FLOOR) + NOISE_SIGMAS * float(cond.source.options.get("noise", 0.0))
-        ok = bool(max_abs <= allowed)
+        noise = float(cond.source.options.get("noise", 0.0))
+        ok = bool(max_abs <= tol * max(scale, SCALE_FLOOR) + NOISE_SIGMAS * noise)
         reports.append(
             ExactReport(cond.name, max_abs, scale, ok, cond.kind, len(batch), dict(values))
         )

@@ -323,11 +323,12 @@ class PinnModule(L.LightningModule):
         progress bar."""
         if self._last is None:
             return {}
+        return {**self._loss_values(), **self.unknown_values()}
+
+    def _loss_values(self) -> dict[str, float]:
+        """The last step's total loss and per-condition losses as floats (a host sync)."""
         total, vector = self._last
-        metrics = {"loss": float(total)}
-        metrics.update(zip(self.condition_names, vector.tolist()))
-        metrics.update(self.unknown_values())
-        return metrics
+        return {"loss": float(total), **dict(zip(self.condition_names, vector.tolist()))}
 
     def _closure(self, optimizer: Any, step: int):
         def closure() -> torch.Tensor:
@@ -370,7 +371,8 @@ class PinnModule(L.LightningModule):
             self.trainer.strategy.lr_scheduler_configs = []
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        self._record_if_due()
+        if self.automatic_optimization:  # manual optimisation records inside its batch loop
+            self._record_if_due()
 
     def _record_if_due(self) -> None:
         step = self.global_step
@@ -398,9 +400,7 @@ class PinnModule(L.LightningModule):
                      "or lower the learning rate (--lr)")
         if self._last is None:
             return
-        total, vector = self._last
-        row: dict[str, Any] = {"step": step, "loss": float(total)}
-        row.update({name: float(v) for name, v in zip(self.condition_names, vector.tolist())})
+        row: dict[str, Any] = {"step": step, **self._loss_values()}
         row["lr"] = float(self.trainer.optimizers[0].param_groups[0]["lr"]) if self.trainer.optimizers else math.nan
         row.update({f"unknown/{k}": v for k, v in self.unknown_values().items()})
         if self.loss_weights.anneals:
