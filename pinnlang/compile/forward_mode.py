@@ -68,73 +68,78 @@ def _first_layer(
     return weight, bias
 
 
-def _take(stack: Tensor, rows: tuple[int, ...]) -> Tensor:
-    """``stack[rows]``, as a view when ``rows`` is a contiguous run."""
-    start = rows[0]
-    if rows == tuple(range(start, start + len(rows))):
-        return stack if len(rows) == stack.shape[0] else stack[start : start + len(rows)]
-    return stack[list(rows)]
+#: The channels between two layers: the value ``(N, w)``; per order ``k`` of the plan, one
+#: ``(N, w)`` tensor per multi-index of that order; and the collapsed Laplacian ``(N, w)`` (or
+#: None). They are kept apart rather than stacked: each goes through the layer's weight in its own
+#: matrix product, which costs the same as one product over stacked rows, while a stack would be
+#: copied twice per layer (a concatenation forward, another in the backward of its split) and
+#: reading one channel of it (``∂_x z`` for ``∂_x z²``) would make the backward zero-fill the whole
+#: stack.
+Channels = tuple[Tensor, list[list[Tensor]], "Tensor | None"]
 
 
-def _activate_first(plan: ChannelPlan, sig: list[Tensor], weight: Tensor) -> Tensor:
-    """The stacked channels after the first activation, where ``∂_i z = W[:, i]``."""
-    parts = [sig[0].unsqueeze(0)]
+def _activate_first(plan: ChannelPlan, sig: list[Tensor], weight: Tensor) -> Channels:
+    """The channels after the first activation, where ``∂_i z = W[:, i]``."""
+    groups = []
     for order, group in enumerate(plan.groups, start=1):
         # only the all-singletons partition survives: ∂_S h = σ⁽ᵏ⁾(z) Π_{i∈S} W[:, i]
         columns = weight[:, list(plan.first_layer_axes[order - 1])].T  # (k·n, w)
         prod = columns.reshape(len(group), order, -1).prod(dim=1) if order > 1 else columns
-        parts.append(sig[order].unsqueeze(0) * prod.unsqueeze(1))
+        groups.append([sig[order] * row for row in prod.unbind(0)])
+    lap = None
     if plan.laplacian_rows:
-        lap_axes = list(plan.laplacian_axes)
-        parts.append((sig[2] * weight[:, lap_axes].square().sum(dim=1)).unsqueeze(0))
-    return torch.cat(parts, dim=0)
+        lap = sig[2] * weight[:, list(plan.laplacian_axes)].square().sum(dim=1)
+    return sig[0], groups, lap
 
 
-def _cross(plan: ChannelPlan, first: Tensor) -> Tensor:
-    """``∂_i z ∂_j z`` for every second-order channel ``(i, j)``, stacked."""
-    left, right = plan.second_order_pairs
-    if left == right:
-        return _take(first, left).square()
-    return _take(first, left) * _take(first, right)
+def _cross(plan: ChannelPlan, first: list[Tensor]) -> list[Tensor]:
+    """``∂_i z ∂_j z`` for every second-order channel ``(i, j)``."""
+    return [first[i].square() if i == j else first[i] * first[j]
+            for i, j in zip(*plan.second_order_pairs)]
 
 
-def _activate_tanh(plan: ChannelPlan, z: list[Tensor], lap: Tensor | None) -> Tensor:
+def _squares(plan: ChannelPlan, first: list[Tensor]) -> Tensor:
+    """``Σ_i (∂_i z)²`` over the Laplacian's axes."""
+    rows = [first[r] for r in plan.laplacian_rows]
+    total = rows[0].square()
+    for row in rows[1:]:
+        total = torch.addcmul(total, row, row)
+    return total
+
+
+def _activate_tanh(plan: ChannelPlan, z: Channels) -> Channels:
     """:func:`_activate` for tanh up to second order, in fewer operations.
 
     With ``t = tanh(z)``, ``tanh'' = -2 t tanh'``, so a second-order channel is
     ``tanh'(z) · (∂_ij z - 2 t ∂_i z ∂_j z)``: one fused multiply-add and one product, and
     ``tanh''`` is never formed.
     """
-    t = torch.tanh(z[0])
+    value, groups, lap = z
+    t = torch.tanh(value)
     s1 = torch.addcmul(_ONE.to(t), t, t, value=-1.0)  # 1 - t²
-    parts = [t.unsqueeze(0)]
-    if plan.groups:
-        parts.append(s1 * z[1])
-    if len(plan.groups) >= 2:
-        parts.append(s1 * torch.addcmul(z[2], t, _cross(plan, z[1]), value=-2.0))
+    out = []
+    if groups:
+        out.append([s1 * row for row in groups[0]])
+    if len(groups) >= 2:
+        out.append([s1 * torch.addcmul(row, t, cross, value=-2.0)
+                    for row, cross in zip(groups[1], _cross(plan, groups[0]))])
     if lap is not None:
-        sq = _take(z[1], plan.laplacian_rows).square().sum(dim=0)
-        parts.append((s1 * torch.addcmul(lap, t, sq, value=-2.0)).unsqueeze(0))
-    return torch.cat(parts, dim=0)
+        lap = s1 * torch.addcmul(lap, t, _squares(plan, groups[0]), value=-2.0)
+    return t, out, lap
 
 
-def _activate(plan: ChannelPlan, sig: list[Tensor], z: list[Tensor], lap: Tensor | None) -> Tensor:
-    """The stacked channels after a hidden activation, given the pre-activation channels.
-
-    Args:
-        plan: The channel layout.
-        sig: ``[σ(z), σ'(z), ...]`` at the value channel.
-        z: Per-order pre-activation stacks; ``z[0]`` is the value ``(N, w)``, ``z[k]`` is
-            ``(n_k, N, w)`` for the order-``k`` multi-indices of the plan.
-        lap: The Laplacian pre-activation ``(N, w)`` or None.
-    """
-    parts = [sig[0].unsqueeze(0)]
-    if plan.groups:
-        parts.append(sig[1] * z[1])
-    if len(plan.groups) >= 2:
-        parts.append(torch.addcmul(sig[1] * z[2], sig[2], _cross(plan, z[1])))
-    rows_of = [None] + [group.unbind(0) for group in z[1:]] if len(plan.groups) >= 3 else []
-    for order in range(3, len(plan.groups) + 1):
+def _activate(plan: ChannelPlan, sig: list[Tensor], z: Channels) -> Channels:
+    """The channels after a hidden activation, given the pre-activation channels ``z`` and
+    ``sig = [σ(z), σ'(z), ...]`` at the value channel."""
+    _, groups, lap = z
+    out = []
+    if groups:
+        out.append([sig[1] * row for row in groups[0]])
+    if len(groups) >= 2:
+        out.append([torch.addcmul(sig[1] * row, sig[2], cross)
+                    for row, cross in zip(groups[1], _cross(plan, groups[0]))])
+    rows_of = [None, *groups]
+    for order in range(3, len(groups) + 1):
         rows = []
         for row, terms in enumerate(plan.higher_terms[order - 3]):
             acc = sig[1] * rows_of[order][row]
@@ -144,24 +149,34 @@ def _activate(plan: ChannelPlan, sig: list[Tensor], z: list[Tensor], lap: Tensor
                     prod = prod * rows_of[k][i]
                 acc = torch.addcmul(acc, prod, sig[blocks], value=float(coeff))
             rows.append(acc)
-        parts.append(torch.stack(rows))
+        out.append(rows)
     if lap is not None:
-        sq = _take(z[1], plan.laplacian_rows).square().sum(dim=0)
-        parts.append(torch.addcmul(sig[1] * lap, sig[2], sq).unsqueeze(0))
-    return torch.cat(parts, dim=0)
+        lap = torch.addcmul(sig[1] * lap, sig[2], _squares(plan, groups[0]))
+    return sig[0], out, lap
 
 
-def _split(plan: ChannelPlan, stack: Tensor, bias: Tensor | None) -> tuple[list[Tensor], Tensor | None]:
-    """Per-order pieces of a stacked linear output, with the bias added to the value only.
+def _linear(h: Channels, weight: Tensor, bias: Tensor | None) -> Channels:
+    """A hidden linear layer on every channel; the bias goes to the value only."""
+    value, groups, lap = h
+    linear = torch.nn.functional.linear
+    return (
+        linear(value, weight, bias),
+        [[linear(row, weight) for row in group] for group in groups],
+        None if lap is None else linear(lap, weight),
+    )
 
-    One ``split`` (rather than several slices) keeps the backward to a single concatenation.
-    """
-    sizes = [1] + [len(group) for group in plan.groups] + ([1] if plan.laplacian_rows else [])
-    pieces = list(torch.split(stack, sizes, dim=0))
-    value = pieces[0].squeeze(0)
-    z = [value if bias is None else value + bias] + pieces[1 : 1 + len(plan.groups)]
-    lap = pieces[-1].squeeze(0) if plan.laplacian_rows else None
-    return z, lap
+
+def _output_row(h: Channels, row: int) -> Tensor:
+    """Row ``row`` of the plan's stacked layout (the value, the order-1 channels, the order-2
+    channels, ..., the Laplacian), read from the separate channels."""
+    _, groups, lap = h
+    row -= 1
+    for group in groups:
+        if row < len(group):
+            return group[row]
+        row -= len(group)
+    assert lap is not None and row == 0
+    return lap
 
 
 def forward_channels(
@@ -186,20 +201,18 @@ def forward_channels(
     if len(linears) == 1:
         return _affine_only(plan, weight, bias, x)
     pre = torch.nn.functional.linear(x, weight, bias)
-    stack = _activate_first(plan, activation_derivatives(activation, pre, plan.activation_order), weight)
+    h = _activate_first(plan, activation_derivatives(activation, pre, plan.activation_order), weight)
     fast_tanh = activation.lower() == "tanh" and len(plan.groups) <= 2
     for linear in linears[1:-1]:
-        weight, bias = _linear_params(linear)
-        z, lap = _split(plan, torch.matmul(stack, weight.T), bias)
+        z = _linear(h, *_linear_params(linear))
         if fast_tanh:
-            stack = _activate_tanh(plan, z, lap)
+            h = _activate_tanh(plan, z)
         else:
-            sig = activation_derivatives(activation, z[0], plan.activation_order)
-            stack = _activate(plan, sig, z, lap)
+            h = _activate(plan, activation_derivatives(activation, z[0], plan.activation_order), z)
     weight, bias = _linear_params(linears[-1])
-    rows = torch.matmul(stack, weight.T).unbind(0)
-    value = rows[0] if bias is None else rows[0] + bias
-    derivs = {name: rows[row] for name, row in plan.output_rows.items()}
+    value = torch.nn.functional.linear(h[0], weight, bias)
+    derivs = {name: torch.nn.functional.linear(_output_row(h, row), weight)
+              for name, row in plan.output_rows.items()}
     return value, derivs
 
 

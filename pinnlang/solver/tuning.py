@@ -36,6 +36,10 @@ TRIAL_MIN_STEPS = 300
 TRIAL_ROUNDS = 3
 #: The forward engine must be at least this much faster to be chosen over autograd.
 TRIAL_MARGIN = 0.95
+#: Without a trial, the forward engine takes a zoo MLP whose derivatives go up to this order: it
+#: was the faster engine on every such problem measured (Burgers, heat, 2-, 3- and 5-D Poisson,
+#: 0.51-0.96x the hand-written nested-autograd step; see ``benchmarks/speed.py``).
+UNTRIED_FORWARD_ORDER = 2
 #: Seconds ``torch.compile`` is assumed to take over the forward loss (measured 97 s under load).
 COMPILE_SECONDS = 120.0
 #: Fraction of a forward-engine step that compiling saves (measured 0.47 on Burgers 8 x 20).
@@ -116,18 +120,21 @@ def time_engines(module: Any, engines: list[str], rounds: int = TRIAL_ROUNDS) ->
 
 def choose_engine(module: Any, settings: SolveSettings, trial: bool = True) -> tuple[str, dict[str, Any]]:
     """The engine to train with, and why (``{"reason": ..., "seconds": {...}}``); ``trial=False``
-    (several processes, whose gradient reduction a backward outside training would upset) keeps
-    autograd for ``auto``."""
+    (several processes, whose gradient reduction a backward outside training would upset) skips
+    the trial, as does a run shorter than :data:`TRIAL_MIN_STEPS`: then ``auto`` takes the
+    forward engine for derivatives up to :data:`UNTRIED_FORWARD_ORDER`, else autograd."""
     from pinnlang.compile.forward_engine import ForwardModeEngine
 
     if settings.engine != "auto":
         return settings.engine, {"reason": "setting"}
     if not ForwardModeEngine.supports(module.net, module.compiled.plan):
         return "autograd", {"reason": "the forward engine cannot take this network"}
-    if settings.steps < TRIAL_MIN_STEPS:
-        return "autograd", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial"}
-    if not trial:
-        return "autograd", {"reason": "several processes: no trial"}
+    untried = (f"fewer than {TRIAL_MIN_STEPS} steps" if settings.steps < TRIAL_MIN_STEPS
+               else None if trial else "several processes")
+    if untried is not None:
+        if module.compiled.plan.max_order <= UNTRIED_FORWARD_ORDER:
+            return "forward", {"reason": f"{untried}: no trial; forward up to order {UNTRIED_FORWARD_ORDER}"}
+        return "autograd", {"reason": f"{untried}: no trial"}
     seconds = time_engines(module, ["autograd", "forward"])
     faster = seconds["forward"] < TRIAL_MARGIN * seconds["autograd"]
     return ("forward" if faster else "autograd"), {"reason": "timed trial", "seconds": seconds}

@@ -11,6 +11,7 @@ from pinnlang.solver.api import build_module
 from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings, resolve_settings
 from pinnlang.solver.tuning import (
     TRIAL_MIN_STEPS,
+    UNTRIED_FORWARD_ORDER,
     BATCH_CAP,
     batch_steps,
     choose_engine,
@@ -79,7 +80,23 @@ def test_auto_engine_times_both_engines_on_a_long_run(poisson):
     assert engine in ("autograd", "forward") and why["reason"] == "timed trial"
     short = resolve_settings({}, dict(TINY, steps=10))
     assert choose_engine(build_module(poisson, short), short) == (
-        "autograd", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial"})
+        "forward", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial; "
+                              f"forward up to order {UNTRIED_FORWARD_ORDER}"})
+    assert choose_engine(build_module(poisson, settings), settings, trial=False)[0] == "forward"
+
+
+BEAM = """problem beam
+space x in [0, 1]
+field u
+pde: d(u, x, 4) = 1
+boundary: u = 0
+"""
+
+
+def test_auto_engine_without_a_trial_keeps_autograd_above_second_order():
+    short = resolve_settings({}, dict(TINY, steps=10))
+    engine, why = choose_engine(build_module(pinnlang.parse(BEAM), short), short)
+    assert engine == "autograd" and why["reason"] == f"fewer than {TRIAL_MIN_STEPS} steps: no trial"
 
 
 def test_auto_engine_keeps_autograd_for_networks_the_forward_engine_cannot_take(poisson):
