@@ -38,8 +38,13 @@ TRIAL_ROUNDS = 3
 TRIAL_MARGIN = 0.95
 #: Without a trial, the forward engine takes a zoo MLP whose derivatives go up to this order: it
 #: was the faster engine on every such problem measured (Burgers, heat, 2-, 3- and 5-D Poisson,
-#: 0.51-0.96x the hand-written nested-autograd step; see ``benchmarks/speed.py``).
+#: 0.51-0.88x the hand-written nested-autograd step in ``benchmarks/time_to_accuracy.py
+#: --step-ms``) ...
 UNTRIED_FORWARD_ORDER = 2
+#: ... and when the largest batch's points times the network's width reach this: below it a
+#: step is a few hundred tiny kernels and the forward engine has more of them (3 x 20 Burgers on
+#: 100 points: 1.26x the hand-written step with it, 1.12x with autograd).
+UNTRIED_FORWARD_SIZE = 10_000
 #: Seconds ``torch.compile`` is assumed to take over the forward loss (measured 97 s under load).
 COMPILE_SECONDS = 120.0
 #: Fraction of a forward-engine step that compiling saves (measured 0.47 on Burgers 8 x 20).
@@ -122,7 +127,8 @@ def choose_engine(module: Any, settings: SolveSettings, trial: bool = True) -> t
     """The engine to train with, and why (``{"reason": ..., "seconds": {...}}``); ``trial=False``
     (several processes, whose gradient reduction a backward outside training would upset) skips
     the trial, as does a run shorter than :data:`TRIAL_MIN_STEPS`: then ``auto`` takes the
-    forward engine for derivatives up to :data:`UNTRIED_FORWARD_ORDER`, else autograd."""
+    forward engine for derivatives up to :data:`UNTRIED_FORWARD_ORDER` on batches of at least
+    :data:`UNTRIED_FORWARD_SIZE` points times width, else autograd."""
     from pinnlang.compile.forward_engine import ForwardModeEngine
 
     if settings.engine != "auto":
@@ -132,8 +138,11 @@ def choose_engine(module: Any, settings: SolveSettings, trial: bool = True) -> t
     untried = (f"fewer than {TRIAL_MIN_STEPS} steps" if settings.steps < TRIAL_MIN_STEPS
                else None if trial else "several processes")
     if untried is not None:
-        if module.compiled.plan.max_order <= UNTRIED_FORWARD_ORDER:
-            return "forward", {"reason": f"{untried}: no trial; forward up to order {UNTRIED_FORWARD_ORDER}"}
+        points = max(len(batch.x) for batch in module.current_batches(0).values())
+        if (module.compiled.plan.max_order <= UNTRIED_FORWARD_ORDER
+                and points * settings.width >= UNTRIED_FORWARD_SIZE):
+            return "forward", {"reason": f"{untried}: no trial; forward up to order "
+                                         f"{UNTRIED_FORWARD_ORDER} on {points} x {settings.width}"}
         return "autograd", {"reason": f"{untried}: no trial"}
     seconds = time_engines(module, ["autograd", "forward"])
     faster = seconds["forward"] < TRIAL_MARGIN * seconds["autograd"]

@@ -12,6 +12,7 @@ from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings, resolve_se
 from pinnlang.solver.tuning import (
     TRIAL_MIN_STEPS,
     UNTRIED_FORWARD_ORDER,
+    UNTRIED_FORWARD_SIZE,
     BATCH_CAP,
     batch_steps,
     choose_engine,
@@ -80,9 +81,19 @@ def test_auto_engine_times_both_engines_on_a_long_run(poisson):
     assert engine in ("autograd", "forward") and why["reason"] == "timed trial"
     short = resolve_settings({}, dict(TINY, steps=10))
     assert choose_engine(build_module(poisson, short), short) == (
-        "forward", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial; "
-                              f"forward up to order {UNTRIED_FORWARD_ORDER}"})
-    assert choose_engine(build_module(poisson, settings), settings, trial=False)[0] == "forward"
+        "autograd", {"reason": f"fewer than {TRIAL_MIN_STEPS} steps: no trial"})
+
+
+def test_auto_engine_without_a_trial_takes_forward_on_larger_batches(poisson):
+    assert TINY["points"] * TINY["width"] < UNTRIED_FORWARD_SIZE <= 1000 * TINY["width"]
+    short = resolve_settings({}, dict(TINY, steps=10, points=1000))
+    engine, why = choose_engine(build_module(poisson, short), short)
+    assert engine == "forward" and why["reason"] == (
+        f"fewer than {TRIAL_MIN_STEPS} steps: no trial; forward up to order "
+        f"{UNTRIED_FORWARD_ORDER} on 1000 x {TINY['width']}")
+    several = resolve_settings({}, dict(TINY, steps=TRIAL_MIN_STEPS, points=1000))
+    engine, why = choose_engine(build_module(poisson, several), several, trial=False)
+    assert engine == "forward" and why["reason"].startswith("several processes: no trial")
 
 
 BEAM = """problem beam
@@ -94,7 +105,7 @@ boundary: u = 0
 
 
 def test_auto_engine_without_a_trial_keeps_autograd_above_second_order():
-    short = resolve_settings({}, dict(TINY, steps=10))
+    short = resolve_settings({}, dict(TINY, steps=10, points=1000))
     engine, why = choose_engine(build_module(pinnlang.parse(BEAM), short), short)
     assert engine == "autograd" and why["reason"] == f"fewer than {TRIAL_MIN_STEPS} steps: no trial"
 
