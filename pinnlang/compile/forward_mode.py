@@ -10,10 +10,12 @@ carried forward next to the value. With ``z = W h + b`` and ``h' = σ(z)``::
     ∂_ij z = W ∂_ij h               ∂_ij h' = σ''(z) ∂_i z ∂_j z + σ'(z) ∂_ij z
     Δz     = W Δh                   Δh'     = σ''(z) Σ_i (∂_i z)² + σ'(z) Δz
 
-and higher orders by Faà di Bruno's formula. Every channel goes through the same weight matrix, so
-the channels are stacked along a leading axis and each layer costs one matrix multiply. The
-Laplacian is its own channel: the pure second derivatives it sums are never materialised. The first
-layer is cheaper still: ``∂_i z = W[:, i]`` is a constant column and all higher ``∂z`` vanish.
+and higher orders by Faà di Bruno's formula. Every channel goes through the same weight matrix, in
+a matrix product of its own (see :data:`Channels`: stacking them for one product copied every
+channel twice a layer, and made 8 x 20 Burgers 1.09x the nested-autograd step instead of 0.80x,
+2-D Poisson 0.77x instead of 0.55x). The Laplacian is its own channel: the pure second
+derivatives it sums are never materialised. The first layer is cheaper still: ``∂_i z = W[:, i]``
+is a constant column and all higher ``∂z`` vanish.
 
 Nothing here calls ``torch.autograd.grad``: the loss built from the returned tensors needs one
 ordinary backward for the parameters, and the whole path can be compiled by ``torch.compile``.

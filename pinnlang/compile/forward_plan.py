@@ -1,7 +1,7 @@
 """What the forward derivative path propagates: the request and the channel layout it implies.
 
 A :class:`DerivativeRequest` names the wanted derivatives; :func:`build_plan` closes it under
-sub-derivatives (∂³/∂x³ needs ∂/∂x and ∂²/∂x² on the way) and lays the channels out in one stack:
+sub-derivatives (∂³/∂x³ needs ∂/∂x and ∂²/∂x² on the way) and numbers the channels in one order:
 the value, then the first-order channels, the second-order ones, ..., and last the collapsed
 Laplacian. It also precomputes the index bookkeeping of Faà di Bruno's formula, so the per-layer
 code only multiplies tensors.
@@ -93,27 +93,28 @@ class DerivativeRequest:
 
 
 #: One Faà di Bruno term of an order ≥ 3 channel: ``coeff · σ⁽ᵇˡᵒᶜᵏˢ⁾(z) · Π ∂_B z`` with the
-#: factors given as ``(order of B, row of B in that order's stack)``.
+#: factors given as ``(order of B, position of B among that order's channels)``.
 FaaTerm = tuple[int, int, tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True)
 class ChannelPlan:
-    """The layout of the channel stack for one request and input dimension.
+    """The layout of the channels for one request and input dimension.
 
     Attributes:
         groups: ``groups[k-1]`` lists the order-``k`` multi-indices carried (the closure of the
             request under sub-multi-indices).
         first_layer_axes: Per order, the axes of every multi-index of that order, flattened: the
             first layer's ``∂_S z`` products use these columns of ``W``.
-        second_order_pairs: Rows ``(i_rows, j_rows)`` in the first-order stack of the two factors
+        second_order_pairs: Positions ``(i_rows, j_rows)`` among the first-order channels of the two factors
             of every second-order channel.
         higher_terms: For orders 3 and 4, per channel, the terms of Faà di Bruno's formula with
             at least two blocks (the one-block term is ``σ' ∂_S z``).
         laplacian_axes: Axes summed by the Laplacian channel.
-        laplacian_rows: Their rows in the first-order stack.
+        laplacian_rows: Their positions among the first-order channels.
         activation_order: The highest activation derivative needed.
-        output_rows: Row in the full stack of each requested derivative.
+        output_rows: Position of each requested derivative in the order of all channels (the
+            value is 0).
     """
 
     groups: tuple[tuple[MultiIndex, ...], ...]
