@@ -42,6 +42,7 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--boundary-points", "boundary_points", int, "points per other condition"),
     ("--seed", "seed", int, "seed of the initialisation and the samplers"),
     ("--resample-every", "resample_every", int, "draw fresh points every N steps"),
+    ("--lbfgs-resample-every", "lbfgs_resample_every", int, "draw fresh points every N L-BFGS iterations"),
     ("--batch-size", "batch_size", int, "random minibatch of N points per condition and step"),
     ("--anneal-every", "anneal_every", int, "steps between updates of annealed weights"),
     ("--causal", "causal", float, "causal weighting of time-dependent residuals (epsilon; 0: off)"),
@@ -86,7 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", choices=COMPILE_CHOICES, nargs="?", const="true", default=None,
                         help="torch.compile the forward-mode loss (auto: only where it pays)")
     for flag, dest, kind, help_text in _FLAGS:
-        parser.add_argument(flag, dest=dest, type=kind, default=None, help=help_text)
+        aliases = ("--lbfgs",) if flag == "--lbfgs-steps" else ()  # short, and once unambiguous
+        parser.add_argument(flag, *aliases, dest=dest, type=kind, default=None, help=help_text)
     for flag, dest, choices, help_text in _CHOICE_FLAGS:
         parser.add_argument(flag, dest=dest, choices=choices, default=None, help=help_text)
     group = parser.add_argument_group(

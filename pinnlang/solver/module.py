@@ -222,10 +222,14 @@ class PinnModule(L.LightningModule):
 
     # ------------------------------------------------------------------ points
     def _round(self, step: int) -> int:
+        """The points' round at ``step``: Adam draws a fresh round every ``resample_every`` steps;
+        L-BFGS starts on Adam's last round and, with ``lbfgs_resample_every``, draws another every
+        that many iterations (each a round after the last, so none repeats)."""
         s = self.settings
-        if not s.resample_every:
-            return 0
-        return max(min(step, s.steps - 1), 0) // s.resample_every  # L-BFGS keeps the last round
+        last_adam = max(min(step, s.steps - 1), 0) // s.resample_every if s.resample_every else 0
+        if s.lbfgs_resample_every and s.lbfgs_steps > 0 and step >= s.steps:
+            return last_adam + (step - s.steps) // s.lbfgs_resample_every
+        return last_adam
 
     def current_batches(self, step: int) -> dict[str, Any]:
         """The points every condition trains on at ``step`` (resampled, RAD'd, minibatched)."""
@@ -301,6 +305,8 @@ class PinnModule(L.LightningModule):
             lbfgs = isinstance(optimizer.optimizer, torch.optim.LBFGS)
             for _ in range(self.steps_per_batch):
                 if lbfgs:
+                    if self._points is not None and self._points.round != self._round(self.global_step):
+                        optimizer.optimizer.state.clear()  # its curvature pairs belong to the old points
                     optimizer.step(closure=self._closure(optimizer, self.global_step))
                 else:
                     self._closure(optimizer, self.global_step)()

@@ -58,6 +58,8 @@ class SolveSettings:
         sampler: ``uniform``, ``lhs``, ``sobol`` or ``grid`` (a condition's ``sampler`` option wins).
         seed: seed of the network initialisation and of every sampler (per rank).
         resample_every: draw fresh collocation points every this many Adam steps (0: never).
+        lbfgs_resample_every: draw fresh collocation points every this many L-BFGS iterations
+            (0: never; L-BFGS keeps the points of Adam's last steps), restarting L-BFGS's memory.
         batch_size: if set, each step uses a random minibatch of this many points per condition.
         weighting: ``fixed`` (the conditions' ``weight`` options), ``annealing``
             (learning-rate annealing by gradient statistics) or ``gradnorm`` (gradient-norm
@@ -112,6 +114,7 @@ class SolveSettings:
     sampler: str = "uniform"
     seed: int = 0
     resample_every: int = 0
+    lbfgs_resample_every: int = 0
     batch_size: int = 0
     weighting: str = "fixed"
     anneal_every: int = 100
@@ -159,7 +162,7 @@ SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings) if 
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings) if f.name not in _NOT_SETTINGS}
 _CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS,
             "engine": ENGINES, "compile": COMPILE_CHOICES}
-_NON_NEGATIVE = ("lbfgs_steps", "resample_every", "batch_size", "clip", "max_time", "causal",
+_NON_NEGATIVE = ("lbfgs_steps", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal",
                  "checkpoint_every", "val_every", "steps", "threads", "steps_per_batch")
 _POSITIVE = ("lr", "width", "depth", "sigma", "features", "points", "log_every", "steps_per_epoch", "anneal_every",
              "causal_bins", "num_nodes")

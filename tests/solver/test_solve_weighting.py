@@ -71,6 +71,21 @@ def test_resampling_and_rad_change_the_points(heat):
     assert points.batches["pde"].x.shape == (64, 2)
 
 
+def test_lbfgs_draws_fresh_points_and_restarts_its_memory(heat):
+    result = pinnlang.solve(heat, steps=20, resample_every=10, lbfgs_steps=25, lbfgs_resample_every=10,
+                            **TINY)
+    module = result.module
+    # Adam's rounds 0 and 1; L-BFGS starts on round 1 and draws rounds 2 and 3
+    assert [module._round(s) for s in (0, 19, 20, 29, 30, 40, 44)] == [0, 1, 1, 1, 2, 3, 3]
+    assert module._collocation().round == 3
+    lbfgs = result.trainer.optimizers[0]
+    assert isinstance(lbfgs, torch.optim.LBFGS)
+    state = lbfgs.state[lbfgs._params[0]]
+    assert state["n_iter"] == 5  # counted from the restart at step 40, not from step 20
+    kept = pinnlang.solve(heat, steps=20, resample_every=10, lbfgs_steps=25, **TINY).module
+    assert [kept._round(s) for s in (20, 44)] == [1, 1] and kept._collocation().round == 1
+
+
 def test_minibatches_train_on_subsets(heat):
     result = pinnlang.solve(heat, steps=10, batch_size=16, **TINY)
     batches = result.module.current_batches(5)
