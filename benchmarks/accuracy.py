@@ -116,6 +116,7 @@ class Row:
     wall_seconds: float = 0.0
     train_seconds: float = 0.0
     device: str = ""
+    engine: str = ""
 
     # ------------------------------------------------------------------ cells of the table
     def l2re_text(self) -> str:
@@ -143,7 +144,7 @@ class Row:
             "true_unknowns": "; ".join(f"{k}={v:g}" for k, v in TRUE_UNKNOWNS.get(self.problem, {}).items()),
             "adam_steps": self.adam_steps, "lbfgs_steps": self.lbfgs_steps, "steps_taken": self.steps,
             "final_loss": "" if self.final_loss is None else f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
-            "train_seconds": f"{self.train_seconds:.1f}", "device": self.device,
+            "train_seconds": f"{self.train_seconds:.1f}", "device": self.device, "engine": self.engine,
             "pinnacle_case": PINNACLE_CASES.get(self.problem, ""),
             "pinnacle_baseline_l2re": f"{PINNACLE_BASELINE[self.problem][0]:.6e}" if self.problem in PINNACLE_BASELINE else "",
         }
@@ -211,6 +212,7 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
         result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
                                 quiet=True, **extra)
         row.steps, row.device = result.steps, result.device
+        row.engine = str(result.module.engine_choice.get("engine", ""))
         row.train_seconds = result.train_seconds
         row.final_loss = float(sum(result.losses.values())) if result.losses else None
         row.unknowns = dict(result.unknowns)
@@ -264,14 +266,14 @@ def progress_line(row: Row) -> str:
 
 # ------------------------------------------------------------------ the table
 HEADERS = ("problem", "L2 relative error", "reference", "unknowns (learned vs true)", "steps",
-           "wall s", "train s", "device", "status", "PINNacle case", "PINNacle baseline L2")
+           "wall s", "train s", "device", "engine", "status", "PINNacle case", "PINNacle baseline L2")
 
 
 def table_cells(row: Row) -> tuple[str, ...]:
     planned = f"{row.adam_steps}+{row.lbfgs_steps}"
     steps = planned if row.steps == row.adam_steps + row.lbfgs_steps else f"{row.steps} of {planned}"
     return (row.problem, row.l2re_text(), row.reference or "-", row.unknowns_text(), steps,
-            f"{row.wall_seconds:.1f}", f"{row.train_seconds:.1f}", row.device or "-", row.status,
+            f"{row.wall_seconds:.1f}", f"{row.train_seconds:.1f}", row.device or "-", row.engine or "-", row.status,
             PINNACLE_CASES.get(row.problem, "-"), pinnacle_baseline_text(row.problem))
 
 

@@ -110,3 +110,11 @@ def test_pinnacle_baseline_errors_appear_beside_their_cases(accuracy):
     assert accuracy.table_cells(accuracy.Row("wave1d"))[-1] == "-"
     assert accuracy.Row("poisson5d").csv_row()["pinnacle_baseline_l2re"] == "8.600000e-04"
     assert accuracy.Row("poisson1d").csv_row()["pinnacle_baseline_l2re"] == ""
+
+
+def test_a_solved_row_names_the_engine_that_trained(accuracy):
+    row = accuracy.solve_one(str(accuracy.PROBLEMS / "poisson1d.pinn"), budget=20, lbfgs=0,
+                             max_time=None, threads=None)
+    assert row.status == "ok" and row.engine in ("autograd", "forward")
+    assert accuracy.table_cells(row)[accuracy.HEADERS.index("engine")] == row.engine
+    assert row.csv_row()["engine"] == row.engine
