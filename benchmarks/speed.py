@@ -29,6 +29,10 @@ the step (so the parameters, points and optimiser state from before the step are
 gradients and autograd's saved tensors are). ``resource.getrusage`` max RSS would include
 allocator slack and, for the compiled column, the compiler's own memory.
 
+- ``deepxde``: the same problem written with DeepXDE's PyTorch backend (its own network class,
+  point sampling and derivative helpers; same network shape, point counts and learning rate),
+  when DeepXDE is installed (``benchmarks/deepxde_cases.py``).
+
 Adding a column is one function: decorate ``(problem, size, seed) -> step`` with ``@column(name)``.
 """
 
@@ -200,6 +204,19 @@ def pinnlang_step(problem: str, size: str, seed: int) -> Step:
         return value.detach()
 
     return step
+
+
+def deepxde_available() -> bool:
+    """Whether DeepXDE (an optional extra, see ``benchmarks/deepxde_cases.py``) imports here."""
+    import deepxde_cases
+
+    return deepxde_cases.available()
+
+
+if deepxde_available():
+    import deepxde_cases
+
+    column("deepxde")(deepxde_cases.deepxde_step)
 
 
 def time_columns(
