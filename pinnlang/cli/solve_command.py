@@ -45,6 +45,7 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--lbfgs-resample-every", "lbfgs_resample_every", int, "draw fresh points every N L-BFGS iterations"),
     ("--batch-size", "batch_size", int, "random minibatch of N points per condition and step"),
     ("--anneal-every", "anneal_every", int, "steps between updates of annealed weights"),
+    ("--time-windows", "time_windows", int, "curriculum in time: Adam covers 1/K, 2/K, ... of the interval"),
     ("--causal", "causal", float, "causal weighting of time-dependent residuals (epsilon; 0: off)"),
     ("--clip", "clip", float, "gradient clipping value"),
     ("--accelerator", "accelerator", str, "cpu, gpu, auto, ..."),

@@ -22,6 +22,7 @@ at which each condition first went non-finite is tracked on the device and check
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any, Iterable, Iterator
@@ -128,6 +129,7 @@ class PinnModule(L.LightningModule):
         self._started: float | None = None
         self._resume_step = 0
         self._points: CollocationPoints | None = None
+        self._window_cache: tuple[tuple[int, float], dict[str, Any]] | None = None
         self._minibatch_generator: torch.Generator | None = None
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None
         time_axis = self.problem.time_axis
@@ -242,7 +244,7 @@ class PinnModule(L.LightningModule):
             if factor:
                 batches = self._select_adaptive(batches, factor, round_index)
             points.batches = batches
-        batches = points.batches
+        batches = self._in_time_window(points.batches, step, round_index)
         size = self.settings.batch_size
         if size and not self.in_lbfgs_phase:
             batches = {name: b if len(b.x) <= size else
@@ -250,6 +252,40 @@ class PinnModule(L.LightningModule):
                                              generator=self._minibatch_generator))
                        for name, b in batches.items()}
         return batches
+
+    def time_window(self, step: int) -> float:
+        """The share of the time interval that training covers at ``step``: with
+        ``time_windows = K``, Adam's steps fall into K equal stages covering the first 1/K, 2/K,
+        ..., K/K of it (a curriculum in time); L-BFGS, and a run without windows, cover it all."""
+        s = self.settings
+        if not s.time_windows or self._time_column is None or step >= s.steps:
+            return 1.0
+        return (min(step * s.time_windows // max(s.steps, 1), s.time_windows - 1) + 1) / s.time_windows
+
+    def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
+        """``batches`` with every non-``data`` condition's times pulled into the window of
+        :meth:`time_window` (``t0 + (t - t0) * share``: uniform points stay uniform)."""
+        share = self.time_window(step)
+        if share >= 1.0:
+            return batches
+        key = (round_index, share)
+        if self._window_cache is not None and self._window_cache[0] == key:
+            return self._window_cache[1]
+        column, t0 = self._time_column, self._time_range[0]
+
+        def squeeze(x: torch.Tensor | None) -> torch.Tensor | None:
+            if x is None:
+                return None
+            x = x.clone()
+            x[:, column] = t0 + (x[:, column] - t0) * share
+            return x
+
+        kinds = {c.name: c.kind for c in self.compiled.conditions}
+        windowed = {name: b if kinds.get(name) == "data" else
+                    dataclasses.replace(b, x=squeeze(b.x), x_pair=squeeze(b.x_pair))
+                    for name, b in batches.items()}
+        self._window_cache = (key, windowed)
+        return windowed
 
     def _select_adaptive(self, batches: dict[str, Any], factor: dict[str, int], round_index: int) -> dict[str, Any]:
         rng = self._points.rng(round_index)

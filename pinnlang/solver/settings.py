@@ -68,6 +68,8 @@ class SolveSettings:
         anneal_alpha: moving-average factor of the annealed weights.
         causal: causal weighting of time-dependent ``pde`` residuals (0: off; else epsilon).
         causal_bins: number of time bins of the causal weighting.
+        time_windows: a curriculum in time: Adam trains on the first 1/K, 2/K, ..., K/K of the
+            time interval in K equal stages (0: off; L-BFGS always sees all of it).
         adaptive: residual-based adaptive resampling (RAD) of ``pde`` points at each resample.
         clip: gradient clipping value (0: none).
         accelerator, devices, strategy, num_nodes, precision: passed to the Lightning ``Trainer``.
@@ -121,6 +123,7 @@ class SolveSettings:
     anneal_alpha: float = 0.9
     causal: float = 0.0
     causal_bins: int = 16
+    time_windows: int = 0
     adaptive: bool = False
     clip: float = 0.0
     accelerator: str = "cpu"
@@ -162,7 +165,7 @@ SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings) if 
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings) if f.name not in _NOT_SETTINGS}
 _CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS,
             "engine": ENGINES, "compile": COMPILE_CHOICES}
-_NON_NEGATIVE = ("lbfgs_steps", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal",
+_NON_NEGATIVE = ("lbfgs_steps", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal", "time_windows",
                  "checkpoint_every", "val_every", "steps", "threads", "steps_per_batch")
 _POSITIVE = ("lr", "width", "depth", "sigma", "features", "points", "log_every", "steps_per_epoch", "anneal_every",
              "causal_bins", "num_nodes")

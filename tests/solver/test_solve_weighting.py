@@ -86,6 +86,21 @@ def test_lbfgs_draws_fresh_points_and_restarts_its_memory(heat):
     assert [kept._round(s) for s in (20, 44)] == [1, 1] and kept._collocation().round == 1
 
 
+def test_time_windows_grow_over_adam_and_leave_lbfgs_the_whole_interval(heat):
+    result = pinnlang.solve(heat, steps=40, lbfgs_steps=5, time_windows=4, **TINY)
+    module = result.module
+    assert [module.time_window(s) for s in (0, 9, 10, 39, 40, 44)] == [0.25, 0.25, 0.5, 1.0, 1.0, 1.0]
+    t = module._time_column
+    early, late = module.current_batches(0), module.current_batches(40)
+    for name in ("pde", "boundary"):
+        assert float(early[name].x[:, t].max()) <= 0.25 + 1e-6  # heat's time runs over [0, 1]
+        # the same points, their times pulled into the window: uniform points stay uniform
+        assert torch.allclose(early[name].x[:, t], late[name].x[:, t] * 0.25)
+        assert torch.equal(early[name].x[:, :t], late[name].x[:, :t])
+    assert float(late["pde"].x[:, t].max()) > 0.5
+    assert torch.equal(early["initial"].x, late["initial"].x)  # t = 0 stays t = 0
+
+
 def test_minibatches_train_on_subsets(heat):
     result = pinnlang.solve(heat, steps=10, batch_size=16, **TINY)
     batches = result.module.current_batches(5)
