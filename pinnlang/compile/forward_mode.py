@@ -168,19 +168,6 @@ def _linear(h: Channels, weight: Tensor, bias: Tensor | None) -> Channels:
     )
 
 
-def _output_row(h: Channels, row: int) -> Tensor:
-    """Row ``row`` of the plan's stacked layout (the value, the order-1 channels, the order-2
-    channels, ..., the Laplacian), read from the separate channels."""
-    _, groups, lap = h
-    row -= 1
-    for group in groups:
-        if row < len(group):
-            return group[row]
-        row -= len(group)
-    assert lap is not None and row == 0
-    return lap
-
-
 def forward_channels(
     linears: Sequence[nn.Module],
     activation: str,
@@ -213,7 +200,9 @@ def forward_channels(
             h = _activate(plan, activation_derivatives(activation, z[0], plan.activation_order), z)
     weight, bias = _linear_params(linears[-1])
     value = torch.nn.functional.linear(h[0], weight, bias)
-    derivs = {name: torch.nn.functional.linear(_output_row(h, row), weight)
+    _, groups, lap = h
+    derivs = {name: torch.nn.functional.linear(
+                  lap if name == LAPLACIAN else groups[len(name) - 1][row], weight)
               for name, row in plan.output_rows.items()}
     return value, derivs
 

@@ -1,10 +1,10 @@
 """What the forward derivative path propagates: the request and the channel layout it implies.
 
 A :class:`DerivativeRequest` names the wanted derivatives; :func:`build_plan` closes it under
-sub-derivatives (∂³/∂x³ needs ∂/∂x and ∂²/∂x² on the way) and numbers the channels in one order:
-the value, then the first-order channels, the second-order ones, ..., and last the collapsed
-Laplacian. It also precomputes the index bookkeeping of Faà di Bruno's formula, so the per-layer
-code only multiplies tensors.
+sub-derivatives (∂³/∂x³ needs ∂/∂x and ∂²/∂x² on the way) and numbers the channels of each order
+(the first-order ones, the second-order ones, ...; the collapsed Laplacian is a channel of its
+own). It also precomputes the index bookkeeping of Faà di Bruno's formula, so the per-layer code
+only multiplies tensors.
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ class ChannelPlan:
         laplacian_axes: Axes summed by the Laplacian channel.
         laplacian_rows: Their positions among the first-order channels.
         activation_order: The highest activation derivative needed.
-        output_rows: Position of each requested derivative in the order of all channels (the
-            value is 0).
+        output_rows: Position of each requested derivative among the channels of its order
+            (0 for the Laplacian, its own single channel).
     """
 
     groups: tuple[tuple[MultiIndex, ...], ...]
@@ -190,14 +190,9 @@ def build_plan(request: DerivativeRequest, in_dim: int) -> ChannelPlan:
     higher = tuple(
         tuple(_faa_terms(idx, rows) for idx in groups[k - 1]) for k in range(3, max_order + 1)
     )
-    offsets = [1]
-    for group in groups:
-        offsets.append(offsets[-1] + len(group))
-    output_rows: dict[DerivativeIndex, int] = {
-        idx: offsets[len(idx) - 1] + rows[len(idx) - 1][idx] for idx in request.derivatives
-    }
+    output_rows: dict[DerivativeIndex, int] = {idx: rows[len(idx) - 1][idx] for idx in request.derivatives}
     if request.laplacian:
-        output_rows[LAPLACIAN] = offsets[-1]
+        output_rows[LAPLACIAN] = 0
     return ChannelPlan(
         groups=groups,
         first_layer_axes=tuple(tuple(a for idx in group for a in idx) for group in groups),
