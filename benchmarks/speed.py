@@ -51,6 +51,7 @@ from torch import Tensor, nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import deepxde_cases  # noqa: E402
 import handwritten  # noqa: E402
 from handwritten import BURGERS_NU, HEAT_ALPHA, HandwrittenCase, all_cases, build_case  # noqa: E402
 
@@ -206,16 +207,7 @@ def pinnlang_step(problem: str, size: str, seed: int) -> Step:
     return step
 
 
-def deepxde_available() -> bool:
-    """Whether DeepXDE (an optional extra, see ``benchmarks/deepxde_cases.py``) imports here."""
-    import deepxde_cases
-
-    return deepxde_cases.available()
-
-
-if deepxde_available():
-    import deepxde_cases
-
+if deepxde_cases.available():  # an optional extra (see benchmarks/deepxde_cases.py)
     column("deepxde")(deepxde_cases.deepxde_step)
 
 

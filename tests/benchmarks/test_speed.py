@@ -27,7 +27,7 @@ def test_every_column_builds_a_step_on_the_hand_written_loss(speed, problem, siz
 
 def test_the_deepxde_column_is_there_exactly_when_deepxde_is(speed):
     installed = importlib.util.find_spec("deepxde") is not None
-    assert ("deepxde" in speed.COLUMNS) == (installed and speed.deepxde_available())
+    assert ("deepxde" in speed.COLUMNS) == (installed and speed.deepxde_cases.available())
 
 
 def test_a_deepxde_step_trains_when_deepxde_is_installed(speed):
