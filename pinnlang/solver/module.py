@@ -22,10 +22,9 @@ at which each condition first went non-finite is tracked on the device and check
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import lightning as L
 import torch
@@ -37,37 +36,21 @@ from torch import nn
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.network import fast_forward
-from pinnlang.solver.points import RAD_CANDIDATE_FACTOR, CollocationPoints, residual_adaptive, take
+from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
+from pinnlang.solver.points import (
+    RAD_CANDIDATE_FACTOR,
+    CollocationPoints,
+    pull_into_time_window,
+    residual_adaptive,
+    round_at,
+    take,
+    time_window_share,
+)
 from pinnlang.solver.settings import SolveSettings
 from pinnlang.solver.tuning import choose_engine, compile_losses
 from pinnlang.solver.weighting import LossWeights, causal_mean_square
 
 VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
-
-
-class LrFactor:
-    """Learning-rate factor at step ``s`` for a schedule over ``steps`` steps (picklable)."""
-
-    def __init__(self, schedule: str, steps: int, decay: float):
-        self.schedule, self.steps, self.decay = schedule, max(steps, 1), decay
-
-    def __call__(self, step: int) -> float:
-        progress = min(step, self.steps) / self.steps
-        if self.schedule == "exponential":
-            return self.decay ** progress
-        return self.decay + (1 - self.decay) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def adam_optimizer(parameters: Iterable[nn.Parameter], lr: float) -> torch.optim.Adam:
-    """Adam, fused into one kernel per step where PyTorch has one (CPU and CUDA parameters).
-
-    On small networks the optimiser's per-tensor Python loop is a good share of a step: fused Adam
-    took 0.044 ms per step on a 3 x 20 network and 0.054 ms on 4 x 50, against 0.142 and 0.178 ms
-    for the default (one thread, this machine). The update is the same algorithm.
-    """
-    params = list(parameters)
-    fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
-    return torch.optim.Adam(params, lr=lr, fused=fused or None)
 
 
 #: Hooks that ``manual_backward`` calls around ``loss.backward()``.
@@ -213,10 +196,7 @@ class PinnModule(L.LightningModule):
         return torch.optim.lr_scheduler.LambdaLR(optimizer, LrFactor(schedule, steps, self.settings.lr_decay))
 
     def _lbfgs(self) -> torch.optim.LBFGS:
-        # One iteration per Lightning step; max_eval must leave room for the line search
-        # (its default, max_iter * 5 // 4 = 1, stalls the optimiser at a zero step).
-        return torch.optim.LBFGS(self.parameters(), lr=1.0, max_iter=1, max_eval=25,
-                                 history_size=50, line_search_fn="strong_wolfe")
+        return lbfgs_optimizer(self.parameters())
 
     @property
     def in_lbfgs_phase(self) -> bool:
@@ -224,14 +204,9 @@ class PinnModule(L.LightningModule):
 
     # ------------------------------------------------------------------ points
     def _round(self, step: int) -> int:
-        """The points' round at ``step``: Adam draws a fresh round every ``resample_every`` steps;
-        L-BFGS starts on Adam's last round and, with ``lbfgs_resample_every``, draws another every
-        that many iterations (each a round after the last, so none repeats)."""
+        """The points' round at ``step`` (see :func:`~pinnlang.solver.points.round_at`)."""
         s = self.settings
-        last_adam = max(min(step, s.steps - 1), 0) // s.resample_every if s.resample_every else 0
-        if s.lbfgs_resample_every and s.lbfgs_steps > 0 and step >= s.steps:
-            return last_adam + (step - s.steps) // s.lbfgs_resample_every
-        return last_adam
+        return round_at(step, s.steps, s.lbfgs_steps, s.resample_every, s.lbfgs_resample_every)
 
     def current_batches(self, step: int) -> dict[str, Any]:
         """The points every condition trains on at ``step`` (resampled, RAD'd, minibatched)."""
@@ -254,38 +229,24 @@ class PinnModule(L.LightningModule):
         return batches
 
     def time_window(self, step: int) -> float:
-        """The share of the time interval that training covers at ``step``: with
-        ``time_windows = K``, Adam's steps fall into K equal stages covering the first 1/K, 2/K,
-        ..., K/K of it (a curriculum in time); L-BFGS, and a run without windows, cover it all."""
-        s = self.settings
-        if not s.time_windows or self._time_column is None or step >= s.steps:
+        """The share of the time interval training covers at ``step`` (``time_windows``, see
+        :func:`~pinnlang.solver.points.time_window_share`; 1 for a problem without time)."""
+        if self._time_column is None:
             return 1.0
-        return (min(step * s.time_windows // max(s.steps, 1), s.time_windows - 1) + 1) / s.time_windows
+        return time_window_share(step, self.settings.steps, self.settings.time_windows)
 
     def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
         """``batches`` with every non-``data`` condition's times pulled into the window of
-        :meth:`time_window` (``t0 + (t - t0) * share``: uniform points stay uniform)."""
+        :meth:`time_window`, kept until the round or the window changes."""
         share = self.time_window(step)
         if share >= 1.0:
             return batches
         key = (round_index, share)
-        if self._window_cache is not None and self._window_cache[0] == key:
-            return self._window_cache[1]
-        column, t0 = self._time_column, self._time_range[0]
-
-        def squeeze(x: torch.Tensor | None) -> torch.Tensor | None:
-            if x is None:
-                return None
-            x = x.clone()
-            x[:, column] = t0 + (x[:, column] - t0) * share
-            return x
-
-        kinds = {c.name: c.kind for c in self.compiled.conditions}
-        windowed = {name: b if kinds.get(name) == "data" else
-                    dataclasses.replace(b, x=squeeze(b.x), x_pair=squeeze(b.x_pair))
-                    for name, b in batches.items()}
-        self._window_cache = (key, windowed)
-        return windowed
+        if self._window_cache is None or self._window_cache[0] != key:
+            data = {c.name for c in self.compiled.conditions if c.kind == "data"}
+            windowed = pull_into_time_window(batches, data, self._time_column, self._time_range[0], share)
+            self._window_cache = (key, windowed)
+        return self._window_cache[1]
 
     def _select_adaptive(self, batches: dict[str, Any], factor: dict[str, int], round_index: int) -> dict[str, Any]:
         rng = self._points.rng(round_index)

@@ -110,7 +110,7 @@ def test_backward_hooks_of_callbacks_still_run(poisson):
 
 
 def test_adam_is_fused_on_cpu():
-    from pinnlang.solver.module import adam_optimizer
+    from pinnlang.solver.optimizers import adam_optimizer
 
     net = torch.nn.Linear(2, 3)
     assert adam_optimizer(net.parameters(), 1e-3).defaults["fused"]
