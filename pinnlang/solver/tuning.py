@@ -135,8 +135,11 @@ def choose_engine(module: Any, settings: SolveSettings, trial: bool = True) -> t
         return settings.engine, {"reason": "setting"}
     if not ForwardModeEngine.supports(module.net, module.compiled.plan):
         return "autograd", {"reason": "the forward engine cannot take this network"}
-    untried = (f"fewer than {TRIAL_MIN_STEPS} steps" if settings.steps < TRIAL_MIN_STEPS
-               else None if trial else "several processes")
+    untried = None
+    if settings.steps < TRIAL_MIN_STEPS:
+        untried = f"fewer than {TRIAL_MIN_STEPS} steps"
+    elif not trial:
+        untried = "several processes"
     if untried is not None:
         points = max(len(batch.x) for batch in module.current_batches(0).values())
         if (module.compiled.plan.max_order <= UNTRIED_FORWARD_ORDER
