@@ -32,6 +32,10 @@ allocator slack and, for the compiled column, the compiler's own memory.
 - ``deepxde``: the same problem written with DeepXDE's PyTorch backend (its own network class,
   point sampling and derivative helpers; same network shape, point counts and learning rate),
   when DeepXDE is installed (``benchmarks/deepxde_cases.py``).
+- ``pina``: the same problem written with PINA (its problem, domain and condition classes,
+  ``FeedForward`` holding the same initial weights, its ``grad``/``laplacian`` operators, its PINN
+  solver's ``training_step`` and Adam; same point counts, PINA draws the points), when PINA
+  (``pina-mathlab``) is installed (``benchmarks/pina_cases.py``).
 
 Adding a column is one function: decorate ``(problem, size, seed) -> step`` with ``@column(name)``.
 """
@@ -53,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import deepxde_cases  # noqa: E402
 import handwritten  # noqa: E402
+import pina_cases  # noqa: E402
 from handwritten import BURGERS_NU, HEAT_ALPHA, HandwrittenCase, all_cases, build_case  # noqa: E402
 
 import pinnlang  # noqa: E402
@@ -209,6 +214,9 @@ def pinnlang_step(problem: str, size: str, seed: int) -> Step:
 
 if deepxde_cases.available():  # an optional extra (see benchmarks/deepxde_cases.py)
     column("deepxde")(deepxde_cases.deepxde_step)
+
+if pina_cases.available():  # an optional extra (see benchmarks/pina_cases.py)
+    column("pina")(pina_cases.pina_step)
 
 
 def time_columns(

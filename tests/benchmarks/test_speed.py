@@ -1,8 +1,9 @@
-"""benchmarks/speed.py: its columns train the same loss, and the optional DeepXDE column."""
+"""benchmarks/speed.py: its columns train the same loss, and the optional DeepXDE and PINA columns."""
 
 from __future__ import annotations
 
 import importlib.util
+import math
 
 import pytest
 
@@ -35,3 +36,33 @@ def test_a_deepxde_step_trains_when_deepxde_is_installed(speed):
     step = speed.COLUMNS["deepxde"]("burgers", "tiny", 0)
     step()
     step()
+
+
+def test_the_pina_column_is_there_exactly_when_pina_is(speed):
+    installed = importlib.util.find_spec("pina") is not None
+    assert ("pina" in speed.COLUMNS) == (installed and speed.pina_cases.available())
+
+
+@pytest.fixture
+def pina_cases(speed):
+    """``benchmarks/pina_cases.py`` when PINA is installed (``speed`` has imported it already, with
+    its import warnings kept local)."""
+    pytest.importorskip("pina")
+    if not speed.pina_cases.available():
+        pytest.skip("PINA is installed but not with the API of benchmarks/pina_cases.py")
+    return speed.pina_cases
+
+
+def test_a_pina_step_trains_when_pina_is_installed(speed, pina_cases):
+    step = speed.COLUMNS["pina"]("burgers", "tiny", 0)
+    losses = [float(step()) for _ in range(5)]  # each the loss before that step's update
+    assert all(math.isfinite(loss) for loss in losses)
+    # the points are fixed, so a changed loss means changed parameters
+    assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("problem, size", [("burgers", "tiny"), ("heat1d", "default"), ("poisson3d", "default")])
+def test_the_pina_loss_on_the_hand_written_points_is_the_hand_written_loss(speed, pina_cases, problem, size):
+    want = float(speed.build_case(problem, size, 0).loss().detach())
+    got = float(pina_cases.pina_step(problem, size, 0, handwritten_points=True)())
+    assert got == pytest.approx(want, rel=1e-5)
