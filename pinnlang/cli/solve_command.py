@@ -31,6 +31,8 @@ TRAINER_PREFIX = "trainer__"
 _FLAGS: list[tuple[str, str, object, str]] = [
     ("--steps", "steps", int, "Adam steps"),
     ("--lbfgs-steps", "lbfgs_steps", int, "L-BFGS iterations after Adam (default 0)"),
+    ("--lm-steps", "lm_steps", int, "Levenberg-Marquardt iterations after Adam and L-BFGS (default 0; "
+     "zoo MLPs of a few thousand parameters)"),
     ("--lr", "lr", float, "Adam learning rate"),
     ("--model", "model", str, "a network of the zoo (see `pinnlang models`)"),
     ("--width", "width", int, "hidden width"),

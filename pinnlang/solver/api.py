@@ -12,6 +12,7 @@ from torch import nn
 from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
+from pinnlang.solver.levenberg_marquardt import run_levenberg_marquardt, unsupported_network
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
@@ -124,16 +125,24 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     # Lightning's self.log costs ~0.1 ms a call: metrics go through it only when a logger, a
     # validation loop or the caller's callbacks may read them.
     module.publish_metrics = bool(trainer.loggers) or bool(callbacks) or bool(settings.val_every)
+    if settings.lm_steps:
+        check_levenberg_marquardt(module, trainer)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(choose_threads(settings))
+    lm_done = 0
     try:
         with quiet_lightning():
             trainer.fit(module, ckpt_path=ckpt_path)
+        if settings.lm_steps:
+            left = settings.max_time - module.train_seconds if settings.max_time else 0.0
+            if not settings.max_time or left > 0:
+                lm_done = run_levenberg_marquardt(module, settings.lm_steps, max_seconds=left,
+                                                  report=None if settings.quiet else print_flush)
     finally:
         torch.set_num_threads(previous_threads)
     result = Result(problem, module.compiled, module.net, unknowns=module.unknown_values(),
                     history=module.history, settings=settings.to_dict(),
-                    train_seconds=module.train_seconds, steps=trainer.global_step,
+                    train_seconds=module.train_seconds, steps=trainer.global_step + lm_done,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
                     plan=module.budget_plan.describe() if module.budget_plan is not None else None)
@@ -143,6 +152,19 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
         if not settings.quiet:
             print(result.summary(), flush=True)
     return result
+
+
+def print_flush(line: str) -> None:
+    print(line, flush=True)
+
+
+def check_levenberg_marquardt(module: PinnModule, trainer: Any) -> None:
+    """Refuse ``lm_steps`` before training when it could not run after it."""
+    if trainer.world_size > 1:
+        raise PinnUsageError("lm_steps runs in one process; set devices = 1 (and nodes = 1) to use it")
+    why = unsupported_network(module.net, module.compiled.conditions)
+    if why:
+        raise PinnUsageError(f"lm_steps: {why}", hint="use model = mlp, or drop lm_steps")
 
 
 def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:

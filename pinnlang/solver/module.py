@@ -410,6 +410,23 @@ class PinnModule(L.LightningModule):
             row.update({f"weight/{n}": float(w) for n, w in zip(self.condition_names, self.loss_weights.weights.tolist())})
         self.history.append(row)
 
+    def training_points(self) -> dict[str, Any]:
+        """Every point of the current round (no minibatch, no time window), by condition name."""
+        points = self._collocation()
+        if points.round < 0:  # no round drawn yet (before training)
+            self.current_batches(self.global_step)
+        return dict(points.batches)
+
+    def record_losses(self, step: int, batches: dict[str, Any]) -> None:
+        """Make the losses on ``batches`` now the last ones and add a history row at ``step``
+        (for a phase that runs after Lightning's loop, see :mod:`~pinnlang.solver.levenberg_marquardt`)."""
+        with torch.enable_grad():  # residuals need input derivatives
+            vector = torch.stack(self.condition_losses(batches)).detach()
+        self._last = (self.loss_weights.combine(vector).detach(), vector)
+        row: dict[str, Any] = {"step": step, **self._loss_values(), "lr": math.nan}
+        row.update({f"unknown/{k}": v for k, v in self.unknown_values().items()})
+        self.history.append(row)
+
     def final_losses(self) -> dict[str, float]:
         """The last logged loss of every condition."""
         if self._last is None:

@@ -42,6 +42,8 @@ class SolveSettings:
     Attributes:
         steps: Adam steps.
         lbfgs_steps: L-BFGS iterations run after Adam in the same run (0: none).
+        lm_steps: Levenberg-Marquardt iterations after Adam and L-BFGS, on the last points
+            (0: none; zoo MLPs, one process; see :mod:`pinnlang.solver.levenberg_marquardt`).
         lr: Adam learning rate.
         lr_schedule: ``constant``, ``exponential`` or ``cosine`` (per step, over the Adam phase).
         lr_decay: for ``exponential``/``cosine``: the final learning rate is ``lr * lr_decay``.
@@ -102,6 +104,7 @@ class SolveSettings:
 
     steps: int = 2000
     lbfgs_steps: int = 0
+    lm_steps: int = 0
     lr: float = 1e-3
     lr_schedule: str = "constant"
     lr_decay: float = 0.1
@@ -165,7 +168,7 @@ SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings) if 
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings) if f.name not in _NOT_SETTINGS}
 _CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS,
             "engine": ENGINES, "compile": COMPILE_CHOICES}
-_NON_NEGATIVE = ("lbfgs_steps", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal", "time_windows",
+_NON_NEGATIVE = ("lbfgs_steps", "lm_steps", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal", "time_windows",
                  "checkpoint_every", "val_every", "steps", "threads", "steps_per_batch")
 _POSITIVE = ("lr", "width", "depth", "sigma", "features", "points", "log_every", "steps_per_epoch", "anneal_every",
              "causal_bins", "num_nodes")

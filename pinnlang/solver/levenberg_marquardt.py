@@ -1,0 +1,252 @@
+"""Levenberg–Marquardt: a Gauss–Newton phase after Adam (and L-BFGS), for small networks.
+
+The loss of a run is a sum of squares. With ``w_c`` the weight of condition ``c``, ``r_c`` its
+residual on its ``N_c × k_c`` points and components, and ``θ`` the network's parameters (and the
+problem's unknowns)::
+
+    L(θ) = Σ_c w_c · mean(r_c(θ)²) = ‖ρ(θ)‖²,   ρ = [ √(w_c / (N_c k_c)) · r_c ]  stacked.
+
+Each iteration linearises ``ρ`` and solves ``(JᵀJ + μI) δ = −Jᵀρ`` for the step ``δ``, ``J =
+∂ρ/∂θ`` with one row per residual and one column per parameter. The damping ``μ`` adapts: a step
+that lowers the loss is taken and ``μ`` divided by 3; one that does not is refused, ``μ`` doubled
+and the system solved again. Small ``μ`` is Gauss–Newton, large ``μ`` a short gradient step.
+
+Why: first-order methods crawl on a badly conditioned loss. On ``problems/wave1d.pinn`` the
+``pde`` term's curvature is about (8π)⁴ times that of the initial data in the direction of the
+fast standing mode; Adam and L-BFGS left an error of 0.36 (see ``docs/language.md``), while 400
+iterations of this method on a 3×32 network reached 4.5e-3.
+
+``J`` is built point by point: a residual row depends on its own point only, so
+``torch.func.vmap`` over the points of ``torch.func.jacrev`` over the parameters gives the whole
+matrix for about the cost of one backward pass. That goes through the forward derivative engine
+(plain tensor operations, no ``torch.autograd.grad``), so the network must be one it evaluates:
+the zoo's MLPs. The linear algebra is float64. With ``R`` residuals and ``P`` parameters an iteration costs
+about ``R·P·min(R, P)`` for ``JᵀJ`` (or ``JJᵀ`` when there are fewer residuals than parameters:
+``(JᵀJ + μI)⁻¹Jᵀ = Jᵀ(JJᵀ + μI)⁻¹``) and ``min(R, P)³/3`` for its Cholesky factor, which suits
+networks of a few thousand parameters (3×32: 2,241) on a few thousand points.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, Mapping
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, jacrev, vmap
+
+from pinnlang.compile.conditions import Batch
+from pinnlang.errors import PinnUsageError
+
+#: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
+INITIAL_DAMPING = 1e-2
+MIN_DAMPING, MAX_DAMPING = 1e-12, 1e12
+#: Solves with a larger damping tried in one iteration before it gives up.
+MAX_RETRIES = 20
+_FIELDS = ("x", "normals", "targets", "x_pair")
+
+
+def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
+    """Why Levenberg–Marquardt cannot run on ``network`` (``None`` if it can)."""
+    from pinnlang.compile.forward_engine import ForwardModeEngine
+
+    for cond in conditions:
+        if not ForwardModeEngine.supports(network, cond.plan):
+            return (f"it needs a network the forward derivative engine evaluates (the zoo's 'mlp' "
+                    f"with a supported activation), and condition '{cond.name}' on this "
+                    f"{type(network).__name__} is not")
+    return None
+
+
+class _RowResidual(nn.Module):
+    """The residual of one condition at one point, as a module whose parameters are the
+    network's and the unknowns' (so ``functional_call`` can substitute them)."""
+
+    def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, condition: Any):
+        super().__init__()
+        self.net = net
+        self.unknowns = unknowns
+        self.condition = condition
+
+    def forward(self, x: Tensor, normals: Tensor | None, targets: Tensor | None,
+                x_pair: Tensor | None) -> Tensor:
+        def row(t: Tensor | None) -> Tensor | None:
+            return None if t is None else t.unsqueeze(0)
+
+        batch = Batch(row(x), row(normals), row(targets), row(x_pair))
+        return self.condition.residual(self.net, batch, dict(self.unknowns)).reshape(-1)
+
+
+class ResidualSystem:
+    """The stacked, weighted residual ``ρ(θ)`` of a run and its Jacobian.
+
+    Args:
+        net: The network (a zoo MLP).
+        unknowns: The problem's unknowns (possibly empty); they are parameters too.
+        conditions: The compiled conditions.
+        batches: Condition name -> its points.
+        weights: The weight of every condition, in the order of ``conditions``.
+    """
+
+    def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
+                 batches: Mapping[str, Batch], weights: list[float]):
+        owner = _RowResidual(net, unknowns, conditions[0])
+        self.names = [name for name, p in owner.named_parameters() if p.requires_grad]
+        self.parameters = [dict(owner.named_parameters())[n] for n in self.names]
+        self.size = sum(p.numel() for p in self.parameters)
+        #: (row module, row function, vmap in_dims, the batch's tensors, scale √(w / (N k)))
+        #: per condition with points
+        self.parts: list[tuple[nn.Module, Callable, tuple, tuple, float]] = []
+        params = self.current()
+        for cond, weight in zip(conditions, weights):
+            batch = batches[cond.name]
+            fields = tuple(getattr(batch, f) for f in _FIELDS)
+            rows = len(batch.x)
+            if rows == 0:
+                continue
+            module = _RowResidual(net, unknowns, cond)
+
+            def one(p: Mapping[str, Tensor], *row: Tensor | None, module: nn.Module = module) -> Tensor:
+                return functional_call(module, p, row)
+
+            in_dims = (None,) + tuple(None if f is None else 0 for f in fields)
+            with torch.no_grad():
+                width = one(params, *(None if f is None else f[0] for f in fields)).numel()
+            self.parts.append((module, one, in_dims, fields, math.sqrt(float(weight) / (rows * width))))
+
+    def current(self) -> dict[str, Tensor]:
+        """The parameters now, by name."""
+        return {n: p.detach() for n, p in zip(self.names, self.parameters)}
+
+    def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
+        """``ρ`` at ``params`` (default: the current parameters), float64."""
+        params = self.current() if params is None else params
+        with torch.no_grad():
+            pieces = [scale * vmap(one, in_dims=in_dims)(params, *fields).reshape(-1)
+                      for _, one, in_dims, fields, scale in self.parts]
+        return torch.cat(pieces).double()
+
+    def jacobian(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
+        """``J = ∂ρ/∂θ``, ``(R, P)`` float64, the columns in the order of :attr:`names`."""
+        params = self.current() if params is None else params
+        blocks = []
+        for _, one, in_dims, fields, scale in self.parts:
+            rows = vmap(jacrev(one), in_dims=in_dims)(params, *fields)  # name -> (N, k, *shape)
+            count = rows[self.names[0]].shape[0] * rows[self.names[0]].shape[1]
+            blocks.append(scale * torch.cat([rows[name].reshape(count, -1) for name in self.names], 1))
+        return torch.cat(blocks).double()
+
+    def unflatten(self, vector: Tensor) -> dict[str, Tensor]:
+        """The parameters of the flat ``vector`` (in the order of :attr:`names`), each in its dtype."""
+        out, start = {}, 0
+        for name, p in zip(self.names, self.parameters):
+            out[name] = vector[start:start + p.numel()].reshape(p.shape).to(p.dtype)
+            start += p.numel()
+        return out
+
+    def assign(self, params: Mapping[str, Tensor]) -> None:
+        """Make ``params`` the network's (and unknowns') parameters."""
+        with torch.no_grad():
+            for name, p in zip(self.names, self.parameters):
+                p.copy_(params[name])
+
+
+def gram_matrix(jac: Tensor) -> Tensor:
+    """``JJᵀ`` when ``J`` has fewer rows than columns, else ``JᵀJ``: the smaller of the two."""
+    return jac @ jac.T if jac.shape[0] < jac.shape[1] else jac.T @ jac
+
+
+def damped_step(jac: Tensor, rho: Tensor, damping: float, gram: Tensor | None = None) -> Tensor | None:
+    """``δ = −(JᵀJ + μI)⁻¹Jᵀρ`` (``None`` if the matrix is not numerically positive definite).
+
+    Computed as ``−Jᵀ(JJᵀ + μI)⁻¹ρ`` when ``J`` has fewer rows than columns: the same vector,
+    from the smaller matrix. ``gram`` is :func:`gram_matrix` of ``jac`` if already known.
+    """
+    dual = jac.shape[0] < jac.shape[1]
+    matrix = (gram_matrix(jac) if gram is None else gram).clone()
+    matrix.diagonal().add_(damping)
+    factor, info = torch.linalg.cholesky_ex(matrix)
+    if int(info) != 0:
+        return None
+    right = rho if dual else jac.T @ rho
+    solved = torch.cholesky_solve(right.unsqueeze(1), factor).squeeze(1)
+    return -(jac.T @ solved) if dual else -solved
+
+
+class LevenbergMarquardt:
+    """Damped Gauss–Newton iterations on a :class:`ResidualSystem`.
+
+    Attributes:
+        damping: The current ``μ``.
+        loss: ``‖ρ‖²`` at the current parameters.
+    """
+
+    def __init__(self, system: ResidualSystem, damping: float = INITIAL_DAMPING):
+        self.system = system
+        self.damping = float(damping)
+        self.loss = float(system.residual().pow(2).sum())
+
+    @property
+    def stalled(self) -> bool:
+        return self.damping >= MAX_DAMPING
+
+    def step(self) -> bool:
+        """One iteration; ``True`` if it lowered the loss (``False``: stalled, nothing changed)."""
+        system = self.system
+        params = system.current()
+        theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
+        rho = system.residual(params)
+        jac = system.jacobian(params)
+        gram = gram_matrix(jac)
+        for _ in range(MAX_RETRIES):
+            delta = damped_step(jac, rho, self.damping, gram)
+            if delta is not None:
+                trial = system.unflatten(theta + delta)
+                loss = float(system.residual(trial).pow(2).sum())
+                if math.isfinite(loss) and loss < self.loss:
+                    system.assign(trial)
+                    self.loss = loss
+                    self.damping = max(self.damping / 3, MIN_DAMPING)
+                    return True
+            self.damping = min(self.damping * 2, MAX_DAMPING)
+            if self.stalled:
+                break
+        return False
+
+
+def run_levenberg_marquardt(module: Any, steps: int, *, max_seconds: float = 0.0,
+                            report: Callable[[str], None] | None = None) -> int:
+    """Run up to ``steps`` iterations on the points of ``module``'s last round; return how many
+    ran. Stops early when ``max_seconds`` (if positive) have passed or the method stalls.
+
+    The module's history gets a row every ``log_every`` iterations and at the end (steps counted
+    on from the run's last Adam/L-BFGS step), and its last losses become the final ones.
+    """
+    why = unsupported_network(module.net, module.compiled.conditions)
+    if why:
+        raise PinnUsageError(f"lm_steps: {why}")
+    module.use_engine("forward")
+    batches = module.training_points()
+    weights = [float(w) for w in module.loss_weights.weights.tolist()]
+    system = ResidualSystem(module.net, module.unknowns, module.compiled.conditions, batches, weights)
+    solver = LevenbergMarquardt(system)
+    start, first_step = time.perf_counter(), module.global_step
+    every = max(1, module.settings.log_every)
+    shown = max(1, steps // 10)
+    done = 0
+    for done in range(1, steps + 1):
+        moved = solver.step()
+        if done % every == 0 or done == steps or not moved:
+            module.record_losses(first_step + done, batches)
+        if report is not None and (done % shown == 0 or done == steps or not moved):
+            report(f"Levenberg-Marquardt {done}/{steps}: loss {solver.loss:.3e}, damping {solver.damping:.1e}")
+        if not moved:
+            if report is not None:
+                report("Levenberg-Marquardt stopped: no damping lowers the loss any more")
+            break
+        if max_seconds > 0 and time.perf_counter() - start >= max_seconds:
+            module.record_losses(first_step + done, batches)
+            break
+    module.train_seconds += time.perf_counter() - start
+    return done
