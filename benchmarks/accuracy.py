@@ -111,6 +111,7 @@ class Row:
     unknowns: dict[str, float] = field(default_factory=dict)
     adam_steps: int = 0
     lbfgs_steps: int = 0
+    lm_steps: int = 0
     steps: int = 0
     final_loss: float | None = None
     wall_seconds: float = 0.0
@@ -142,7 +143,8 @@ class Row:
             "max_l2re": f"{max(self.l2re.values()):.6e}" if self.l2re else "",
             "unknowns": "; ".join(f"{k}={v:.8g}" for k, v in self.unknowns.items()),
             "true_unknowns": "; ".join(f"{k}={v:g}" for k, v in TRUE_UNKNOWNS.get(self.problem, {}).items()),
-            "adam_steps": self.adam_steps, "lbfgs_steps": self.lbfgs_steps, "steps_taken": self.steps,
+            "adam_steps": self.adam_steps, "lbfgs_steps": self.lbfgs_steps, "lm_steps": self.lm_steps,
+            "steps_taken": self.steps,
             "final_loss": "" if self.final_loss is None else f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
             "train_seconds": f"{self.train_seconds:.1f}", "device": self.device, "engine": self.engine,
             "pinnacle_case": PINNACLE_CASES.get(self.problem, ""),
@@ -162,6 +164,16 @@ def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | Non
     if budget is None or resolved.steps == 0:
         return adam, resolved.lbfgs_steps
     return adam, round(resolved.lbfgs_steps * budget / resolved.steps)
+
+
+def planned_lm_steps(settings: dict[str, Any], budget: int | None) -> int:
+    """Levenberg-Marquardt iterations: the file's, scaled like L-BFGS's under a ``budget``."""
+    from pinnlang.solver.settings import resolve_settings
+
+    resolved = resolve_settings(settings)
+    if budget is None or resolved.steps == 0:
+        return resolved.lm_steps
+    return round(resolved.lm_steps * budget / resolved.steps)
 
 
 def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
@@ -208,9 +220,10 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
         problem = pinnlang.load(path)
         row.problem = problem.name
         row.adam_steps, row.lbfgs_steps = planned_steps(problem.settings, budget, lbfgs)
+        row.lm_steps = planned_lm_steps(problem.settings, budget)
         extra = {"max_time": max_time} if max_time else {}
         result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
-                                quiet=True, **extra)
+                                lm_steps=row.lm_steps, quiet=True, **extra)
         row.steps, row.device = result.steps, result.device
         row.engine = str(result.module.engine_choice.get("engine", ""))
         row.train_seconds = result.train_seconds
@@ -236,9 +249,11 @@ def status_of(row: Row) -> str:
         values.append(row.final_loss)
     if not all(math.isfinite(v) for v in values):
         return "diverged: non-finite prediction or loss"
-    planned = row.adam_steps + row.lbfgs_steps
+    planned = row.adam_steps + row.lbfgs_steps + row.lm_steps
     if row.steps < planned:
-        return f"stopped after {row.steps} of {planned} steps (--max-time)"
+        why = ("--max-time" if row.steps < row.adam_steps + row.lbfgs_steps
+               else "--max-time, or Levenberg-Marquardt could not lower the loss further")
+        return f"stopped after {row.steps} of {planned} steps ({why})"
     return "ok"
 
 
@@ -270,8 +285,9 @@ HEADERS = ("problem", "L2 relative error", "reference", "unknowns (learned vs tr
 
 
 def table_cells(row: Row) -> tuple[str, ...]:
-    planned = f"{row.adam_steps}+{row.lbfgs_steps}"
-    steps = planned if row.steps == row.adam_steps + row.lbfgs_steps else f"{row.steps} of {planned}"
+    planned = f"{row.adam_steps}+{row.lbfgs_steps}" + (f"+{row.lm_steps} LM" if row.lm_steps else "")
+    total = row.adam_steps + row.lbfgs_steps + row.lm_steps
+    steps = planned if row.steps == total else f"{row.steps} of {planned}"
     return (row.problem, row.l2re_text(), row.reference or "-", row.unknowns_text(), steps,
             f"{row.wall_seconds:.1f}", f"{row.train_seconds:.1f}", row.device or "-", row.engine or "-", row.status,
             PINNACLE_CASES.get(row.problem, "-"), pinnacle_baseline_text(row.problem))
@@ -313,7 +329,8 @@ def run_description(args: argparse.Namespace, argv: Sequence[str]) -> str:
         "solution (Cole-Hopf for burgers); \"Ghia 1982 centrelines\" = instead u and v of the cavity "
         "at the 15 + 15 interior centre-line points of Ghia, Ghia & Shin, J. Comput. Phys. 48 (1982), "
         "Tables I-II, Re = 100 (pressure not scored)",
-        "- steps: Adam+L-BFGS planned (\"N of ...\" when a run stopped early)",
+        "- steps: Adam+L-BFGS planned, +N LM for a file's Levenberg-Marquardt iterations "
+        "(\"N of ...\" when a run stopped early)",
     ])
 
 

@@ -118,3 +118,19 @@ def test_a_solved_row_names_the_engine_that_trained(accuracy):
     assert row.status == "ok" and row.engine in ("autograd", "forward")
     assert accuracy.table_cells(row)[accuracy.HEADERS.index("engine")] == row.engine
     assert row.csv_row()["engine"] == row.engine
+
+
+def test_a_file_with_lm_steps_runs_them_scaled_to_the_budget(accuracy):
+    row = accuracy.solve_one(str(accuracy.PROBLEMS / "wave1d.pinn"), budget=20, lbfgs=None,
+                             max_time=None, threads=None)
+    # the file: 1000 Adam steps then 400 Levenberg-Marquardt iterations; 20 Adam steps scale them to 8
+    assert (row.adam_steps, row.lbfgs_steps, row.lm_steps) == (20, 0, 8)
+    assert row.status == "ok" and row.steps == 28
+    assert accuracy.table_cells(row)[accuracy.HEADERS.index("steps")] == "20+0+8 LM"
+    assert row.csv_row()["lm_steps"] == 8
+
+
+def test_a_levenberg_marquardt_phase_that_stops_early_is_reported(accuracy):
+    row = accuracy.Row("wave1d", adam_steps=10, lbfgs_steps=0, lm_steps=5, steps=12, l2re={"u": 0.1})
+    assert "Levenberg-Marquardt could not lower the loss further" in accuracy.status_of(row)
+    assert accuracy.table_cells(row)[accuracy.HEADERS.index("steps")] == "12 of 10+0+5 LM"

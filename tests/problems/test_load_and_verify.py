@@ -42,7 +42,8 @@ def test_file_loads_and_checks(stem):
     assert problem.name == stem
     assert problem.title
     assert problem.settings["model"] in ("mlp", "fourier", "modified_mlp")
-    assert {"steps", "lbfgs_steps", "lr", "width", "depth", "points"} <= set(problem.settings)
+    assert {"steps", "lr", "width", "depth", "points"} <= set(problem.settings)
+    assert {"lbfgs_steps", "lm_steps"} & set(problem.settings)
     assert problem.conditions_of("pde")
     if stem in NO_EXACT:
         assert not problem.exact
