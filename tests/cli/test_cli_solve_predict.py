@@ -139,3 +139,29 @@ def test_models_lists_the_zoo(capsys):
     for name in ("mlp", "fourier", "modified_mlp", "siren", "resnet"):
         assert name in out
     assert "width: default" in out
+
+
+def test_solve_with_lm_steps_saves_the_levenberg_marquardt_result(poisson_file, tmp_path, capsys):
+    flags = [f for f in TINY_FLAGS if f != "--quiet"]
+    out = tmp_path / "lm"
+    code = main(["solve", str(poisson_file), "--out", str(out), *flags, "--steps", "30", "--lm-steps", "20",
+                 "--trainer.enable_progress_bar", "false"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Levenberg-Marquardt 20/20: loss" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 50 and metrics["settings"]["lm_steps"] == 20
+    assert metrics["l2re"]["u"] < 1e-3
+    # the saved network is the one after the Levenberg-Marquardt phase
+    loaded = Result.load(str(out))
+    x = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_allclose(loaded.predict(x=x)["u"], np.sin(np.pi * x), atol=5e-2)
+    assert loaded.errors()["u"] == pytest.approx(metrics["l2re"]["u"], rel=1e-6)
+
+
+def test_lm_steps_with_a_network_it_cannot_read_is_a_usage_error(poisson_file, tmp_path, capsys):
+    code = main(["solve", str(poisson_file), "--out", str(tmp_path / "x"), *TINY_FLAGS, "--steps", "3",
+                 "--lm-steps", "2", "--model", "fourier"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "lm_steps" in err and "forward derivative engine" in err and "Traceback" not in err
