@@ -38,6 +38,7 @@ from torch.func import functional_call, jacrev, vmap
 
 from pinnlang.compile.conditions import Batch
 from pinnlang.errors import PinnUsageError
+from pinnlang.models.normalize import NormalizedNet
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
@@ -51,11 +52,12 @@ def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
     """Why Levenberg–Marquardt cannot run on ``network`` (``None`` if it can)."""
     from pinnlang.compile.forward_engine import ForwardModeEngine
 
+    body = network.net if isinstance(network, NormalizedNet) else network  # behind the input normalisation
     for cond in conditions:
         if not ForwardModeEngine.supports(network, cond.plan):
             return (f"it needs a network the forward derivative engine evaluates (the zoo's 'mlp' "
-                    f"with a supported activation), and condition '{cond.name}' on this "
-                    f"{type(network).__name__} is not")
+                    f"with a supported activation); condition '{cond.name}' on a "
+                    f"{type(body).__name__} is not")
     return None
 
 
@@ -234,19 +236,21 @@ def run_levenberg_marquardt(module: Any, steps: int, *, max_seconds: float = 0.0
     start, first_step = time.perf_counter(), module.global_step
     every = max(1, module.settings.log_every)
     shown = max(1, steps // 10)
-    done = 0
+    done, recorded = 0, -1
     for done in range(1, steps + 1):
         moved = solver.step()
-        if done % every == 0 or done == steps or not moved:
+        out_of_time = max_seconds > 0 and time.perf_counter() - start >= max_seconds
+        last = done == steps or not moved or out_of_time
+        if done % every == 0 or last:
             module.record_losses(first_step + done, batches)
-        if report is not None and (done % shown == 0 or done == steps or not moved):
+            recorded = done
+        if report is not None and (done % shown == 0 or last):
             report(f"Levenberg-Marquardt {done}/{steps}: loss {solver.loss:.3e}, damping {solver.damping:.1e}")
-        if not moved:
-            if report is not None:
-                report("Levenberg-Marquardt stopped: no damping lowers the loss any more")
+        if not moved and report is not None:
+            report("Levenberg-Marquardt stopped: no damping lowers the loss any more")
+        if last:
             break
-        if max_seconds > 0 and time.perf_counter() - start >= max_seconds:
-            module.record_losses(first_step + done, batches)
-            break
+    if recorded != done:  # no iteration ran
+        module.record_losses(first_step + done, batches)
     module.train_seconds += time.perf_counter() - start
     return done

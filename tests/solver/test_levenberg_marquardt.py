@@ -18,6 +18,7 @@ from pinnlang.solver.levenberg_marquardt import (
     ResidualSystem,
     damped_step,
     gram_matrix,
+    run_levenberg_marquardt,
     unsupported_network,
 )
 from pinnlang.solver.settings import resolve_settings
@@ -155,7 +156,8 @@ class _UserNet(nn.Module):
 def test_a_network_the_forward_engine_cannot_read_is_refused_before_training():
     problem = pinnlang.parse(POISSON)
     module = build_module(problem, resolve_settings({}, {}), _UserNet())
-    assert "forward derivative engine" in unsupported_network(module.net, module.compiled.conditions)
+    why = unsupported_network(module.net, module.compiled.conditions)
+    assert "forward derivative engine" in why and "_UserNet" in why
     with pytest.raises(PinnUsageError, match="lm_steps"):
         pinnlang.solve(problem, model=_UserNet(), steps=5, lm_steps=3, quiet=True)
 
@@ -174,3 +176,12 @@ def test_the_damped_step_solves_the_damped_normal_equations(rows, columns):
     want = -torch.linalg.solve(jac.T @ jac + 0.1 * torch.eye(columns, dtype=torch.float64), jac.T @ rho)
     torch.testing.assert_close(delta, want, rtol=1e-10, atol=1e-12)
     assert gram_matrix(jac).shape == (min(rows, columns),) * 2
+
+
+def test_the_time_limit_stops_it_after_one_iteration_with_one_history_row():
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, width=8, depth=2, points=32, quiet=True)
+    rows_before = len(result.module.history)
+    done = run_levenberg_marquardt(result.module, 50, max_seconds=1e-9)
+    assert done == 1
+    new_rows = result.module.history[rows_before:]
+    assert [row["step"] for row in new_rows] == [result.module.global_step + 1]
