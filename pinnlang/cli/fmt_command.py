@@ -1,9 +1,10 @@
 """``pinnlang fmt FILE [--latex] [--check]``: print a problem as canonical ``.pinn`` text or LaTeX.
 
 The canonical text is what :func:`pinnlang.problem.printer.to_pinn` writes: statements in a fixed
-order, one per line, default condition names left out, numbers in their shortest exact form.
-Comments are not kept. ``--check`` prints nothing but a diff and exits 1 if the file is not
-already canonical.
+order, one per line, default condition names left out, numbers in their shortest exact form. The
+file's leading comment block (its header: what the problem is, where it comes from) is kept on
+top; comments further down are not, and a note on stderr says how many were left out.
+``--check`` prints nothing but a diff and exits 1 if the file is not already canonical.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from pinnlang.problem.latex import to_latex
     from pinnlang.problem.printer import to_pinn
     from pinnlang.syntax import load
+    from pinnlang.syntax.lines import comment_lines, header_comment
 
     path = Path(args.file)
     if args.check and args.latex:
@@ -40,11 +42,16 @@ def run(args: argparse.Namespace) -> int:
     if args.latex:
         sys.stdout.write(to_latex(problem) + "\n")
         return 0
-    canonical = to_pinn(problem)
+    original = path.read_text(encoding="utf-8")
+    header = header_comment(original)
+    canonical = (header + "\n" if header else "") + to_pinn(problem)
+    dropped = len(comment_lines(original)) - len(comment_lines(header))
+    if dropped:
+        print(f"{path}: note: {dropped} comment line(s) below the header are not kept",
+              file=sys.stderr)
     if not args.check:
         sys.stdout.write(canonical)
         return 0
-    original = path.read_text(encoding="utf-8")
     if original == canonical:
         return 0
     diff = difflib.unified_diff(original.splitlines(keepends=True), canonical.splitlines(keepends=True),

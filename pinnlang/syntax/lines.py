@@ -130,3 +130,38 @@ def logical_lines(source: Source) -> tuple[list[LogicalLine], list[Diagnostic]]:
     splitter.run()
     lines = [line for line in splitter.lines if line.text.strip()]
     return lines, splitter.diagnostics
+
+
+def comment_lines(text: str) -> list[int]:
+    """The 1-based numbers of the lines of ``text`` that hold a comment (``#`` outside a string)."""
+    lines, in_string, line = [], False, 1
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\n":
+            line, in_string = line + 1, False  # a string never spans lines
+        elif in_string and ch == "\\":
+            i += 1
+        elif ch == '"':
+            in_string = not in_string
+        elif ch == "#" and not in_string:
+            lines.append(line)
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        i += 1
+    return lines
+
+
+def header_comment(text: str) -> str:
+    """The comment lines at the top of ``text`` (blank lines among them kept, trailing blank
+    lines dropped), each ending in a newline; ``""`` if the text does not start with one."""
+    kept: list[str] = []
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        kept.append(raw.rstrip())
+    while kept and not kept[-1]:
+        kept.pop()
+    return "".join(line + "\n" for line in kept)

@@ -30,8 +30,8 @@ def burgers_file(tmp_path: Path) -> Path:
 def test_prints_canonical_text(burgers_file, capsys):
     assert fmt(str(burgers_file)) == 0
     out = capsys.readouterr().out
-    assert out == parse(BURGERS).to_pinn()
-    assert "# Viscous Burgers" not in out and "pde: u*d(u, x) + d(u, t) = nu*d(u, x, 2)\n" in out
+    assert out == "# Viscous Burgers equation: a sine wave steepens into a shock.\n\n" + parse(BURGERS).to_pinn()
+    assert "pde: u*d(u, x) + d(u, t) = nu*d(u, x, 2)\n" in out
 
 
 def test_check_fails_on_non_canonical_file_and_shows_a_diff(burgers_file, capsys):
@@ -43,6 +43,12 @@ def test_check_fails_on_non_canonical_file_and_shows_a_diff(burgers_file, capsys
 
 def test_check_passes_on_canonical_file(burgers_file, capsys):
     burgers_file.write_text(parse(BURGERS).to_pinn())
+    assert fmt("--check", str(burgers_file)) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_check_passes_on_a_canonical_file_with_a_header(burgers_file, capsys):
+    burgers_file.write_text("# A header\n#   over two lines\n\n" + parse(BURGERS).to_pinn())
     assert fmt("--check", str(burgers_file)) == 0
     assert capsys.readouterr().out == ""
 
@@ -64,3 +70,22 @@ def test_bad_arguments_and_bad_files_raise_pinn_errors(tmp_path, burgers_file):
         fmt(str(bad))
     assert "bad.pinn:4:" in info.value.render()
 
+
+
+def test_comments_below_the_header_are_counted_in_a_note(tmp_path, capsys):
+    path = tmp_path / "p.pinn"
+    path.write_text('# header\n\nproblem p "a # in a string"\nspace x in [0, 1]  # the domain\n'
+                    'field u\n# the equation:\npde: d(u, x, x) = 0\nboundary: u = 0\n')
+    assert fmt(str(path)) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("# header\n\nproblem p")
+    assert "2 comment line(s) below the header are not kept" in captured.err
+
+
+def test_comment_lines_skip_hashes_inside_strings():
+    from pinnlang.syntax.lines import comment_lines, header_comment
+
+    text = 'problem p "x # y"  # real\n# own line\ndata "a#b.csv": u\n'
+    assert comment_lines(text) == [1, 2]
+    assert header_comment(text) == ""
+    assert header_comment("\n# a\n\n# b\n\nproblem p\n") == "\n# a\n\n# b\n"
