@@ -165,3 +165,15 @@ def test_lm_steps_with_a_network_it_cannot_read_is_a_usage_error(poisson_file, t
     assert code == 2
     err = capsys.readouterr().err
     assert "lm_steps" in err and "forward derivative engine" in err and "Traceback" not in err
+
+
+def test_resuming_a_finished_run_with_lm_steps_ends_where_it_ended(poisson_file, tmp_path):
+    out = tmp_path / "lm_resume"
+    args = ["solve", str(poisson_file), "--out", str(out), *TINY_FLAGS, "--steps", "30", "--lm-steps", "5"]
+    assert main(args) == 0
+    first = json.loads((out / "metrics.json").read_text())
+    # Lightning's checkpoint precedes the Levenberg-Marquardt phase, which a resume runs again
+    assert main(["solve", str(poisson_file), "--resume", "--out", str(out), "--quiet"]) == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert again["steps"] == first["steps"] == 35
+    assert again["l2re"]["u"] == pytest.approx(first["l2re"]["u"], rel=1e-9)
