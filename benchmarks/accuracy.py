@@ -153,27 +153,21 @@ class Row:
 
 
 # ------------------------------------------------------------------ planning and solving
-def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | None) -> tuple[int, int]:
-    """Adam and L-BFGS steps for a problem whose ``train:`` settings are ``settings``."""
+def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | None) -> tuple[int, int, int]:
+    """Adam, L-BFGS and Levenberg-Marquardt steps for a problem whose ``train:`` settings are
+    ``settings``: the file's, the later phases scaled like Adam's under a ``budget`` (an
+    ``lbfgs`` given wins)."""
     from pinnlang.solver.settings import resolve_settings
 
     resolved = resolve_settings(settings)
+
+    def scaled(count: int) -> int:
+        if budget is None or resolved.steps == 0:
+            return count
+        return round(count * budget / resolved.steps)
+
     adam = resolved.steps if budget is None else budget
-    if lbfgs is not None:
-        return adam, lbfgs
-    if budget is None or resolved.steps == 0:
-        return adam, resolved.lbfgs_steps
-    return adam, round(resolved.lbfgs_steps * budget / resolved.steps)
-
-
-def planned_lm_steps(settings: dict[str, Any], budget: int | None) -> int:
-    """Levenberg-Marquardt iterations: the file's, scaled like L-BFGS's under a ``budget``."""
-    from pinnlang.solver.settings import resolve_settings
-
-    resolved = resolve_settings(settings)
-    if budget is None or resolved.steps == 0:
-        return resolved.lm_steps
-    return round(resolved.lm_steps * budget / resolved.steps)
+    return adam, scaled(resolved.lbfgs_steps) if lbfgs is None else lbfgs, scaled(resolved.lm_steps)
 
 
 def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
@@ -219,8 +213,7 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
     try:
         problem = pinnlang.load(path)
         row.problem = problem.name
-        row.adam_steps, row.lbfgs_steps = planned_steps(problem.settings, budget, lbfgs)
-        row.lm_steps = planned_lm_steps(problem.settings, budget)
+        row.adam_steps, row.lbfgs_steps, row.lm_steps = planned_steps(problem.settings, budget, lbfgs)
         extra = {"max_time": max_time} if max_time else {}
         result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
                                 lm_steps=row.lm_steps, quiet=True, **extra)

@@ -12,7 +12,7 @@ from torch import nn
 from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
-from pinnlang.solver.levenberg_marquardt import run_levenberg_marquardt, unsupported_network
+from pinnlang.solver.levenberg_marquardt import require_levenberg_marquardt, run_levenberg_marquardt
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
@@ -126,7 +126,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     # validation loop or the caller's callbacks may read them.
     module.publish_metrics = bool(trainer.loggers) or bool(callbacks) or bool(settings.val_every)
     if settings.lm_steps:
-        check_levenberg_marquardt(module, trainer)
+        require_levenberg_marquardt(module, trainer.world_size)
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(choose_threads(settings))
     lm_done = 0
@@ -156,15 +156,6 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
 
 def print_flush(line: str) -> None:
     print(line, flush=True)
-
-
-def check_levenberg_marquardt(module: PinnModule, trainer: Any) -> None:
-    """Refuse ``lm_steps`` before training when it could not run after it."""
-    if trainer.world_size > 1:
-        raise PinnUsageError("lm_steps runs in one process; set devices = 1 (and nodes = 1) to use it")
-    why = unsupported_network(module.net, module.compiled.conditions)
-    if why:
-        raise PinnUsageError(f"lm_steps: {why}", hint="use model = mlp, or drop lm_steps")
 
 
 def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:

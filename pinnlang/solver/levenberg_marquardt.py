@@ -61,6 +61,16 @@ def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
     return None
 
 
+def require_levenberg_marquardt(module: Any, processes: int = 1) -> None:
+    """Refuse a Levenberg–Marquardt phase on ``module`` that could not run (several processes,
+    a network the forward engine cannot read)."""
+    if processes > 1:
+        raise PinnUsageError("lm_steps runs in one process; set devices = 1 (and nodes = 1) to use it")
+    why = unsupported_network(module.net, module.compiled.conditions)
+    if why:
+        raise PinnUsageError(f"lm_steps: {why}", hint="use model = mlp, or drop lm_steps")
+
+
 class _RowResidual(nn.Module):
     """The residual of one condition at one point, as a module whose parameters are the
     network's and the unknowns' (so ``functional_call`` can substitute them)."""
@@ -94,8 +104,9 @@ class ResidualSystem:
     def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
                  batches: Mapping[str, Batch], weights: list[float]):
         owner = _RowResidual(net, unknowns, conditions[0])
-        self.names = [name for name, p in owner.named_parameters() if p.requires_grad]
-        self.parameters = [dict(owner.named_parameters())[n] for n in self.names]
+        trained = [(name, p) for name, p in owner.named_parameters() if p.requires_grad]
+        self.names = [name for name, _ in trained]
+        self.parameters = [p for _, p in trained]
         self.size = sum(p.numel() for p in self.parameters)
         #: (row module, row function, vmap in_dims, the batch's tensors, scale √(w / (N k)))
         #: per condition with points
@@ -187,7 +198,8 @@ class LevenbergMarquardt:
     def __init__(self, system: ResidualSystem, damping: float = INITIAL_DAMPING):
         self.system = system
         self.damping = float(damping)
-        self.loss = float(system.residual().pow(2).sum())
+        self._rho = system.residual()  # ρ at the current parameters
+        self.loss = float(self._rho.pow(2).sum())
 
     @property
     def stalled(self) -> bool:
@@ -198,17 +210,17 @@ class LevenbergMarquardt:
         system = self.system
         params = system.current()
         theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
-        rho = system.residual(params)
         jac = system.jacobian(params)
         gram = gram_matrix(jac)
         for _ in range(MAX_RETRIES):
-            delta = damped_step(jac, rho, self.damping, gram)
+            delta = damped_step(jac, self._rho, self.damping, gram)
             if delta is not None:
                 trial = system.unflatten(theta + delta)
-                loss = float(system.residual(trial).pow(2).sum())
+                rho = system.residual(trial)
+                loss = float(rho.pow(2).sum())
                 if math.isfinite(loss) and loss < self.loss:
                     system.assign(trial)
-                    self.loss = loss
+                    self._rho, self.loss = rho, loss
                     self.damping = max(self.damping / 3, MIN_DAMPING)
                     return True
             self.damping = min(self.damping * 2, MAX_DAMPING)
@@ -225,9 +237,7 @@ def run_levenberg_marquardt(module: Any, steps: int, *, max_seconds: float = 0.0
     The module's history gets a row every ``log_every`` iterations and at the end (steps counted
     on from the run's last Adam/L-BFGS step), and its last losses become the final ones.
     """
-    why = unsupported_network(module.net, module.compiled.conditions)
-    if why:
-        raise PinnUsageError(f"lm_steps: {why}")
+    require_levenberg_marquardt(module)
     module.use_engine("forward")
     batches = module.training_points()
     weights = [float(w) for w in module.loss_weights.weights.tolist()]

@@ -133,24 +133,12 @@ def logical_lines(source: Source) -> tuple[list[LogicalLine], list[Diagnostic]]:
 
 
 def comment_lines(text: str) -> list[int]:
-    """The 1-based numbers of the lines of ``text`` that hold a comment (``#`` outside a string)."""
-    lines, in_string, line = [], False, 1
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\n":
-            line, in_string = line + 1, False  # a string never spans lines
-        elif in_string and ch == "\\":
-            i += 1
-        elif ch == '"':
-            in_string = not in_string
-        elif ch == "#" and not in_string:
-            lines.append(line)
-            while i < len(text) and text[i] != "\n":
-                i += 1
-            continue
-        i += 1
-    return lines
+    """The 1-based numbers of the lines of ``text`` that hold a comment (``#`` outside a string):
+    the lines whose characters :class:`_Splitter` blanked."""
+    splitter = _Splitter(Source(text))
+    splitter.run()
+    blanked = "".join(splitter.chars).split("\n")  # blanking keeps every newline in place
+    return [number for number, (was, now) in enumerate(zip(text.split("\n"), blanked), 1) if was != now]
 
 
 def header_comment(text: str) -> str:
