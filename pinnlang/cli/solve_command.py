@@ -33,6 +33,8 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--lbfgs-steps", "lbfgs_steps", int, "L-BFGS iterations after Adam (default 0)"),
     ("--lm-steps", "lm_steps", int, "Levenberg-Marquardt iterations after Adam and L-BFGS (default 0; "
      "zoo MLPs of a few thousand parameters)"),
+    ("--lm-resample-every", "lm_resample_every", int, "draw fresh points every N Levenberg-Marquardt iterations"),
+    ("--lm-points", "lm_points", int, "points per pde condition in the Levenberg-Marquardt phase"),
     ("--lr", "lr", float, "Adam learning rate"),
     ("--model", "model", str, "a network of the zoo (see `pinnlang models`)"),
     ("--width", "width", int, "hidden width"),

@@ -23,6 +23,14 @@ the chosen engine, a compiled loss) and works when the engine trial of
 plan and the plan are rank 0's, broadcast, so every process switches and stops at the same step.
 ``max_time`` stays the hard stop: a run whose estimate was optimistic is stopped by the time, one
 whose estimate was right ends after its planned steps.
+
+When the run can take a Levenberg–Marquardt phase (a zoo MLP, one process; see
+:mod:`pinnlang.solver.levenberg_marquardt`) and no ``lbfgs_steps`` was given, the plan is that
+phase instead of L-BFGS (for networks of up to :data:`LM_MAX_PARAMETERS` parameters): Adam gets :data:`LM_ADAM_SHARE` of the time left, then Levenberg–Marquardt
+iterates until ``max_time`` (or its ``lm_steps``, when given) on fresh points every
+:data:`LM_RESAMPLE_EVERY` iterations (unless ``lm_resample_every`` was given), each ``pde``
+condition drawing at least :data:`LM_ROWS_PER_PARAMETER` points per trained parameter (unless
+``points`` or ``lm_points`` was given, or the condition names its own count).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from typing import Any
 from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.utilities.types import LRSchedulerConfig
 
+from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings
 
 #: Share of the time left at the plan that Adam gets; L-BFGS refines in the rest. Chosen by the
@@ -47,6 +56,23 @@ ADAM_SHARE = 0.3
 #: thread with default networks: 2.04-2.43 (1-D heat, Burgers, 2-D Poisson, both engines),
 #: 1.7-2.3 on 2 x 16 networks.
 LBFGS_COST = 2.2
+#: Share of the time left at the plan that Adam gets before a Levenberg–Marquardt phase. On the
+#: time-to-accuracy problems (one thread, 3 x 20 network, 2026-12-01) about 300 Adam steps, ~7 %
+#: of Burgers' 18 s, were enough to start from.
+LM_ADAM_SHARE = 0.1
+#: Levenberg–Marquardt iterations between two fresh draws of points in a planned phase. Burgers,
+#: 300 Adam + 100 LM iterations, 3 x 20, 1000 points, seeds 0-2: every 3 / 5 / 10 iterations gave
+#: median errors 0.031 / 0.025 / 0.31; on fixed points (never) the loss reached 2e-6 and the error 0.30.
+LM_RESAMPLE_EVERY = 5
+#: Points per trained parameter of each ``pde`` condition's Levenberg–Marquardt rounds (in a
+#: planned phase). A Gauss–Newton step on fewer rows than parameters fits its points and little
+#: else: Burgers, 3 x 20 (921 parameters), seeds 0-1: 1000 points 0.19 / 0.18, 2000 points
+#: 1.6e-3 / 2.3e-3.
+LM_ROWS_PER_PARAMETER = 2
+#: Largest network (trained parameters) a planned Levenberg–Marquardt phase takes; beyond it the
+#: plan is L-BFGS. An iteration costs about ``R·P²`` with ``R ≥ 2P`` rows: ~0.1 s for the default
+#: 3 x 20 MLP (921 parameters on two inputs), ~1 s for 3 x 32 (2,241), one thread.
+LM_MAX_PARAMETERS = 2500
 #: Steps before the timing starts (the first batch is never timed either).
 WARMUP_STEPS = 10
 #: The plan is made once this many steps have been timed ...
@@ -72,6 +98,10 @@ class BudgetPlan:
         steps: Adam steps of the whole run (the L-BFGS phase starts there).
         lbfgs_steps: L-BFGS iterations after them.
         lr_schedule: the learning-rate schedule from ``at_step`` to ``steps``.
+        lm_steps: Levenberg–Marquardt iterations after Adam (0: none; ``UNTIL_TIME_STEPS``:
+            until the time is up).
+        lm_resample_every: iterations between two fresh draws of points in that phase.
+        lm_points: points of each ``pde`` condition in that phase's rounds (0: as in training).
     """
 
     budget: float
@@ -81,20 +111,36 @@ class BudgetPlan:
     steps: int
     lbfgs_steps: int
     lr_schedule: str
+    lm_steps: int = 0
+    lm_resample_every: int = 0
+    lm_points: int = 0
 
     @property
     def total_steps(self) -> int:
         return self.steps + self.lbfgs_steps
 
     def describe(self) -> str:
-        """``time budget 60 s: 9000 Adam + 1200 L-BFGS steps planned from a measured 5.30 ms/step``."""
-        return (f"time budget {self.budget:g} s: {self.steps} Adam + {self.lbfgs_steps} L-BFGS steps "
-                f"planned from a measured {self.step_seconds * 1e3:.2f} ms/step")
+        """``time budget 60 s: 9000 Adam + 1200 L-BFGS steps planned from a measured 5.30 ms/step``,
+        or ``time budget 20 s: 700 Adam steps, then Levenberg-Marquardt until the time is up
+        (fresh points every 5 iterations, 1842 per pde condition), planned from ...``."""
+        measured = f"planned from a measured {self.step_seconds * 1e3:.2f} ms/step"
+        if not self.lm_steps:
+            return (f"time budget {self.budget:g} s: {self.steps} Adam + {self.lbfgs_steps} L-BFGS steps "
+                    f"{measured}")
+        count = "until the time is up" if self.lm_steps >= UNTIL_TIME_STEPS else f"for {self.lm_steps} iterations"
+        points = []
+        if self.lm_resample_every:
+            points.append(f"fresh points every {self.lm_resample_every} iterations")
+        if self.lm_points:
+            points.append(f"{self.lm_points} per pde condition")
+        detail = f" ({', '.join(points)})" if points else ""
+        return f"time budget {self.budget:g} s: {self.steps} Adam steps, then Levenberg-Marquardt {count}{detail}, {measured}"
 
 
 def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step_seconds: float,
-                steps_per_batch: int) -> BudgetPlan:
-    """Divide ``remaining`` seconds between Adam and L-BFGS (see the module docstring).
+                steps_per_batch: int, lm_parameters: int = 0) -> BudgetPlan:
+    """Divide ``remaining`` seconds between Adam and L-BFGS, or Adam and Levenberg–Marquardt
+    (see the module docstring).
 
     Args:
         settings: the run's settings; ``settings.given`` says whether ``lbfgs_steps`` and
@@ -104,16 +150,31 @@ def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step
         step_seconds: measured seconds per Adam step.
         steps_per_batch: optimiser steps per Lightning batch; both phases are planned in whole
             batches.
+        lm_parameters: the trained parameters of a run that can take a Levenberg–Marquardt
+            phase (0: it cannot); above :data:`LM_MAX_PARAMETERS` the plan is L-BFGS.
     """
     k = max(steps_per_batch, 1)
     step_seconds = max(step_seconds, 1e-9)
+    schedule = settings.lr_schedule if "lr_schedule" in settings.given else "exponential"
+    given = settings.given
+    if 0 < lm_parameters <= LM_MAX_PARAMETERS and "lbfgs_steps" not in given:
+        adam = max(int(LM_ADAM_SHARE * remaining / step_seconds) // k, 1) * k
+        points = 0
+        if not {"points", "lm_points"} & given:
+            points = max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
+        return BudgetPlan(budget=settings.max_time, at_step=at_step, remaining=remaining,
+                          step_seconds=step_seconds, steps=at_step + adam, lbfgs_steps=0,
+                          lr_schedule=schedule,
+                          lm_steps=settings.lm_steps if "lm_steps" in given else UNTIL_TIME_STEPS,
+                          lm_resample_every=(settings.lm_resample_every if "lm_resample_every" in given
+                                             else LM_RESAMPLE_EVERY),
+                          lm_points=points or settings.lm_points)
     lbfgs_cost = LBFGS_COST * step_seconds
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in settings.given else None
     adam_seconds = ADAM_SHARE * remaining if lbfgs is None else remaining - lbfgs * lbfgs_cost
     adam = max(int(adam_seconds / step_seconds) // k, 1) * k
     if lbfgs is None:
         lbfgs = max(int((remaining - adam * step_seconds) / lbfgs_cost) // k, 0) * k
-    schedule = settings.lr_schedule if "lr_schedule" in settings.given else "exponential"
     return BudgetPlan(budget=settings.max_time, at_step=at_step, remaining=remaining,
                       step_seconds=step_seconds, steps=at_step + adam, lbfgs_steps=lbfgs,
                       lr_schedule=schedule)
@@ -123,6 +184,9 @@ def apply_plan(plan: BudgetPlan, trainer: Any, module: Any) -> None:
     """Make the run follow ``plan``: its settings, the trainer's step limit, the Adam schedule."""
     settings = module.settings
     settings.steps, settings.lbfgs_steps, settings.lr_schedule = plan.steps, plan.lbfgs_steps, plan.lr_schedule
+    if plan.lm_steps:
+        settings.lm_steps, settings.lm_resample_every = plan.lm_steps, plan.lm_resample_every
+        settings.lm_points = plan.lm_points
     trainer.fit_loop.epoch_loop.max_steps = plan.total_steps
     if plan.lr_schedule == "constant":
         trainer.strategy.lr_scheduler_configs = []
@@ -159,7 +223,8 @@ class TimeBudget(Callback):
         if not trainer.strategy.broadcast(ready):
             return
         plan = plan_budget(settings, at_step=step, remaining=self._remaining(trainer, settings, now),
-                           step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch)
+                           step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch,
+                           lm_parameters=levenberg_marquardt_size(pl_module, trainer.world_size))
         self.plan = trainer.strategy.broadcast(plan)
         apply_plan(self.plan, trainer, pl_module)
 

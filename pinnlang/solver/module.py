@@ -213,12 +213,7 @@ class PinnModule(L.LightningModule):
         points = self._collocation()
         round_index = self._round(step)
         if points.round != round_index:
-            factor = ({c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
-                      if self.settings.adaptive else None)
-            batches = points.advance(round_index, factor)
-            if factor:
-                batches = self._select_adaptive(batches, factor, round_index)
-            points.batches = batches
+            self.draw_round(round_index)
         batches = self._in_time_window(points.batches, step, round_index)
         size = self.settings.batch_size
         if size and not self.in_lbfgs_phase:
@@ -227,6 +222,28 @@ class PinnModule(L.LightningModule):
                                              generator=self._minibatch_generator))
                        for name, b in batches.items()}
         return batches
+
+    def draw_round(self, round_index: int) -> dict[str, Any]:
+        """Make round ``round_index`` of every condition's points the current one (RAD'd with
+        ``adaptive``) and return it, whole."""
+        points = self._collocation()
+        factor = ({c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
+                  if self.settings.adaptive else None)
+        batches = points.advance(round_index, factor)
+        if factor:
+            batches = self._select_adaptive(batches, factor, round_index)
+        points.batches = batches
+        return dict(batches)
+
+    def set_pde_points(self, count: int) -> None:
+        """Draw ``count`` points for every ``pde`` condition without its own count from the next
+        round on."""
+        points = self._collocation()
+        points.recount({c.name: count for c in self.compiled.conditions if c.kind == "pde" and not c.n_points})
+
+    def points_round(self) -> int:
+        """The round of the current points (-1 before any was drawn)."""
+        return self._collocation().round
 
     def time_window(self, step: int) -> float:
         """The share of the time interval training covers at ``step`` (``time_windows``, see

@@ -138,6 +138,14 @@ class CollocationPoints:
         self.batches = batches
         return batches
 
+    def recount(self, counts: Mapping[str, int]) -> None:
+        """Draw ``counts`` points (by condition name) from the next round on; a round drawn ahead
+        with the old counts is dropped."""
+        self.counts.update(counts)
+        if self._pending is not None:
+            self._pending[1].cancel()
+            self._pending = None
+
     def close(self) -> None:
         """Stop the background thread."""
         if self._executor is not None:

@@ -44,6 +44,10 @@ class SolveSettings:
         lbfgs_steps: L-BFGS iterations run after Adam in the same run (0: none).
         lm_steps: Levenberg-Marquardt iterations after Adam and L-BFGS, on the last points
             (0: none; zoo MLPs, one process; see :mod:`pinnlang.solver.levenberg_marquardt`).
+        lm_resample_every: draw fresh points every this many Levenberg-Marquardt iterations (0:
+            never, the phase keeps the last round's points).
+        lm_points: points of each ``pde`` condition in the Levenberg-Marquardt phase (0: the
+            training rounds' count; a condition's ``points`` option wins).
         lr: Adam learning rate.
         lr_schedule: ``constant``, ``exponential`` or ``cosine`` (per step, over the Adam phase).
         lr_decay: for ``exponential``/``cosine``: the final learning rate is ``lr * lr_decay``.
@@ -105,11 +109,13 @@ class SolveSettings:
     steps: int = 2000
     lbfgs_steps: int = 0
     lm_steps: int = 0
+    lm_resample_every: int = 0
+    lm_points: int = 0
     lr: float = 1e-3
     lr_schedule: str = "constant"
     lr_decay: float = 0.1
     model: str = "mlp"
-    width: int = 32
+    width: int = 20
     depth: int = 3
     activation: str = "tanh"
     sigma: float = 1.0
@@ -168,7 +174,7 @@ SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(SolveSettings) if 
 _TYPES: dict[str, Any] = {f.name: f.type for f in fields(SolveSettings) if f.name not in _NOT_SETTINGS}
 _CHOICES = {"weighting": WEIGHTINGS, "lr_schedule": LR_SCHEDULES, "sampler": SAMPLERS, "logger": LOGGERS,
             "engine": ENGINES, "compile": COMPILE_CHOICES}
-_NON_NEGATIVE = ("lbfgs_steps", "lm_steps", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal", "time_windows",
+_NON_NEGATIVE = ("lbfgs_steps", "lm_steps", "lm_resample_every", "lm_points", "resample_every", "lbfgs_resample_every", "batch_size", "clip", "max_time", "causal", "time_windows",
                  "checkpoint_every", "val_every", "steps", "threads", "steps_per_batch")
 _POSITIVE = ("lr", "width", "depth", "sigma", "features", "points", "log_every", "steps_per_epoch", "anneal_every",
              "causal_bins", "num_nodes")

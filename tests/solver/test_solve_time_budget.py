@@ -1,4 +1,5 @@
-"""The time-budget plan: ``max_time`` with no step count turned into Adam + L-BFGS steps."""
+"""The time-budget plan: ``max_time`` with no step count turned into Adam + L-BFGS steps, or Adam
+and a Levenberg-Marquardt phase on fresh points."""
 
 from __future__ import annotations
 
@@ -7,16 +8,26 @@ import torch
 
 import pinnlang
 from pinnlang.results import Result
-from pinnlang.solver.budget import ADAM_SHARE, LBFGS_COST, TimeBudget, plan_budget, wants_plan
+from pinnlang.solver.budget import (
+    ADAM_SHARE,
+    LBFGS_COST,
+    LM_ADAM_SHARE,
+    LM_MAX_PARAMETERS,
+    LM_RESAMPLE_EVERY,
+    LM_ROWS_PER_PARAMETER,
+    TimeBudget,
+    plan_budget,
+    wants_plan,
+)
 from pinnlang.solver.settings import UNTIL_TIME_STEPS, resolve_settings
 
 from .conftest import TINY
 
 
-def _plan(overrides, remaining=50.0, step_seconds=0.01, at_step=100, k=10):
+def _plan(overrides, remaining=50.0, step_seconds=0.01, at_step=100, k=10, lm_parameters=0):
     settings = resolve_settings({}, {"max_time": 60, **overrides})
     return plan_budget(settings, at_step=at_step, remaining=remaining, step_seconds=step_seconds,
-                       steps_per_batch=k)
+                       steps_per_batch=k, lm_parameters=lm_parameters)
 
 
 def test_wants_plan_only_for_a_time_limit_without_steps():
@@ -57,8 +68,47 @@ def test_plan_gives_adam_at_least_one_batch():
     assert (plan.steps, plan.lbfgs_steps) == (120, 0)
 
 
+def test_a_network_levenberg_marquardt_can_train_gets_that_phase_instead_of_lbfgs():
+    plan = _plan({}, lm_parameters=900)
+    assert plan.steps == 100 + int(LM_ADAM_SHARE * 50 / 0.01) // 10 * 10
+    assert plan.lbfgs_steps == 0 and plan.lm_steps == UNTIL_TIME_STEPS
+    assert plan.lm_resample_every == LM_RESAMPLE_EVERY
+    assert plan.lm_points == LM_ROWS_PER_PARAMETER * 900 > 1000  # more than the default points
+    assert plan.describe() == (
+        f"time budget 60 s: {plan.steps} Adam steps, then Levenberg-Marquardt until the time is up "
+        f"(fresh points every {LM_RESAMPLE_EVERY} iterations, {LM_ROWS_PER_PARAMETER * 900} per pde "
+        "condition), planned from a measured 10.00 ms/step")
+
+
+def test_the_levenberg_marquardt_plan_keeps_what_was_given():
+    plan = _plan({"lm_steps": 40, "lm_resample_every": 2, "points": 300}, lm_parameters=900)
+    assert (plan.lm_steps, plan.lm_resample_every, plan.lm_points) == (40, 2, 0)
+    assert "for 40 iterations (fresh points every 2 iterations)" in plan.describe()
+    assert _plan({"lm_points": 700}, lm_parameters=900).lm_points == 700
+    assert _plan({"points": 5000}, lm_parameters=900).lm_points == 0  # the points given stay
+
+
+def test_lbfgs_steps_given_or_a_large_network_keep_the_lbfgs_plan():
+    for plan in (_plan({"lbfgs_steps": 100}, lm_parameters=900), _plan({}, lm_parameters=LM_MAX_PARAMETERS + 1)):
+        assert plan.lm_steps == 0 and plan.lbfgs_steps > 0 and "L-BFGS" in plan.describe()
+
+
+def test_a_planned_levenberg_marquardt_phase_runs_until_the_time_is_up(heat):
+    result = pinnlang.solve(heat, max_time=3, width=16, depth=2, quiet=True)  # points: the default
+    plan = result.module.budget_plan
+    assert plan is not None and plan.lm_steps == UNTIL_TIME_STEPS and plan.lbfgs_steps == 0
+    assert result.settings["lm_steps"] == UNTIL_TIME_STEPS
+    parameters = sum(p.numel() for p in result.module.parameters())
+    assert result.settings["lm_points"] == plan.lm_points == max(1000, LM_ROWS_PER_PARAMETER * parameters)
+    assert result.steps > plan.steps  # Levenberg-Marquardt iterations ran after Adam
+    assert result.train_seconds < 3 + 1.5  # stopped by the budget, less an iteration's overshoot
+    assert result.history[-1]["step"] == result.steps and result.errors()["u"] < 0.5
+    assert len(result.module.training_points()["pde"].x) == plan.lm_points
+
+
 def test_budget_is_planned_and_followed(heat, tmp_path):
-    result = pinnlang.solve(heat, max_time=2, **TINY)
+    # Fourier features: a network Levenberg-Marquardt cannot take, so the plan is L-BFGS
+    result = pinnlang.solve(heat, max_time=2, model="fourier", features=8, **TINY)
     plan = result.module.budget_plan
     k = result.module.steps_per_batch
     assert plan is not None and plan.budget == 2
