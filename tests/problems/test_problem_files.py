@@ -79,7 +79,8 @@ def test_training_defaults_suit_a_small_cpu(path):
         assert int(settings["width"]) * int(settings["depth"]) <= 128  # a few thousand parameters
     else:
         assert 100 <= int(settings["lbfgs_steps"]) <= 3000
-    assert 32 <= int(settings["width"]) <= 64
+        assert 32 <= int(settings["width"])
+    assert 16 <= int(settings["width"]) <= 64
     assert 3 <= int(settings["depth"]) <= 4
     assert float(settings["lr"]) == pytest.approx(1e-3)
 
