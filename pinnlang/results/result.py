@@ -37,7 +37,9 @@ class Result:
         trainer: the Lightning trainer (``None`` for a loaded result).
         run_dir: the run folder, once saved or loaded.
         plan: how a time budget was planned (``time budget 60 s: N Adam + M L-BFGS steps
-            planned from a measured X ms/step``), or ``None``.
+            planned from a measured X ms/step``), the default training a run without step counts
+            got (``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations ...``,
+            see :mod:`pinnlang.solver.recipe`), or ``None``.
     """
 
     def __init__(self, problem: Any, compiled: Any, network: nn.Module, *,

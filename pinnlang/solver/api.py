@@ -13,6 +13,7 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
 from pinnlang.solver.levenberg_marquardt import require_levenberg_marquardt, run_levenberg_marquardt
+from pinnlang.solver.recipe import default_recipe_for
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
@@ -119,6 +120,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     settings.out = run_dir
     manual = manual_optimization(trainer_kwargs)
     module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual)
+    recipe = default_recipe_for(module, settings)
     trainer = build_trainer(settings, run_dir=run_dir, callbacks=list(callbacks or []), logger=logger,
                             trainer_kwargs=trainer_kwargs, manual=manual)
     set_steps_per_batch(module, trainer)
@@ -145,7 +147,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                     train_seconds=module.train_seconds, steps=trainer.global_step + lm_done,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
-                    plan=module.budget_plan.describe() if module.budget_plan is not None else None)
+                    plan=module.budget_plan.describe() if module.budget_plan is not None else recipe)
     if trainer.is_global_zero:
         if run_dir:
             result.save(run_dir)

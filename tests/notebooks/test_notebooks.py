@@ -1,7 +1,9 @@
 """Every notebook in notebooks/ runs top to bottom in a real kernel, with a tiny training budget.
 
-The notebooks read their budget from ``PINNLANG_NOTEBOOK_STEPS`` (Adam steps) and
-``PINNLANG_NOTEBOOK_LBFGS_STEPS``; here they get 30 Adam steps and no L-BFGS, so each takes a few
+The notebooks read their budget from ``PINNLANG_NOTEBOOK_STEPS`` (Adam steps),
+``PINNLANG_NOTEBOOK_LBFGS_STEPS`` and (where the problem's file trains with Levenberg–Marquardt)
+``PINNLANG_NOTEBOOK_LM_STEPS``; here they get 30 Adam steps, no L-BFGS and 2 Levenberg–Marquardt
+iterations, so each takes a few
 seconds of training. The checks are on what a reader sees: no cell raised, and the outputs each
 notebook exists to show are there (an error dict, a diagnostic with a caret, LaTeX, figures).
 """
@@ -22,7 +24,8 @@ pytest.importorskip("ipykernel", reason="the notebook tests need ipykernel (pip 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 NOTEBOOK_NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-TINY_BUDGET = {"PINNLANG_NOTEBOOK_STEPS": "30", "PINNLANG_NOTEBOOK_LBFGS_STEPS": "0"}
+TINY_BUDGET = {"PINNLANG_NOTEBOOK_STEPS": "30", "PINNLANG_NOTEBOOK_LBFGS_STEPS": "0",
+               "PINNLANG_NOTEBOOK_LM_STEPS": "2"}
 CELL_TIMEOUT = 600  # seconds; generous because the test machine may be shared
 
 ERROR_DICT = re.compile(r"errors: \{'u': ([0-9.eE+-]+|nan)\}")
@@ -79,10 +82,12 @@ def test_notebook_is_stored_valid_and_without_outputs(name):
 def test_notebook_budget_is_set_in_its_first_code_cell(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     first = next(c for c in notebook.cells if c.cell_type == "code").source
-    assert 'STEPS = int(os.environ.get("PINNLANG_NOTEBOOK_STEPS", "2000"))' in first
+    assert re.search(r'STEPS = int\(os.environ.get\("PINNLANG_NOTEBOOK_STEPS", "\d+"\)\)', first)
     assert "PINNLANG_NOTEBOOK_LBFGS_STEPS" in first
     solves = [c.source for c in notebook.cells if "pinnlang.solve(" in c.source]
     assert solves and all("steps=STEPS" in s and "lbfgs_steps=LBFGS_STEPS" in s for s in solves)
+    if "PINNLANG_NOTEBOOK_LM_STEPS" in first:  # a notebook whose problem trains with Levenberg-Marquardt
+        assert all("lm_steps=LM_STEPS" in s for s in solves)
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
