@@ -128,13 +128,28 @@ class BudgetPlan:
             return (f"time budget {self.budget:g} s: {self.steps} Adam + {self.lbfgs_steps} L-BFGS steps "
                     f"{measured}")
         count = "until the time is up" if self.lm_steps >= UNTIL_TIME_STEPS else f"for {self.lm_steps} iterations"
-        points = []
-        if self.lm_resample_every:
-            points.append(f"fresh points every {self.lm_resample_every} iterations")
-        if self.lm_points:
-            points.append(f"{self.lm_points} per pde condition")
-        detail = f" ({', '.join(points)})" if points else ""
+        detail = describe_lm_points(self.lm_resample_every, self.lm_points)
         return f"time budget {self.budget:g} s: {self.steps} Adam steps, then Levenberg-Marquardt {count}{detail}, {measured}"
+
+
+def describe_lm_points(resample_every: int, points: int) -> str:
+    """`` (fresh points every 5 iterations, 1842 per pde condition)``, the parts that apply, or ``""``."""
+    parts = [f"fresh points every {resample_every} iterations"] if resample_every else []
+    if points:
+        parts.append(f"{points} per pde condition")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def lm_phase_points(settings: SolveSettings, lm_parameters: int) -> tuple[int, int]:
+    """``(lm_resample_every, lm_points)`` of a Levenberg–Marquardt phase pinnlang chooses (a
+    planned budget, the default training): the ones given, else :data:`LM_RESAMPLE_EVERY` and
+    max(``points``, :data:`LM_ROWS_PER_PARAMETER` × ``lm_parameters``) (0 when ``points`` was
+    given: its count stays)."""
+    given = settings.given
+    resample = settings.lm_resample_every if "lm_resample_every" in given else LM_RESAMPLE_EVERY
+    if "lm_points" in given or "points" in given:
+        return resample, settings.lm_points
+    return resample, max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
 
 
 def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step_seconds: float,
@@ -159,16 +174,12 @@ def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step
     given = settings.given
     if 0 < lm_parameters <= LM_MAX_PARAMETERS and "lbfgs_steps" not in given:
         adam = max(int(LM_ADAM_SHARE * remaining / step_seconds) // k, 1) * k
-        points = 0
-        if not {"points", "lm_points"} & given:
-            points = max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
+        resample, points = lm_phase_points(settings, lm_parameters)
         return BudgetPlan(budget=settings.max_time, at_step=at_step, remaining=remaining,
                           step_seconds=step_seconds, steps=at_step + adam, lbfgs_steps=0,
                           lr_schedule=schedule,
                           lm_steps=settings.lm_steps if "lm_steps" in given else UNTIL_TIME_STEPS,
-                          lm_resample_every=(settings.lm_resample_every if "lm_resample_every" in given
-                                             else LM_RESAMPLE_EVERY),
-                          lm_points=points or settings.lm_points)
+                          lm_resample_every=resample, lm_points=points)
     lbfgs_cost = LBFGS_COST * step_seconds
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in settings.given else None
     adam_seconds = ADAM_SHARE * remaining if lbfgs is None else remaining - lbfgs * lbfgs_cost

@@ -3,10 +3,9 @@ fresh points.
 
 A run whose file and caller give none of ``steps``, ``lbfgs_steps``, ``lm_steps`` and
 ``max_time`` trains :data:`DEFAULT_ADAM_STEPS` Adam steps, then :data:`DEFAULT_LM_STEPS`
-Levenberg–Marquardt iterations that draw fresh points every
-:data:`~pinnlang.solver.budget.LM_RESAMPLE_EVERY` iterations, each ``pde`` condition drawing
-max(``points``, :data:`~pinnlang.solver.budget.LM_ROWS_PER_PARAMETER` × parameters) points
-(the same phase a time budget plans, see :mod:`pinnlang.solver.budget`). It does so when that
+Levenberg–Marquardt iterations on the points a time budget's phase uses
+(:func:`~pinnlang.solver.budget.lm_phase_points`: fresh every 5 iterations, each ``pde``
+condition drawing max(``points``, 2 × parameters) points). It does so when that
 phase can run: a zoo MLP the forward engine reads, of at most
 :data:`~pinnlang.solver.budget.LM_MAX_PARAMETERS` parameters, in one process. Otherwise the
 run keeps ``steps`` Adam steps (default 2000). What the caller gives (``lm_resample_every``,
@@ -21,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pinnlang.solver.budget import LM_MAX_PARAMETERS, LM_RESAMPLE_EVERY, LM_ROWS_PER_PARAMETER
+from pinnlang.solver.budget import LM_MAX_PARAMETERS, describe_lm_points, lm_phase_points
 from pinnlang.solver.settings import SolveSettings
 
 #: Adam steps before the Levenberg–Marquardt phase of the default training.
@@ -52,16 +51,10 @@ def apply_default_recipe(settings: SolveSettings, lm_parameters: int) -> str | N
     if _CHOSEN & settings.given or not 0 < lm_parameters <= LM_MAX_PARAMETERS:
         return None
     settings.steps, settings.lm_steps = DEFAULT_ADAM_STEPS, DEFAULT_LM_STEPS
-    if "lm_resample_every" not in settings.given:
-        settings.lm_resample_every = LM_RESAMPLE_EVERY
-    if not {"points", "lm_points"} & settings.given:
-        settings.lm_points = max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
-    detail = [f"fresh points every {settings.lm_resample_every} iterations"] if settings.lm_resample_every else []
-    if settings.lm_points:
-        detail.append(f"{settings.lm_points} per pde condition")
-    shown = f" ({', '.join(detail)})" if detail else ""
+    settings.lm_resample_every, settings.lm_points = lm_phase_points(settings, lm_parameters)
     return (f"default training: {settings.steps} Adam steps, then {settings.lm_steps} "
-            f"Levenberg-Marquardt iterations{shown}")
+            f"Levenberg-Marquardt iterations"
+            f"{describe_lm_points(settings.lm_resample_every, settings.lm_points)}")
 
 
 def default_recipe_for(module: Any, settings: SolveSettings) -> str | None:
