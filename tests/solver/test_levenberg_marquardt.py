@@ -193,8 +193,9 @@ def test_fresh_points_every_k_iterations_and_the_phase_s_own_point_count():
     last_round, adam_points = module.points_round(), module.training_points()["pde"].x.clone()
     module.settings.lm_resample_every, module.settings.lm_points = 2, 48
     run_levenberg_marquardt(module, 5)
-    # a fresh round at the start (the phase's own count), then before iterations 3 and 5
-    assert module.points_round() == last_round + 3
+    # a fresh round at the start (the phase's own count), before iterations 3 and 5, and one that
+    # judges the end
+    assert module.points_round() == last_round + 4
     points = module.training_points()
     assert len(points["pde"].x) == 48 and len(points["boundary"].x) == len(result.module.training_points()["boundary"].x)
     assert not torch.equal(points["pde"].x[:32], adam_points)
@@ -217,3 +218,29 @@ def test_resampling_in_the_phase_lowers_the_error_on_a_small_point_set():
     fixed = pinnlang.solve(problem, **common)
     fresh = pinnlang.solve(problem, lm_resample_every=1, **common)
     assert fresh.errors()["u"] < 0.05 < fixed.errors()["u"]
+
+
+def test_the_best_parameters_on_fresh_points_come_back_when_the_end_is_much_worse():
+    from pinnlang.solver.levenberg_marquardt import _FreshBest
+
+    module = _module(pinnlang.parse(POISSON))
+    system = _system(module)
+    good = {k: v.clone() for k, v in system.current().items()}
+    best = _FreshBest()
+    best.consider(1.0, system, 5)
+    best.consider(4.0, system, 10)  # a worse estimate does not replace the best
+    assert (best.loss, best.iteration) == (1.0, 5)
+    system.assign({k: v + 0.5 for k, v in good.items()})  # the phase went astray
+    assert not best.restore_if_better(1.5, system)  # within the estimates' noise: kept
+    assert any(not torch.equal(v, good[k]) for k, v in system.current().items())
+    assert best.restore_if_better(3.0, system)
+    for name, value in system.current().items():
+        torch.testing.assert_close(value, good[name])
+    assert best.restore_if_better(math.nan, system)  # a non-finite end always goes back
+
+
+def test_nothing_to_go_back_to_without_fresh_rounds():
+    from pinnlang.solver.levenberg_marquardt import _FreshBest
+
+    module = _module(pinnlang.parse(POISSON))
+    assert not _FreshBest().restore_if_better(10.0, _system(module))
