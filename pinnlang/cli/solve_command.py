@@ -29,7 +29,8 @@ TRAINER_PREFIX = "trainer__"
 
 # flag -> (setting, type, help)
 _FLAGS: list[tuple[str, str, object, str]] = [
-    ("--steps", "steps", int, "Adam steps"),
+    ("--steps", "steps", int, "Adam steps (with no step count anywhere: 1000, then 200 Levenberg-Marquardt "
+     "iterations on fresh points when the network allows it, else 2000)"),
     ("--lbfgs-steps", "lbfgs_steps", int, "L-BFGS iterations after Adam (default 0)"),
     ("--lm-steps", "lm_steps", int, "Levenberg-Marquardt iterations after Adam and L-BFGS (default 0; "
      "zoo MLPs of a few thousand parameters)"),
@@ -58,7 +59,8 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--nodes", "num_nodes", int, "number of nodes"),
     ("--precision", "precision", parse_scalar, "32-true (default), 64-true, bf16-mixed, ..."),
     ("--max-time", "max_time", float, "stop after this many seconds (without --steps: the time is "
-     "planned into Adam and L-BFGS steps)"),
+     "planned into Adam steps, then Levenberg-Marquardt on fresh points or, for networks it cannot "
+     "take, L-BFGS)"),
     ("--log-every", "log_every", int, "steps between rows of the history"),
     ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (for --resume)"),
     ("--val-every", "val_every", int, "steps between validation passes (0: none)"),
