@@ -101,7 +101,7 @@ def test_a_planned_levenberg_marquardt_phase_runs_until_the_time_is_up(heat):
     parameters = sum(p.numel() for p in result.module.parameters())
     assert result.settings["lm_points"] == plan.lm_points == max(1000, LM_ROWS_PER_PARAMETER * parameters)
     assert result.steps > plan.steps  # Levenberg-Marquardt iterations ran after Adam
-    assert result.train_seconds < 3 + 1.5  # stopped by the budget, less an iteration's overshoot
+    assert result.steps < plan.steps + UNTIL_TIME_STEPS  # the time, not the count, ended the phase
     assert result.history[-1]["step"] == result.steps and result.errors()["u"] < 0.5
     assert len(result.module.training_points()["pde"].x) == plan.lm_points
 
