@@ -132,6 +132,12 @@ class BudgetPlan:
         return f"time budget {self.budget:g} s: {self.steps} Adam steps, then Levenberg-Marquardt {count}{detail}, {measured}"
 
 
+def lm_phase_fits(lm_parameters: int) -> bool:
+    """Whether pinnlang picks a Levenberg–Marquardt phase for a network of ``lm_parameters``
+    trained parameters (0: the phase cannot run), up to :data:`LM_MAX_PARAMETERS`."""
+    return 0 < lm_parameters <= LM_MAX_PARAMETERS
+
+
 def describe_lm_points(resample_every: int, points: int) -> str:
     """`` (fresh points every 5 iterations, 1842 per pde condition)``, the parts that apply, or ``""``."""
     parts = [f"fresh points every {resample_every} iterations"] if resample_every else []
@@ -170,9 +176,9 @@ def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step
     """
     k = max(steps_per_batch, 1)
     step_seconds = max(step_seconds, 1e-9)
-    schedule = settings.lr_schedule if "lr_schedule" in settings.given else "exponential"
     given = settings.given
-    if 0 < lm_parameters <= LM_MAX_PARAMETERS and "lbfgs_steps" not in given:
+    schedule = settings.lr_schedule if "lr_schedule" in given else "exponential"
+    if lm_phase_fits(lm_parameters) and "lbfgs_steps" not in given:
         adam = max(int(LM_ADAM_SHARE * remaining / step_seconds) // k, 1) * k
         resample, points = lm_phase_points(settings, lm_parameters)
         return BudgetPlan(budget=settings.max_time, at_step=at_step, remaining=remaining,
@@ -181,7 +187,7 @@ def plan_budget(settings: SolveSettings, *, at_step: int, remaining: float, step
                           lm_steps=settings.lm_steps if "lm_steps" in given else UNTIL_TIME_STEPS,
                           lm_resample_every=resample, lm_points=points)
     lbfgs_cost = LBFGS_COST * step_seconds
-    lbfgs = settings.lbfgs_steps if "lbfgs_steps" in settings.given else None
+    lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
     adam_seconds = ADAM_SHARE * remaining if lbfgs is None else remaining - lbfgs * lbfgs_cost
     adam = max(int(adam_seconds / step_seconds) // k, 1) * k
     if lbfgs is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pinnlang.solver.budget import LM_MAX_PARAMETERS, describe_lm_points, lm_phase_points
+from pinnlang.solver.budget import describe_lm_points, lm_phase_fits, lm_phase_points
 from pinnlang.solver.settings import SolveSettings
 
 #: Adam steps before the Levenberg–Marquardt phase of the default training.
@@ -48,7 +48,7 @@ def apply_default_recipe(settings: SolveSettings, lm_parameters: int) -> str | N
     """Give ``settings`` the default training if no step count was chosen and a
     Levenberg–Marquardt phase of ``lm_parameters`` parameters can run (0: it cannot); return
     its description for the run's summary, or ``None`` (settings unchanged)."""
-    if _CHOSEN & settings.given or not 0 < lm_parameters <= LM_MAX_PARAMETERS:
+    if _CHOSEN & settings.given or not lm_phase_fits(lm_parameters):
         return None
     settings.steps, settings.lm_steps = DEFAULT_ADAM_STEPS, DEFAULT_LM_STEPS
     settings.lm_resample_every, settings.lm_points = lm_phase_points(settings, lm_parameters)
@@ -61,7 +61,5 @@ def default_recipe_for(module: Any, settings: SolveSettings) -> str | None:
     """:func:`apply_default_recipe` for ``module``'s network and the run's processes."""
     from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 
-    if _CHOSEN & settings.given:
-        return None
     processes = 1 if single_process(settings) else 2
     return apply_default_recipe(settings, levenberg_marquardt_size(module, processes))
