@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import lightning as L
 import torch
@@ -47,6 +47,7 @@ from pinnlang.solver.points import (
     time_window_share,
 )
 from pinnlang.solver.settings import SolveSettings
+from pinnlang.solver.step_counter import StepCounter
 from pinnlang.solver.tuning import choose_engine, compile_losses
 from pinnlang.solver.weighting import LossWeights, causal_mean_square
 
@@ -468,41 +469,12 @@ class PinnModule(L.LightningModule):
         self._previous_seconds = float(saved.get("train_seconds", 0.0))
 
     # ------------------------------------------------------------------ loaders
-    def train_dataloader(self) -> "StepCounter":
+    def train_dataloader(self) -> StepCounter:
         """Batch indices only: the collocation points live on the module, on the device."""
         s = self.settings
         epoch = min(s.steps_per_epoch, max(s.total_steps, 1))
         k = self.steps_per_batch
         return StepCounter(max(epoch // k, 1), start=(self._resume_step % epoch) // k)
 
-    def val_dataloader(self) -> "StepCounter":
+    def val_dataloader(self) -> StepCounter:
         return StepCounter(1)
-
-
-class StepCounter:
-    """The "data" of a PINN epoch: ``length`` step indices, resumable mid-epoch.
-
-    The points a step trains on are a function of the global step, so resuming only needs the
-    first epoch after a restart to be shortened to the steps that epoch had left (``start``).
-
-    Args:
-        length: steps per epoch.
-        start: index the next epoch starts at (after a resume), later epochs start at 0.
-    """
-
-    def __init__(self, length: int, start: int = 0):
-        self.length = length
-        self._start = start
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __iter__(self) -> Iterator[int]:
-        start, self._start = self._start, 0
-        return iter(range(start, self.length))
-
-    def state_dict(self) -> dict[str, int]:
-        return {}  # nothing to keep: the position follows from the restored global step
-
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        return None
