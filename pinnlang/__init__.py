@@ -62,6 +62,9 @@ _EXPORTS: dict[str, str] = {
     "solve": "pinnlang.solver",
     "PinnModule": "pinnlang.solver",
     "Result": "pinnlang.results",
+    # sweeps of training settings (Optuna)
+    "sweep": "pinnlang.sweep",
+    "SweepResult": "pinnlang.sweep",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,4 +1,4 @@
-"""The ``pinnlang`` command: ``check | fmt | solve | predict | models``.
+"""The ``pinnlang`` command: ``check | fmt | solve | predict | export | sweep | models``.
 
 Each subcommand lives in its own module exposing ``add_arguments(parser)`` and ``run(args) -> int``.
 Every :class:`~pinnlang.errors.PinnError` is printed as a diagnostic (exit 1; exit 2 for usage
@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, str] = {
     "fmt": "print a problem back as canonical .pinn text (or LaTeX)",
     "solve": "train a network on a problem and write a run folder",
     "predict": "evaluate a trained run at points",
+    "export": "write a run for ParaView (vtk) or as a standalone network (onnx, torchscript, pt2)",
+    "sweep": "search training settings with Optuna and print the best as a train: line",
     "models": "list the networks of the model zoo",
 }
 

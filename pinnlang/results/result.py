@@ -125,6 +125,20 @@ class Result:
             values = self.compiled.exact_fn(x)
         return as_numpy(values.reshape(len(x), -1))
 
+    def solution(self, points: np.ndarray) -> np.ndarray | None:
+        """The known solution at ``points``: the exact one when the problem has an ``exact:``
+        statement, else the reference registered under the problem's name
+        (:func:`pinnlang.reference.reference_solution`), else ``None``. NaN for fields without one."""
+        exact = self.exact(points)
+        if exact is not None:
+            return exact
+        from pinnlang.reference import reference_solution
+
+        reference = reference_solution(self.name)
+        if reference is None:
+            return None
+        return np.asarray(reference(np.asarray(points, dtype=np.float64)), dtype=np.float64).reshape(len(points), -1)
+
     def inside(self, points: np.ndarray) -> np.ndarray:
         """Mask of the points whose spatial part lies in the domain (all True without one)."""
         domain = self.problem.domain
@@ -201,6 +215,26 @@ class Result:
         """
         folder = path or self.run_dir or tempfile.mkdtemp(prefix=f"pinnlang-{self.name}-")
         return plot_all(self, folder)
+
+    def export(self, path: str | os.PathLike | None = None, *, format: str = "vtk",
+               resolution: int | None = None, times: int | None = None,
+               at: Mapping[str, float] | None = None) -> list[str]:
+        """Write the fields for ParaView (``vtk``) or the network as a standalone model (``onnx``,
+        ``torchscript``, ``pt2``); return the files written. The same as ``pinnlang export``.
+
+        Args:
+            path: the file; default ``RUN_DIR/export/<problem>.vtu`` (``.pvd`` with time,
+                ``.onnx``, ``.torchscript.pt``, ``.pt2``).
+            format: ``vtk``, ``onnx``, ``torchscript`` or ``pt2``.
+            resolution: ``vtk``: grid points along the longest side of the domain.
+            times: ``vtk``: time slices of a problem with time.
+            at: ``vtk``: param values (default: the middle of each range).
+
+        See :mod:`pinnlang.results.export` for what each format holds.
+        """
+        from pinnlang.results.export import export_result
+
+        return export_result(self, path, format=format, resolution=resolution, times=times, at=at)
 
     # ------------------------------------------------------------------ run folder
     def source_text(self) -> str:
