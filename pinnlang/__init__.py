@@ -63,8 +63,8 @@ _EXPORTS: dict[str, str] = {
     "PinnModule": "pinnlang.solver",
     "Result": "pinnlang.results",
     # sweeps of training settings (Optuna)
-    "sweep": "pinnlang.sweep",
-    "SweepResult": "pinnlang.sweep",
+    "sweep": "pinnlang.sweeps",
+    "SweepResult": "pinnlang.sweeps",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -6,7 +6,7 @@
 settings declaration. ``--storage sqlite:///study.db`` keeps the study in a database that other
 ``pinnlang sweep`` processes (``--jobs K`` starts K of them) and machines join. Prints one line per
 trial, the table of the study's trials and the best settings as a ``train:`` line (``--write
-FILE`` saves it). See :mod:`pinnlang.sweep`.
+FILE`` saves it). See :mod:`pinnlang.sweeps`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from pinnlang.solver.settings import parse_scalar
-from pinnlang.sweep.space import parse_param, setting_kind, swept_setting_names
+from pinnlang.sweeps.space import parse_param, setting_kind, swept_setting_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pinnlang.sweep import sweep
+    from pinnlang.sweeps import sweep
 
     params = dict(parse_param(text) for text in args.param)
     settings = {key[len("setting_"):]: value for key, value in vars(args).items()

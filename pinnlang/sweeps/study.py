@@ -1,8 +1,8 @@
 """``pinnlang.sweep``: search training settings with Optuna.
 
-A sweep is an Optuna study (minimise :mod:`~pinnlang.sweep.objective`) whose trials train the
+A sweep is an Optuna study (minimise :mod:`~pinnlang.sweeps.objective`) whose trials train the
 problem with the sweep's fixed settings and one point of the search space
-(:mod:`~pinnlang.sweep.space`). The study lives in Optuna's storage: with a database URL
+(:mod:`~pinnlang.sweeps.space`). The study lives in Optuna's storage: with a database URL
 (``sqlite:///study.db``, or any database Optuna's RDB storage takes) any number of processes —
 the ``jobs`` worker processes of one sweep, other ``pinnlang sweep`` invocations, other machines —
 join the same study and share its trials; without one it stays in memory (a temporary SQLite
@@ -22,10 +22,10 @@ from typing import Any, Mapping
 
 from pinnlang.errors import PinnRuntimeError, PinnUsageError
 from pinnlang.optional import require
-from pinnlang.sweep.objective import objective_kind, score, train_trial
-from pinnlang.sweep.result import SweepResult, TrialRow, setting_text
+from pinnlang.sweeps.objective import objective_kind, score, train_trial
+from pinnlang.sweeps.result import SweepResult, TrialRow, setting_text
 from pinnlang.solver.settings import canonical_name
-from pinnlang.sweep.space import Dimension, check_value, search_space, setting_kind
+from pinnlang.sweeps.space import Dimension, check_value, search_space, setting_kind
 
 #: Seconds a process waits for the SQLite database lock before giving up.
 SQLITE_TIMEOUT = 120
@@ -156,7 +156,7 @@ def sweep(problem: Any, *, trials: int, params: Mapping[str, Any], storage: str 
         problem: a :class:`~pinnlang.problem.Problem` or the path of a ``.pinn`` file.
         trials: trials this call runs (shared out over its ``jobs`` processes).
         params: the search space, ``{"width": "16:64", "lr": (1e-4, 1e-2, "log"),
-            "model": ["mlp", "siren"]}`` (see :mod:`pinnlang.sweep.space`).
+            "model": ["mlp", "siren"]}`` (see :mod:`pinnlang.sweeps.space`).
         storage: an Optuna storage URL (``sqlite:///study.db``); several processes or machines
             given the same URL and study name share one study. ``None``: in memory.
         study: the study name (default ``pinnlang-<problem>``).
@@ -166,7 +166,7 @@ def sweep(problem: Any, *, trials: int, params: Mapping[str, Any], storage: str 
         **settings: training settings every trial shares (``steps=200``, ``lm_steps=0``, ...).
 
     Returns:
-        The :class:`~pinnlang.sweep.result.SweepResult` over all the study's trials.
+        The :class:`~pinnlang.sweeps.result.SweepResult` over all the study's trials.
 
     Raises:
         PinnUsageError: a bad search space, setting, storage or count; Optuna missing.

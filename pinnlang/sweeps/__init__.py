@@ -1,6 +1,6 @@
 """Sweeps of training settings on Optuna: :func:`sweep` and its :class:`SweepResult`."""
 
-from pinnlang.sweep.result import SweepResult, TrialRow
-from pinnlang.sweep.study import sweep
+from pinnlang.sweeps.result import SweepResult, TrialRow
+from pinnlang.sweeps.study import sweep
 
 __all__ = ["SweepResult", "TrialRow", "sweep"]
