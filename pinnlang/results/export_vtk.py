@@ -1,6 +1,6 @@
 """VTK export of a run, written with meshio: the fields (and their errors) on a mesh of the domain.
 
-One ``.vtu`` file (or any single-mesh format meshio writes: ``.vtk``, ``.xdmf``) for a steady
+One ``.vtu`` file (or legacy ``.vtk``) for a steady
 problem; for a problem with time, one ``.vtu`` per time slice, ``NAME_0000.vtu`` ..., and a ParaView
 collection ``NAME.pvd`` listing them with their times. Point data: every field by its name, and
 for each field with a known solution (``exact:`` or a registered reference) ``FIELD_exact`` and
@@ -22,7 +22,7 @@ from pinnlang.results.export_grid import ExportMesh, build_mesh
 if TYPE_CHECKING:
     from pinnlang.results.result import Result
 
-SINGLE_SUFFIXES = (".vtu", ".vtk", ".xdmf")
+SINGLE_SUFFIXES = (".vtu", ".vtk")
 SERIES_SUFFIX = ".pvd"
 
 
