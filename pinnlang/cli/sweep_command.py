@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from pinnlang.solver.settings import parse_scalar
+from pinnlang.solver.settings import ALIASES, parse_scalar
 from pinnlang.sweeps.space import parse_param, setting_kind, swept_setting_names
 
 
@@ -30,9 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--write", metavar="FILE", help="also save the best train: line to FILE")
     parser.add_argument("--quiet", action="store_true", help="no line per trial")
     group = parser.add_argument_group("training settings fixed for every trial")
+    aliases: dict[str, list[str]] = {}
+    for alias, name in ALIASES.items():
+        aliases.setdefault(name, []).append("--" + alias)
     for name in swept_setting_names():
-        group.add_argument("--" + name.replace("_", "-"), dest="setting_" + name, type=parse_scalar,
-                           default=None, metavar=setting_kind(name).upper())
+        group.add_argument("--" + name.replace("_", "-"), *aliases.get(name, []), dest="setting_" + name,
+                           type=parse_scalar, default=None, metavar=setting_kind(name).upper())
 
 
 def run(args: argparse.Namespace) -> int:

@@ -201,8 +201,11 @@ def sweep(problem: Any, *, trials: int, params: Mapping[str, Any], storage: str 
             run_trials(job_of[0], backend)
         else:
             _run_processes(job_of)
-        return collect(created if storage is None else optuna.load_study(study_name=name, storage=backend),
-                       storage if temporary is None else None, objective)
+        result = collect(created if storage is None else optuna.load_study(study_name=name, storage=backend),
+                         storage if temporary is None else None, objective)
+        if temporary is not None:  # its database goes with the temporary folder
+            result.study = None
+        return result
     finally:
         if temporary is not None:
             temporary.cleanup()

@@ -181,3 +181,18 @@ def test_a_missing_optional_package_names_the_pip_command(runs, tmp_path, monkey
     err = capsys.readouterr().err
     assert "VTK export needs the 'meshio' package" in err and "pip install 'pinnlang[export]'" in err
     assert "Traceback" not in err
+
+
+def test_onnx_keeps_a_hard_constraint_output_transform(tmp_path):
+    from pinnlang.models import HardConstraint, box_distance, build_model
+
+    torch.manual_seed(0)
+    body = HardConstraint(build_model("mlp", 1, 1, width=8, depth=2), box_distance([-1.0], [1.0]))
+    result = pinnlang.solve(PROBLEMS / "poisson1d.pinn", model=body, **TINY)
+    (path,) = result.export(tmp_path / "hard.onnx", format="onnx")
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    x = np.linspace(0, 1, 11)
+    (u,) = session.run(None, {"x": x.astype(np.float32)})
+    np.testing.assert_allclose(u, result.predict(x=x)["u"], atol=1e-5, rtol=0)
+    assert u[0] == pytest.approx(0, abs=1e-7) and u[-1] == pytest.approx(0, abs=1e-7)  # u = 0 at the ends
+    assert np.abs(u[1:-1]).max() > 0
