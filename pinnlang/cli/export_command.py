@@ -1,8 +1,8 @@
 """``pinnlang export RUN_DIR --format vtk|onnx|torchscript|pt2``: a run for ParaView or deployment.
 
-``vtk`` writes the fields (and, with an exact or reference solution, ``FIELD_exact`` and
-``FIELD_error``) on a mesh of the domain: one ``.vtu``, or for a problem with time a ``.pvd``
-collection of one ``.vtu`` per time slice. ``onnx``, ``torchscript`` and ``pt2`` write the trained
+``vtk`` writes the fields (and, with an exact or reference solution, ``FIELD_exact`` or
+``FIELD_reference`` and ``FIELD_error``) on a mesh of the domain: one ``.vtu``, or for a problem
+with time a ``.pvd`` collection of one ``.vtu`` per time slice. ``onnx``, ``torchscript`` and ``pt2`` write the trained
 network with its input normalisation. See :mod:`pinnlang.results.export`.
 """
 

@@ -3,8 +3,9 @@
 One ``.vtu`` file (or legacy ``.vtk``) for a steady
 problem; for a problem with time, one ``.vtu`` per time slice, ``NAME_0000.vtu`` ..., and a ParaView
 collection ``NAME.pvd`` listing them with their times. Point data: every field by its name, and
-for each field with a known solution (``exact:`` or a registered reference) ``FIELD_exact`` and
-``FIELD_error`` (the network minus the solution).
+for each field with a known solution ``FIELD_exact`` (from ``exact:``) or ``FIELD_reference`` (a
+reference registered under the problem's name, :mod:`pinnlang.reference`) and ``FIELD_error``
+(the network minus the solution).
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ SERIES_SUFFIX = ".pvd"
 
 
 def point_data(result: "Result", inputs: np.ndarray) -> dict[str, np.ndarray]:
-    """Every field at ``inputs``, and ``FIELD_exact``/``FIELD_error`` where a solution is known."""
+    """Every field at ``inputs``, and ``FIELD_exact`` (``FIELD_reference`` for a registered
+    reference) and ``FIELD_error`` where a solution is known."""
     values = result.evaluate(inputs)
     data = {name: values[:, i] for i, name in enumerate(result.field_names)}
     truth = result.solution(inputs)
     if truth is not None:
+        kind = "exact" if result.compiled.exact_fn is not None else "reference"
         for i, name in enumerate(result.field_names):
             if not np.isnan(truth[:, i]).any():
-                data[f"{name}_exact"] = truth[:, i]
+                data[f"{name}_{kind}"] = truth[:, i]
                 data[f"{name}_error"] = values[:, i] - truth[:, i]
     return data
 
