@@ -59,6 +59,7 @@ def test_a_bad_pinn_example_fails_as_its_page_shows(block):
         assert raised.value.render().strip() == shown.text.strip()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", PYTHON, ids=_ids(PYTHON))
 def test_a_python_block_runs(block, sandbox, capsys):
     if block.no_run is not None:
@@ -121,6 +122,7 @@ def _run(words: list[str], block: Block, folder: Path) -> None:
     assert main(args) == 0, f"{block.label}: pinnlang {shlex.join(args)} failed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", SHELL, ids=_ids(SHELL))
 def test_the_commands_of_a_shell_block_run(block, sandbox):
     found = commands(block)
