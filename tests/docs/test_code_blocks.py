@@ -103,6 +103,10 @@ def _resolve(arg: str, folder: Path) -> str:
 
 
 def _run(words: list[str], block: Block, folder: Path) -> None:
+    while re.match(r"^[A-Z_]+=", words[0]):
+        words = words[1:]  # environment settings (OMP_NUM_THREADS=1 ...)
+    if words[:3] == ["python", "-m", "pinnlang"]:
+        words = ["pinnlang", *words[3:]]
     program, args = words[0], words[1:]
     if program == "pip" or args[:2] == ["-m", "pytest"]:
         return  # installing and the whole suite: the suite itself proves them
