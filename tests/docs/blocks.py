@@ -5,7 +5,9 @@ A block's language tag says how the tests use it:
 - ``pinn``: parsed and checked, no error allowed;
 - ``pinn-error``: a bad example, it must fail with a located error; when the next block is a
   ``text`` block starting ``NAME.pinn:LINE:COL:``, the error must print exactly as that block;
-- ``python``: run as a script in a temporary folder holding a copy of ``problems/``;
+- ``python``: run as a script in a temporary folder holding a copy of ``problems/``; a block that
+  calls ``.errors()`` prints them on its last line, and they must be those of a converged run
+  (below 5e-2);
 - ``sh``, ``bash``, ``console``, ``shell``: ``pinnlang ...`` commands run through the CLI in that
   folder; install and test-suite commands (``pip``, ``python -m pytest``) are skipped (the suite
   itself proves them) and ``python SCRIPT ...`` only has its script and ``--flags`` looked up;
