@@ -2,7 +2,8 @@
 
 A block's language tag says how the tests use it:
 
-- ``pinn``: parsed and checked, no error allowed;
+- ``pinn``: parsed and checked as a file in ``problems/`` (its ``data`` paths read from there), no
+  error allowed;
 - ``pinn-error``: a bad example, it must fail with a located error; when the next block is a
   ``text`` block starting ``NAME.pinn:LINE:COL:``, the error must print exactly as that block;
 - ``python``: run as a script in a temporary folder holding a copy of ``problems/``; a block that
