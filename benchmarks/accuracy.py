@@ -5,9 +5,14 @@ Usage::
     python benchmarks/accuracy.py                          # every problems/*.pinn, its train: settings
     python benchmarks/accuracy.py --budget 300             # 300 Adam steps each, L-BFGS scaled alike
     python benchmarks/accuracy.py --only burgers,heat1d --lbfgs 50 --max-time 120 --jobs 2
+    python benchmarks/accuracy.py --no-settings            # as written the natural way (below)
 
 Each problem is solved with its file's ``train:`` settings, or with ``--budget STEPS`` Adam steps
 (the file's L-BFGS steps are then scaled by ``STEPS / file steps``, unless ``--lbfgs`` sets them).
+With ``--no-settings`` every file's ``train:`` settings and every condition's ``weight`` are
+removed and the problem gets pinnlang's default training with no argument (``--max-time`` still
+applies): a problem written the natural way. The "converged" column is the run's own verdict
+from its residuals on fresh points (:mod:`pinnlang.solver.diagnosis`).
 The error of each field is ``||u_net - u_ref|| / ||u_ref||``, where ``u_ref`` is, in this order,
 
 - the ``exact:`` solution of the file (``Result.errors()``), on the problem's evaluation points (a
@@ -118,6 +123,7 @@ class Row:
     train_seconds: float = 0.0
     device: str = ""
     engine: str = ""
+    converged: str = ""
 
     # ------------------------------------------------------------------ cells of the table
     def l2re_text(self) -> str:
@@ -147,6 +153,7 @@ class Row:
             "steps_taken": self.steps,
             "final_loss": "" if self.final_loss is None else f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
             "train_seconds": f"{self.train_seconds:.1f}", "device": self.device, "engine": self.engine,
+            "converged": self.converged,
             "pinnacle_case": PINNACLE_CASES.get(self.problem, ""),
             "pinnacle_baseline_l2re": f"{PINNACLE_BASELINE[self.problem][0]:.6e}" if self.problem in PINNACLE_BASELINE else "",
         }
@@ -198,8 +205,17 @@ def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
     return "none", {}
 
 
+def without_settings(problem: Any) -> Any:
+    """``problem`` as written the natural way: no ``train:`` settings, every weight 1."""
+    import dataclasses
+
+    conditions = [dataclasses.replace(c, options={k: v for k, v in c.options.items() if k != "weight"})
+                  for c in problem.conditions]
+    return dataclasses.replace(problem, settings={}, conditions=conditions)
+
+
 def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float | None,
-              threads: int | None) -> Row:
+              threads: int | None, no_settings: bool = False) -> Row:
     """Load, solve and score one problem; every failure becomes the row's status."""
     import torch
 
@@ -213,10 +229,16 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
     try:
         problem = pinnlang.load(path)
         row.problem = problem.name
-        row.adam_steps, row.lbfgs_steps, row.lm_steps = planned_steps(problem.settings, budget, lbfgs)
         extra = {"max_time": max_time} if max_time else {}
-        result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
-                                lm_steps=row.lm_steps, quiet=True, **extra)
+        if no_settings:
+            result = pinnlang.solve(without_settings(problem), quiet=True, **extra)
+            row.adam_steps = result.steps  # the default training's own plan
+        else:
+            row.adam_steps, row.lbfgs_steps, row.lm_steps = planned_steps(problem.settings, budget, lbfgs)
+            result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
+                                    lm_steps=row.lm_steps, quiet=True, **extra)
+        if result.diagnosis:
+            row.converged = "yes" if result.diagnosis["converged"] else "no"
         row.steps, row.device = result.steps, result.device
         row.engine = str(result.module.engine_choice.get("engine", ""))
         row.train_seconds = result.train_seconds
@@ -251,18 +273,18 @@ def status_of(row: Row) -> str:
 
 
 def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_time: float | None,
-            jobs: int) -> list[Row]:
+            jobs: int, no_settings: bool = False) -> list[Row]:
     """Solve every problem (``jobs`` at a time in separate processes); rows in input order."""
     if jobs <= 1:
         rows = []
         for path in paths:
-            rows.append(solve_one(path, budget, lbfgs, max_time, None))
+            rows.append(solve_one(path, budget, lbfgs, max_time, None, no_settings))
             print(f"  {progress_line(rows[-1])}", file=sys.stderr, flush=True)
         return rows
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads) for p in paths]
+        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads, no_settings) for p in paths]
         for future in concurrent.futures.as_completed(futures):
             print(f"  {progress_line(future.result())}", file=sys.stderr, flush=True)
         return [future.result() for future in futures]
@@ -274,7 +296,8 @@ def progress_line(row: Row) -> str:
 
 # ------------------------------------------------------------------ the table
 HEADERS = ("problem", "L2 relative error", "reference", "unknowns (learned vs true)", "steps",
-           "wall s", "train s", "device", "engine", "status", "PINNacle case", "PINNacle baseline L2")
+           "wall s", "train s", "device", "engine", "converged", "status", "PINNacle case",
+           "PINNacle baseline L2")
 
 
 def table_cells(row: Row) -> tuple[str, ...]:
@@ -282,7 +305,7 @@ def table_cells(row: Row) -> tuple[str, ...]:
     total = row.adam_steps + row.lbfgs_steps + row.lm_steps
     steps = planned if row.steps == total else f"{row.steps} of {planned}"
     return (row.problem, row.l2re_text(), row.reference or "-", row.unknowns_text(), steps,
-            f"{row.wall_seconds:.1f}", f"{row.train_seconds:.1f}", row.device or "-", row.engine or "-", row.status,
+            f"{row.wall_seconds:.1f}", f"{row.train_seconds:.1f}", row.device or "-", row.engine or "-", row.converged or "-", row.status,
             PINNACLE_CASES.get(row.problem, "-"), pinnacle_baseline_text(row.problem))
 
 
@@ -306,6 +329,8 @@ def run_description(args: argparse.Namespace, argv: Sequence[str]) -> str:
     import torch
 
     budget = "the files' train: settings" if args.budget is None else f"--budget {args.budget}"
+    if args.no_settings:
+        budget = "none: every file's train: settings and weights removed, the default training"
     threads = torch.get_num_threads() if args.jobs == 1 else max(1, (os.cpu_count() or 1) // args.jobs)
     lbfgs = f"--lbfgs {args.lbfgs}" if args.lbfgs is not None else "the files' (scaled with --budget)"
     return "\n".join([
@@ -361,6 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="L-BFGS steps per problem (default: the file's, scaled with --budget)")
     parser.add_argument("--max-time", type=float, metavar="SECONDS",
                         help="stop each problem's training after this many seconds")
+    parser.add_argument("--no-settings", action="store_true",
+                        help="remove every file's train: settings and weights (the default training)")
     parser.add_argument("--only", metavar="NAMES", help="comma-separated problem names, e.g. burgers,heat1d")
     parser.add_argument("--jobs", type=int, default=1, help="problems solved at once (default 1)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
@@ -378,7 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"accuracy.py: --jobs must be >= 1, got {args.jobs}")
     paths = select_problems(args.only)
     print(f"solving {len(paths)} problem(s)...", file=sys.stderr, flush=True)
-    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs)
+    if args.no_settings and (args.budget is not None or args.lbfgs is not None):
+        raise SystemExit("accuracy.py: --no-settings takes no --budget or --lbfgs")
+    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs, args.no_settings)
     print(text_table(rows))
     csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
     print(f"\nwrote {csv_path} and {md_path}")

@@ -36,6 +36,9 @@ class Result:
         module: the Lightning module (``None`` for a loaded result).
         trainer: the Lightning trainer (``None`` for a loaded result).
         run_dir: the run folder, once saved or loaded.
+        diagnosis: what the residuals on fresh points said after training
+            (:func:`pinnlang.solver.diagnosis.diagnose`: ``converged``, ``summary``, the relative
+            residual of every condition, suggestions), or ``None``.
         plan: how a time budget was planned (``time budget 60 s: N Adam + M L-BFGS steps
             planned from a measured X ms/step``), the default training a run without step counts
             got (``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations ...``,
@@ -49,7 +52,7 @@ class Result:
                  steps: int = 0, losses: Mapping[str, float] | None = None, device: str = "cpu",
                  module: Any = None, trainer: Any = None, run_dir: str | None = None,
                  source_text: str | None = None, source_path: str | None = None,
-                 plan: str | None = None):
+                 plan: str | None = None, diagnosis: Mapping[str, Any] | None = None):
         self.problem = problem
         self.compiled = compiled
         self.network = network
@@ -64,6 +67,7 @@ class Result:
         self.trainer = trainer
         self.run_dir = run_dir
         self.plan = plan
+        self.diagnosis = dict(diagnosis) if diagnosis else None
         self._source_text = source_text
         self._source_path = source_path
         self._errors: dict[str, float] | None = None
@@ -181,6 +185,7 @@ class Result:
             "device": self.device,
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
+            **({"diagnosis": self.diagnosis} if self.diagnosis else {}),
         }
 
     def summary(self) -> str:
@@ -196,6 +201,8 @@ class Result:
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
         rows += [(f"L2 rel. error {field}", f"{value:.3e}") for field, value in self.errors().items()]
         rows += [(f"unknown {name}", f"{value:.6g}") for name, value in self.unknowns.items()]
+        if self.diagnosis:
+            rows.append(("convergence", self.diagnosis["summary"]))
         width = max(len(k) for k, _ in rows)
         line = "-" * (width + 2 + max(len(v) for _, v in rows))
         body = [f"{k:<{width}}  {v}" for k, v in rows]
@@ -327,5 +334,6 @@ def from_checkpoint(cls: type[Result], data: Mapping[str, Any], *, run_dir: str 
                settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
                steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
                device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
+               diagnosis=metrics.get("diagnosis"),
                source_text=data["source"], source_path=data.get("source_path"))
 

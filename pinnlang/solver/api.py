@@ -12,6 +12,7 @@ from torch import nn
 from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
+from pinnlang.solver.diagnosis import diagnose
 from pinnlang.solver.levenberg_marquardt import require_levenberg_marquardt, run_levenberg_marquardt
 from pinnlang.solver.recipe import default_recipe_for
 from pinnlang.solver.module import PinnModule
@@ -142,18 +143,27 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                                                   report=None if settings.quiet else print_flush)
     finally:
         torch.set_num_threads(previous_threads)
+    diagnosis = judge(module, settings) if trainer.is_global_zero else None
     result = Result(problem, module.compiled, module.net, unknowns=module.unknown_values(),
                     history=module.history, settings=settings.to_dict(),
                     train_seconds=module.train_seconds, steps=trainer.global_step + lm_done,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
-                    plan=module.budget_plan.describe() if module.budget_plan is not None else recipe)
+                    plan=module.budget_plan.describe() if module.budget_plan is not None else recipe,
+                    diagnosis=diagnosis)
     if trainer.is_global_zero:
         if run_dir:
             result.save(run_dir)
         if not settings.quiet:
             print(result.summary(), flush=True)
     return result
+
+
+def judge(module: PinnModule, settings: SolveSettings) -> dict[str, Any]:
+    """The run's :class:`~pinnlang.solver.diagnosis.Diagnosis` as plain data."""
+    trained = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    return diagnose(module.compiled, module.net, dict(module.unknowns), module.history,
+                    settings.to_dict(), parameters=trained, seed=settings.seed).to_dict()
 
 
 def print_flush(line: str) -> None:

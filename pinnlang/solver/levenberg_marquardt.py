@@ -13,7 +13,7 @@ and the system solved again. Small ``μ`` is Gauss–Newton, large ``μ`` a shor
 
 Why: first-order methods crawl on a badly conditioned loss. On ``problems/wave1d.pinn`` the
 ``pde`` term's curvature is about (8π)⁴ times that of the initial data in the direction of the
-fast standing mode; Adam and L-BFGS left an error of 0.36 (see ``docs/language.md``), while 400
+fast standing mode; Adam and L-BFGS left an error of 0.36 (see ``docs/benchmarks.md``), while 400
 iterations of this method on a 3×32 network reached 4.5e-3.
 
 ``J`` is built point by point: a residual row depends on its own point only, so
@@ -252,7 +252,7 @@ def run_levenberg_marquardt(module: Any, steps: int, *, max_seconds: float = 0.0
     last one trained on) before iterations K + 1, 2K + 1, ...: the method no longer fits one set
     of points only (Burgers through ``pinnlang.solve``, 3 x 20, 1000 points, 300 Adam steps and
     100 iterations: 0.23 on fixed points, 0.022 with fresh points every 5 iterations, 1.6e-3 with
-    2000 points; see ``docs/language.md``). With ``lm_points`` the ``pde`` conditions draw that
+    2000 points; see ``docs/benchmarks.md``). With ``lm_points`` the ``pde`` conditions draw that
     many points from a fresh round at the start of the phase on. With fresh rounds the phase also
     keeps the parameters with the lowest loss on a round they were not fitted to, judges the final
     ones on one more round, and goes back to the kept ones if the final ones do more than twice as

@@ -134,3 +134,23 @@ def test_a_levenberg_marquardt_phase_that_stops_early_is_reported(accuracy):
     row = accuracy.Row("wave1d", adam_steps=10, lbfgs_steps=0, lm_steps=5, steps=12, l2re={"u": 0.1})
     assert "Levenberg-Marquardt could not lower the loss further" in accuracy.status_of(row)
     assert accuracy.table_cells(row)[accuracy.HEADERS.index("steps")] == "12 of 10+0+5 LM"
+
+
+def test_no_settings_removes_the_train_line_and_every_weight(accuracy):
+    import pinnlang
+
+    problem = pinnlang.load(str(accuracy.PROBLEMS / "wave1d.pinn"))
+    assert problem.settings and any("weight" in c.options for c in problem.conditions)
+    natural = accuracy.without_settings(problem)
+    assert natural.settings == {}
+    assert not any("weight" in c.options for c in natural.conditions)
+    assert [c.equation for c in natural.conditions] == [c.equation for c in problem.conditions]
+    assert problem.settings  # the loaded problem itself is unchanged
+
+
+def test_a_no_settings_row_trains_the_default_and_gives_its_verdict(accuracy):
+    row = accuracy.solve_one(str(accuracy.PROBLEMS / "poisson1d.pinn"), None, None, max_time=2.0,
+                             threads=None, no_settings=True)
+    assert row.status == "ok" and row.steps == row.adam_steps > 0
+    assert row.converged in ("yes", "no")
+    assert accuracy.table_cells(row)[accuracy.HEADERS.index("converged")] == row.converged

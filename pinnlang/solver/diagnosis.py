@@ -1,0 +1,265 @@
+"""Did a finished run converge? Its residuals on fresh points, and what would help if not.
+
+After training, every condition is evaluated on points drawn afresh (never the training points)
+and its residual is compared with the size of what it balances:
+
+- a ``pde``: the root mean square of the residual over that of the largest additive term at each
+  point (``CompiledCondition.evaluate(..., with_scale=True)``), so ``u_t = nu*u_xx`` with
+  residual 1e-3 where the terms are of size 1 reads 1e-3;
+- an ``initial``, ``boundary`` or ``periodic`` condition: the same ratio, but never over less
+  than the root mean square of the network's fields over the domain (``u = 0`` on a boundary
+  has one term, ``u`` itself, which is not a scale);
+- ``data`` conditions are reported but do not decide: observations may be noisy.
+
+A run has converged when every deciding ratio is below :data:`RELATIVE_TOLERANCE`. If it has
+not, the diagnosis names the condition whose residual stayed highest and suggests, in this order,
+what the default would try next: train longer when the loss was still falling, time windows when
+a time-dependent ``pde`` is resolved early but not late, a weight when an initial or boundary
+condition lags the ``pde`` by far, Fourier features when the data of the problem oscillate faster
+than a small network resolves, and a larger network.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+#: A deciding condition whose residual on fresh points is above this fraction of the size of its
+#: terms has not converged: the run then reports it. One per cent is a statement about the
+#: solution (two significant digits of balance in every equation), not about the machine.
+RELATIVE_TOLERANCE = 1e-2
+#: Points per condition of the fresh evaluation.
+FRESH_POINTS = 2000
+#: A ``pde`` whose residual in the last quarter of the time interval is this many times that of
+#: the first quarter is resolved early but not late (causality: errors propagate forward in time).
+LATE_FACTOR = 10.0
+#: An initial/boundary condition this many times worse than the ``pde`` is under-weighted.
+LAG_FACTOR = 10.0
+#: Seed offset of the fresh points, so they differ from every training round.
+_FRESH_SEED = 7919
+
+_DECIDING = ("pde", "initial", "boundary", "periodic")
+
+
+@dataclass(frozen=True)
+class ConditionHealth:
+    """One condition on fresh points: its relative residual (see the module docstring)."""
+
+    name: str
+    kind: str
+    relative: float
+
+    @property
+    def deciding(self) -> bool:
+        return self.kind in _DECIDING
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What a run's residuals on fresh points say.
+
+    Attributes:
+        conditions: every condition's relative residual on fresh points.
+        late_ratio: for a time-dependent problem, the ``pde`` residual in the last quarter of the
+            time interval over that in the first quarter (``None`` without time).
+        still_falling: the loss fell by more than half over the last tenth of the history.
+        suggestions: settings most likely to help, most promising first (empty when converged).
+    """
+
+    conditions: tuple[ConditionHealth, ...]
+    late_ratio: float | None
+    still_falling: bool
+    suggestions: tuple[str, ...]
+
+    @property
+    def converged(self) -> bool:
+        return all(c.relative < RELATIVE_TOLERANCE for c in self.conditions if c.deciding)
+
+    @property
+    def worst(self) -> ConditionHealth | None:
+        deciding = [c for c in self.conditions if c.deciding]
+        return max(deciding, key=lambda c: c.relative) if deciding else None
+
+    def describe(self) -> str:
+        """One line for the run summary."""
+        worst = self.worst
+        if worst is None:
+            return "no condition to judge"
+        if self.converged:
+            return (f"converged: every residual on fresh points below {RELATIVE_TOLERANCE:g} of its "
+                    f"terms (largest: {worst.name} {worst.relative:.1e})")
+        return (f"NOT converged: residual of '{worst.name}' on fresh points is {worst.relative:.1e} "
+                f"of its terms (tolerance {RELATIVE_TOLERANCE:g}); try: " + "; or ".join(self.suggestions))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``metrics.json``."""
+        return {"converged": self.converged, "summary": self.describe(),
+                "relative_residuals": {c.name: c.relative for c in self.conditions},
+                "late_ratio": self.late_ratio, "still_falling": self.still_falling,
+                "suggestions": list(self.suggestions)}
+
+
+def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tensor],
+             history: Sequence[dict[str, Any]], settings: dict[str, Any], *,
+             parameters: int, seed: int = 0) -> Diagnosis:
+    """Judge a trained network on fresh points (see the module docstring).
+
+    Args:
+        compiled: the :class:`~pinnlang.compile.CompiledProblem`.
+        net: the trained network (input normalisation included).
+        unknowns: the problem's learned unknowns.
+        history: the run's history rows (``step``, ``loss``, ...).
+        settings: the resolved settings as a plain dict (``width``, ``depth``, ``model``, ...).
+        parameters: the network's trained parameter count.
+        seed: the run's seed (the fresh points use another stream).
+    """
+    rng = np.random.default_rng(seed + _FRESH_SEED)
+    field_scale = _field_scale(compiled, net, rng)
+    healths, late_ratio = [], None
+    time_column = _time_column(compiled)
+    for cond in compiled.conditions:
+        batch = cond.sample(None if cond.kind == "data" else FRESH_POINTS, rng)
+        residual, scale = _residual_and_scale(cond, net, batch, unknowns)
+        floor = field_scale if cond.kind in ("initial", "boundary", "periodic") else 0.0
+        healths.append(ConditionHealth(cond.name, cond.kind, _ratio(residual, scale, floor)))
+        if cond.kind == "pde" and time_column is not None:
+            ratio = _late_over_early(residual, scale, batch.x[:, time_column].detach().cpu().numpy())
+            late_ratio = ratio if late_ratio is None else max(late_ratio, ratio)
+    still_falling = _still_falling(history)
+    diagnosis = Diagnosis(tuple(healths), late_ratio, still_falling, ())
+    if diagnosis.converged:
+        return diagnosis
+    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng)
+    return Diagnosis(tuple(healths), late_ratio, still_falling, tuple(suggestions))
+
+
+def _time_column(compiled: Any) -> int | None:
+    axis = compiled.problem.time_axis
+    return None if axis is None else compiled.input_names.index(str(axis.symbol))
+
+
+def _residual_and_scale(cond: Any, net: Any, batch: Any, unknowns: dict[str, torch.Tensor]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    with torch.enable_grad():
+        evaluation = cond.evaluate(net, batch, unknowns, create_graph=False, with_scale=True)
+    residual = evaluation.residual.detach().double().cpu().numpy()
+    scale = evaluation.scale.detach().double().cpu().numpy() if evaluation.scale is not None else np.abs(residual)
+    return residual.reshape(len(residual), -1), scale.reshape(len(scale), -1)
+
+
+def _rms(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
+
+
+def _ratio(residual: np.ndarray, scale: np.ndarray, floor: float) -> float:
+    size = max(_rms(scale), floor)
+    if size == 0.0:
+        return 0.0 if _rms(residual) == 0.0 else math.inf
+    return _rms(residual) / size
+
+
+def _field_scale(compiled: Any, net: Any, rng: np.random.Generator) -> float:
+    """The root mean square of the network's fields over the input domain."""
+    pdes = [c for c in compiled.conditions if c.kind == "pde"]
+    if not pdes:
+        return 0.0
+    with torch.no_grad():
+        values = net(pdes[0].sample(FRESH_POINTS, rng).x)
+    return _rms(values.detach().double().cpu().numpy())
+
+
+def _late_over_early(residual: np.ndarray, scale: np.ndarray, times: np.ndarray) -> float:
+    lo, hi = float(times.min()), float(times.max())
+    quarter = (hi - lo) / 4
+    early, late = times <= lo + quarter, times >= hi - quarter
+    size = max(_rms(scale), 1e-300)
+    early_value = _rms(residual[early]) / size
+    late_value = _rms(residual[late]) / size
+    return late_value / early_value if early_value > 0 else math.inf
+
+
+def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
+    losses = [(row["step"], row["loss"]) for row in history if math.isfinite(row.get("loss", math.nan))]
+    if len(losses) < 4:
+        return False
+    last_step = losses[-1][0]
+    cut = last_step - max(1, (last_step - losses[0][0]) // 10)
+    before = [loss for step, loss in losses if step <= cut]
+    return bool(before) and losses[-1][1] < 0.5 * before[-1]
+
+
+def _data_wavenumber(compiled: Any, rng: np.random.Generator) -> float:
+    """The largest ``‖∇g‖ / |g|`` (root mean squares, per unit length of the normalised inputs
+    in [-1, 1]) of the data ``g`` of the initial and boundary conditions: the residual of
+    ``u = g`` for a network that is zero everywhere is ``-g``."""
+    zero = _ZeroNet(len(compiled.field_names))
+    span = (compiled.upper - compiled.lower).double().cpu().numpy() / 2
+    best = 0.0
+    for cond in compiled.conditions:
+        if cond.kind not in ("initial", "boundary"):
+            continue
+        batch = cond.sample(FRESH_POINTS, rng)
+        try:
+            with torch.no_grad():
+                values = _data_values(cond, zero, batch, batch.x)
+                slopes = []
+                for i, half in enumerate(span):  # central differences along each normalised input
+                    step = torch.zeros_like(batch.x[0])
+                    step[i] = 1e-3 * half
+                    ahead = _data_values(cond, zero, batch, batch.x + step)
+                    behind = _data_values(cond, zero, batch, batch.x - step)
+                    slopes.append((ahead - behind) / 2e-3)
+        except (RuntimeError, TypeError, ValueError):
+            continue  # data the zero network cannot evaluate alone
+        size = _rms(values)
+        if size > 0:
+            gradient = np.sqrt(sum(np.square(s) for s in slopes))
+            best = max(best, _rms(gradient) / size)
+    return best
+
+
+def _data_values(cond: Any, zero: Any, batch: Any, x: torch.Tensor) -> np.ndarray:
+    moved = type(batch)(x, batch.normals, batch.targets, batch.x_pair)
+    with torch.enable_grad():
+        residual = cond.residual(zero, moved, {}, create_graph=False)
+    return residual.detach().double().cpu().numpy().reshape(len(x), -1)
+
+
+class _ZeroNet(torch.nn.Module):
+    """A network that is zero everywhere (but depends on its input, so derivatives exist)."""
+
+    def __init__(self, fields: int):
+        super().__init__()
+        self.fields = fields
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.0 * x[:, :1].expand(-1, self.fields)
+
+
+def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[str, Any],
+                 parameters: int, rng: np.random.Generator) -> list[str]:
+    out: list[str] = []
+    worst = diagnosis.worst
+    if diagnosis.still_falling:
+        out.append("train longer (the loss was still falling: raise --steps / --lm-steps, or --max-time)")
+    if diagnosis.late_ratio is not None and diagnosis.late_ratio > LATE_FACTOR:
+        out.append(f"time windows (--time-windows 4): the pde residual is {diagnosis.late_ratio:.0f}x "
+                   f"larger late in time than early")
+    pde = [c.relative for c in diagnosis.conditions if c.kind == "pde"]
+    if worst is not None and worst.kind != "pde" and pde and worst.relative > LAG_FACTOR * max(pde):
+        out.append(f"weight '{worst.name}' ([weight = 10] on it, or --weighting annealing)")
+    wavenumber = _data_wavenumber(compiled, rng)
+    model = str(settings.get("model", "mlp"))
+    if model == "mlp" and wavenumber > 4 * math.pi:
+        # sin(k pi x) over a unit interval is sin(k pi xi / 2 + c) on the normalised xi in
+        # [-1, 1]: wavenumber k pi / 2, and the `sigma` setting's documentation asks k / 4 for it.
+        out.append(f"Fourier features (--model fourier --sigma {max(1.0, wavenumber / (2 * math.pi)):.2g}): "
+                   f"the initial/boundary data oscillate with wavenumber {wavenumber:.0f} on the "
+                   f"normalised inputs")
+    width, depth = int(settings.get("width", 20)), int(settings.get("depth", 3))
+    out.append(f"a larger network (--width {2 * width} --depth {depth + 1}; now {parameters} parameters)")
+    return out

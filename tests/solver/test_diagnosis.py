@@ -1,0 +1,117 @@
+"""The convergence diagnosis of a finished run (pinnlang/solver/diagnosis.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+import torch
+
+import pinnlang
+from pinnlang.compile import compile_problem
+from pinnlang.solver.diagnosis import Diagnosis, ConditionHealth, RELATIVE_TOLERANCE, diagnose
+
+x, t = sp.symbols("x t")
+u = sp.Function("u")
+
+
+class Formula(torch.nn.Module):
+    """A "network" given by a formula of the inputs (N, d) -> (N, 1)."""
+
+    def __init__(self, formula):
+        super().__init__()
+        self.formula = formula
+        self.dummy = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.formula(inputs).reshape(-1, 1) + 0.0 * self.dummy
+
+
+def _poisson(boundary_value=0):
+    return (pinnlang.Problem("poisson").space(x, 0, 1).field(u)
+            .pde(sp.Eq(-u(x).diff(x, 2), sp.pi**2 * sp.sin(sp.pi * x)))
+            .boundary(sp.Eq(u(x), boundary_value)))
+
+
+def _heat(initial=sp.sin(sp.pi * x)):
+    return (pinnlang.Problem("heat").space(x, 0, 1).time(t, 0, 1).field(u)
+            .pde(sp.Eq(u(x, t).diff(t), 0.1 * u(x, t).diff(x, 2)))
+            .initial(sp.Eq(u(x, t), initial)).boundary(sp.Eq(u(x, t), 0)))
+
+
+def _diagnose(problem, formula, history=(), settings=None):
+    compiled = compile_problem(problem, dtype=torch.float64)
+    return diagnose(compiled, Formula(formula).double(), {}, list(history),
+                    settings or {"model": "mlp", "width": 20, "depth": 3}, parameters=921)
+
+
+def test_the_exact_solution_has_converged():
+    diagnosis = _diagnose(_poisson(), lambda z: torch.sin(math.pi * z[:, 0]))
+    assert diagnosis.converged and diagnosis.suggestions == ()
+    assert all(c.relative < 1e-6 for c in diagnosis.conditions)
+    assert diagnosis.describe().startswith("converged")
+
+
+def test_a_violated_boundary_condition_is_named_and_a_weight_suggested():
+    # -u'' = pi^2 sin(pi x) holds exactly everywhere, but u = 0 fails by 1 at both ends
+    diagnosis = _diagnose(_poisson(), lambda z: torch.sin(math.pi * z[:, 0]) + 1.0)
+    assert not diagnosis.converged
+    assert diagnosis.worst.name == "boundary" and diagnosis.worst.relative > 0.5
+    assert any("weight 'boundary'" in s for s in diagnosis.suggestions)
+    text = diagnosis.describe()
+    assert "NOT converged" in text and "'boundary'" in text and "try:" in text
+
+
+def test_a_solution_resolved_early_but_not_late_gets_time_windows():
+    def early_only(z):  # exact for t < 0.5, then drifting away
+        exact = torch.exp(-0.1 * math.pi**2 * z[:, 1]) * torch.sin(math.pi * z[:, 0])
+        return exact * (1 + 3 * torch.relu(z[:, 1] - 0.5) ** 2)
+
+    diagnosis = _diagnose(_heat(), early_only)
+    assert not diagnosis.converged
+    assert diagnosis.late_ratio > 10
+    assert any("--time-windows" in s for s in diagnosis.suggestions)
+
+
+def test_fast_oscillating_data_gets_fourier_features_with_their_spread():
+    diagnosis = _diagnose(_heat(initial=sp.sin(20 * sp.pi * x)), lambda z: 0 * z[:, 0])
+    fourier = [s for s in diagnosis.suggestions if "--model fourier" in s]
+    assert fourier, diagnosis.suggestions
+    # sin(20 pi x) on [0, 1] asks sigma = 20 / 4 = 5 (the sigma setting's documentation)
+    sigma = float(fourier[0].split("--sigma ")[1].split(")")[0])
+    assert 4 <= sigma <= 6
+    assert "a larger network" in diagnosis.suggestions[-1]
+
+
+def test_slow_data_gets_no_fourier_features():
+    diagnosis = _diagnose(_heat(), lambda z: 0 * z[:, 0])
+    assert not any("fourier" in s for s in diagnosis.suggestions)
+
+
+def test_a_loss_still_falling_asks_for_longer_training():
+    history = [{"step": s, "loss": math.exp(-s / 100)} for s in range(0, 1001, 100)]
+    diagnosis = _diagnose(_poisson(), lambda z: 0 * z[:, 0], history=history)
+    assert diagnosis.still_falling
+    assert diagnosis.suggestions[0].startswith("train longer")
+    flat = [{"step": s, "loss": 1.0} for s in range(0, 1001, 100)]
+    assert not _diagnose(_poisson(), lambda z: 0 * z[:, 0], history=flat).still_falling
+
+
+def test_data_conditions_do_not_decide():
+    diagnosis = Diagnosis((ConditionHealth("pde", "pde", 1e-4), ConditionHealth("obs", "data", 0.3)),
+                          None, False, ())
+    assert diagnosis.converged and diagnosis.worst.name == "pde"
+    assert not Diagnosis((ConditionHealth("pde", "pde", 2 * RELATIVE_TOLERANCE),), None, False, ()).converged
+
+
+def test_a_run_that_cannot_converge_in_a_tiny_budget_says_so(tmp_path, capsys):
+    result = pinnlang.solve(_heat(), steps=5, out=tmp_path / "run")
+    printed = capsys.readouterr().out
+    assert result.diagnosis["converged"] is False
+    assert "NOT converged" in printed and "try:" in printed
+    assert set(result.diagnosis["relative_residuals"]) == {"pde", "initial", "boundary"}
+    assert result.diagnosis["suggestions"]
+    loaded = pinnlang.Result.load(tmp_path / "run")
+    assert loaded.metrics()["diagnosis"]["converged"] is False
+    assert "NOT converged" in loaded.summary()
