@@ -162,3 +162,29 @@ def test_cli_sweep_usage_errors_exit_2(argv, message, capsys):
     assert main(["sweep", str(POISSON1D), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_diverged_trial_fails_and_the_sweep_goes_on(monkeypatch, capsys):
+    from pinnlang.errors import PinnRuntimeError
+    from pinnlang.sweeps import study as study_module
+
+    real = study_module.train_trial
+    calls = []
+
+    def first_diverges(problem, settings):
+        calls.append(settings)
+        if len(calls) == 1:
+            raise PinnRuntimeError("loss of condition 'pde' is nan at step 3")
+        return real(problem, settings)
+
+    monkeypatch.setattr(study_module, "train_trial", first_diverges)
+    result = pinnlang.sweep(POISSON1D, trials=3, params={"width": "8:16"}, **TINY)
+    assert [row.state for row in result.trials] == ["FAIL", "COMPLETE", "COMPLETE"]
+    assert result.trials[0].error == "loss of condition 'pde' is nan at step 3"
+    assert result.best_number in (1, 2)
+    assert "-> fail: loss of condition 'pde' is nan at step 3" in capsys.readouterr().out
+    assert "FAIL" in result.table().splitlines()[-1]  # failed trials come last
+
+    calls.clear()  # the only trial of the next sweep diverges
+    with pytest.raises(PinnRuntimeError, match="no trial of the sweep 'pinnlang-poisson1d' finished"):
+        pinnlang.sweep(POISSON1D, trials=1, params={"width": "8:16"}, progress=False, **TINY)
