@@ -52,6 +52,12 @@ def test_vtk_2d_drops_the_cells_outside_the_domain_and_matches_predict(runs, tmp
     assert np.all(mesh.points[:, 2] == 0)
     assert result.inside(xy).all()
     assert len(np.unique(block.data)) == len(xy)  # every point belongs to a cell
+    corners = xy[block.data]  # (cells, 4, 2), counter-clockwise: positive shoelace areas
+    areas = 0.5 * np.sum(corners[:, :, 0] * np.roll(corners[:, :, 1], -1, axis=1)
+                         - np.roll(corners[:, :, 0], -1, axis=1) * corners[:, :, 1], axis=1)
+    assert (areas > 0).all()
+    domain, h = result.problem.domain, 2 / 40
+    assert domain.measure() - h * domain.boundary_measure() < areas.sum() <= domain.measure() + 1e-9
     np.testing.assert_allclose(mesh.point_data["u"], predicted(result, xy)["u"], rtol=1e-6, atol=1e-7)
     exact = result.exact(xy)[:, 0]
     np.testing.assert_allclose(mesh.point_data["u_exact"], exact, rtol=1e-12, atol=1e-12)
