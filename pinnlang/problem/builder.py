@@ -48,6 +48,7 @@ from pinnlang.problem.normalize import (
     to_float,
 )
 from pinnlang.problem.operators import dn
+from pinnlang.settings_schema import check_setting
 
 
 class ProblemBuilder:
@@ -157,7 +158,7 @@ class ProblemBuilder:
         """``pde [NAME]: lhs = rhs`` — an ``Eq`` or an expression meaning ``expr = 0``."""
         eq = self._equation(equation, "pde", boundary=False)
         return self._add(ir().Condition("pde", self._condition_name("pde", name), eq,
-                                        options=checked_options(options)))
+                                        options=checked_options("pde", options)))
 
     def initial(self, equation: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``initial [NAME]: lhs = rhs`` — holds at the start of time over the domain."""
@@ -165,7 +166,7 @@ class ProblemBuilder:
             raise PinnSemanticError("an initial condition needs time; declare .time(t, t0, t1) first")
         eq = self._equation(equation, "initial condition", boundary=False)
         return self._add(ir().Condition("initial", self._condition_name("initial", name), eq,
-                                        options=checked_options(options)))
+                                        options=checked_options("initial", options)))
 
     def boundary(self, equation: Any, name: str | None = None, *, on: Any = None,
                  where: Any = None, **options: Any) -> "ProblemBuilder":
@@ -184,7 +185,7 @@ class ProblemBuilder:
         selector = as_selector(self, on)
         predicate = as_predicate(self, where)
         return self._add(ir().Condition("boundary", self._condition_name("boundary", name), eq,
-                                        on=selector, where=predicate, options=checked_options(options)))
+                                        on=selector, where=predicate, options=checked_options("boundary", options)))
 
     def periodic(self, coordinate: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``periodic [NAME]: x`` — fields and first derivatives match at both ends of ``x``.
@@ -202,7 +203,7 @@ class ProblemBuilder:
                 "over an interval"
             )
         return self._add(ir().Condition("periodic", self._condition_name("periodic", name),
-                                        coordinate=symbol, options=checked_options(options)))
+                                        coordinate=symbol, options=checked_options("periodic", options)))
 
     def data(self, path: Any, *fields: Any, name: str | None = None,
              base_dir: str | os.PathLike | None = None, **options: Any) -> "ProblemBuilder":
@@ -218,7 +219,7 @@ class ProblemBuilder:
         base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
         source = ir().DataSource(os.fspath(path), names, base)
         return self._add(ir().Condition("data", self._condition_name("data", name), data=source,
-                                        options=checked_options(options)))
+                                        options=checked_options("data", options)))
 
     def add_exact(self, field: Any, expr: Any) -> "ProblemBuilder":
         """``exact: u = expr`` — a known solution, in terms of the inputs and constants.
@@ -235,10 +236,16 @@ class ProblemBuilder:
         return self
 
     def train(self, **settings: Any) -> "ProblemBuilder":
-        """Training settings (``train: steps = 5000, lr = 1e-3, model = mlp``); calls merge."""
+        """Training settings (``train: steps = 5000, lr = 1e-3, model = mlp``); calls merge.
+
+        Raises:
+            PinnUsageError: an unknown setting (with the closest name) or a bad value, checked
+                by :mod:`pinnlang.settings_schema` as a ``train:`` statement is.
+        """
         merged = dict(self.settings)
         for key, value in settings.items():
             merged[key] = option_value(key, value)
+            check_setting(key, merged[key])
         self.settings = merged
         return self
 

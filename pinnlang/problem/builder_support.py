@@ -10,6 +10,7 @@ import sympy as sp
 from sympy.logic.boolalg import Boolean, BooleanAtom
 
 from pinnlang.errors import PinnSemanticError, PinnUsageError
+from pinnlang.problem.options import require_valid_options
 from pinnlang.problem.normalize import option_value, plain_symbols, require_symbols, to_float
 
 
@@ -48,20 +49,11 @@ def check_range(lower: Any, upper: Any, what: str, constants: Mapping[sp.Symbol,
     return lo, hi
 
 
-def checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Condition options (``weight``, ``points``, ``sampler``, ...) checked and made plain."""
+def checked_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Options (``weight``, ``points``, ``sampler``, ...) of a condition of ``kind``, made plain and
+    checked by the rules of :mod:`pinnlang.problem.options`."""
     checked = {key: option_value(key, value) for key, value in options.items()}
-    weight = checked.get("weight")
-    if weight is not None and (isinstance(weight, str) or weight < 0):
-        raise PinnSemanticError(f"option weight must be a number >= 0, got {weight!r}")
-    points = checked.get("points")
-    if points is not None and (not isinstance(points, int) or points <= 0):
-        raise PinnSemanticError(f"option points must be a positive integer, got {points!r}")
-    sampler = checked.get("sampler")
-    from pinnlang.geometry.samplers import SAMPLERS  # imported on use: it pulls in scipy
-
-    if sampler is not None and sampler not in SAMPLERS:
-        raise PinnSemanticError(f"unknown sampler {sampler!r}; expected one of: {', '.join(SAMPLERS)}")
+    require_valid_options(kind, checked)
     return checked
 
 
