@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pinnlang.cli.arguments import add_allow_data
 from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
 from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
 from pinnlang.problem.expr_printer import format_expr, format_region
@@ -21,8 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tol", type=float, default=1e-6, metavar="T",
                         help="largest residual accepted by --exact, relative to the solution's "
                              "scale (default 1e-6)")
-    parser.add_argument("--allow-data", action="append", default=[], metavar="PATH",
-                        help="allow a data file (or a folder) outside the problem's folder (repeatable)")
+    add_allow_data(parser)
 
 
 def _interval(lower: float, upper: float) -> str:

@@ -12,6 +12,7 @@ import argparse
 import inspect
 import os
 
+from pinnlang.cli.arguments import add_allow_data
 from pinnlang.settings_schema import SETTINGS, Setting
 from pinnlang.solver.settings import parse_devices, parse_scalar
 
@@ -61,8 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the .pinn file")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out (or the newest run) from its last checkpoint")
-    parser.add_argument("--allow-data", action="append", default=[], metavar="PATH",
-                        help="allow a data file (or a folder) outside the problem's folder (repeatable)")
+    add_allow_data(parser)
     add_setting_flags(parser)
     group = parser.add_argument_group(
         "Lightning", "--trainer.NAME VALUE passes any Trainer argument (e.g. --trainer.profiler simple)")

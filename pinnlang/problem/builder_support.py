@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import numbers
-from types import ModuleType
 from typing import Any, Mapping
 
 import sympy as sp
 from sympy.logic.boolalg import Boolean, BooleanAtom
 
 from pinnlang.errors import PinnSemanticError, PinnUsageError
+from pinnlang.problem.nodes import OnPlane, OnRegion
 from pinnlang.problem.options import require_valid_options
 from pinnlang.problem.normalize import option_value, plain_symbols, require_symbols, to_float
-
-
-def ir() -> ModuleType:
-    """The IR module, imported on use (it imports this package's builder at import time)."""
-    from pinnlang.problem import ir as module
-
-    return module
 
 
 def as_symbol(value: Any, what: str) -> sp.Symbol:
@@ -90,11 +83,11 @@ def as_selector(problem, on: Any):
         if on not in problem.regions:
             raise PinnSemanticError(f"boundary on '{on}': no region of that name",
                                     hint="name it with .region(name, region)")
-        return ir().OnRegion(on)
+        return OnRegion(on)
     if isinstance(on, Region):
         for name, region in problem.regions.items():
             if region == on:
-                return ir().OnRegion(name)
+                return OnRegion(name)
         raise PinnSemanticError("boundary on=<region>: the region has no name",
                                 hint="name it with .region(name, region) and pass the name")
     if isinstance(on, sp.Equality):
@@ -103,7 +96,7 @@ def as_selector(problem, on: Any):
             lhs, rhs = rhs, lhs
         if isinstance(lhs, sp.Symbol) and lhs in problem.space_coords:
             value = to_float(rhs, f"boundary on {lhs} = ...", problem.constant_values())
-            return ir().OnPlane(lhs, value)
+            return OnPlane(lhs, value)
         raise PinnSemanticError(f"boundary on {on}: expected a space coordinate = a number, e.g. Eq(x, -1)")
     raise PinnUsageError(f"boundary on={on!r}: expected None, a region name or Eq(x, value)")
 
