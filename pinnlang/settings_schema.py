@@ -286,12 +286,17 @@ def check_settings(settings: Mapping[str, Any], spans: Mapping[str, Span] | None
 
 def settings_table() -> str:
     """The Markdown table of every setting (``docs/language.md`` holds a copy a test compares)."""
-    rows = ["| setting | type | default | allowed | meaning |", "|---|---|---|---|---|"]
+    rows = ["| setting | flag | type | default | allowed | meaning |", "|---|---|---|---|---|---|"]
     for spec in SETTINGS.values():
         kind = {"int | str": "number or name", "int | str | list[int]": "count, name or list",
                 "str | None": "path", "str": "name"}.get(spec.kind, spec.kind)
         allowed = ", ".join(spec.choices) or spec.bounds_text()
         name = f"`{spec.name}`" + "".join(f" (`{alias}`)" for alias in spec.aliases)
         default = "none" if spec.default is None else f"`{str(spec.default).lower() if isinstance(spec.default, bool) else spec.default}`"
-        rows.append(f"| {name} | {kind} | {default} | {allowed} | {spec.help.replace('|', '/')} |")
+        flag = f"`--{spec.name.replace('_', '-')}`"
+        rows.append(f"| {name} | {flag} | {kind} | {default} | {allowed} | {spec.help.replace('|', '/')} |")
     return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m pinnlang.settings_schema: the table of docs/language.md
+    print(settings_table())
