@@ -124,7 +124,9 @@ class SolveSettings:
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting as the schema declares it."""
+    """One setting as the schema declares it: ``kind`` is its annotation, ``choices`` the names it
+    may take (empty: any), ``at_least``/``above`` and ``at_most``/``below`` its inclusive/exclusive
+    bounds (None: unbounded)."""
 
     name: str
     kind: str  # the annotation: int, float, bool, str, str | None, int | str, ...
@@ -141,7 +143,7 @@ class Setting:
         return tuple(alias for alias, name in ALIASES.items() if name == self.name)
 
     def bounds_text(self) -> str:
-        """``>= 0``, ``> 0``, ``0 to 1``... or ``""``."""
+        """``>= 0``, ``> 0``, ``>= 0, <= 1``... or ``""`` for a setting without bounds."""
         low = f">= {self.at_least:g}" if self.at_least is not None else (
             f"> {self.above:g}" if self.above is not None else "")
         high = f"<= {self.at_most:g}" if self.at_most is not None else (
