@@ -6,7 +6,6 @@ spans). It returns every error and warning found; :func:`pinnlang.syntax.load` r
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Iterable, Iterator
 
 import sympy as sp
@@ -15,16 +14,15 @@ from sympy.core.function import AppliedUndef
 from pinnlang.checks.boundary import count_selected
 from pinnlang.checks.data import DataFileError, missing_columns
 from pinnlang.checks.numeric import UnsupportedExpression
-from pinnlang.errors import Diagnostic
+from pinnlang.errors import Diagnostic, PinnError
 from pinnlang.geometry import Box, Interval
 from pinnlang.problem import Condition, OnRegion, Problem
 from pinnlang.problem.operators import dn
+from pinnlang.problem.options import option_error, unknown_option_warning
+from pinnlang.settings_schema import check_settings
 from pinnlang.source import Span
-from pinnlang.syntax.names import reserved_kind
+from pinnlang.problem.names import reserved_message
 
-#: Condition options every condition understands, and what their values must be.
-KNOWN_OPTIONS = ("weight", "points", "sampler", "noise")
-SAMPLERS = ("uniform", "lhs", "sobol", "grid")
 
 Rule = Callable[..., Iterator[Diagnostic]]
 
@@ -82,10 +80,9 @@ def require_unique_names(problem: Problem) -> Iterator[Diagnostic]:
 
 def require_unreserved_names(problem: Problem) -> Iterator[Diagnostic]:
     for name, _kind, span in _declared(problem):
-        reserved = reserved_kind(name)
+        reserved = reserved_message(name)
         if reserved is not None:
-            yield _error(f"'{name}' is a {reserved} of the language and cannot be used as a name",
-                         span)
+            yield _error(reserved, span, hint="choose another name")
 
 
 def require_nonempty_range(what: str, lower: float, upper: float, span: Span | None
@@ -213,26 +210,21 @@ def require_periodic_interval(condition: Condition, problem: Problem) -> Iterato
 
 def require_known_options(condition: Condition) -> Iterator[Diagnostic]:
     for key, value in condition.options.items():
-        if key == "weight" and not (isinstance(value, (int, float)) and value > 0):
-            yield _error(f"option 'weight' must be a positive number, got {value!r}",
-                         condition.span)
-        elif key == "points" and not (isinstance(value, int) and value > 0):
-            yield _error(f"option 'points' must be a positive whole number, got {value!r}",
-                         condition.span)
-        elif key == "noise" and condition.kind != "data":
-            yield _error("option 'noise' belongs to a 'data' statement (the standard deviation of "
-                         "its observations' noise)", condition.span)
-        elif key == "noise" and not (isinstance(value, (int, float)) and value > 0):
-            yield _error(f"option 'noise' must be a positive number, got {value!r}",
-                         condition.span)
-        elif key == "sampler" and value not in SAMPLERS:
-            yield _error(f"unknown sampler {value!r}", condition.span,
-                         hint=f"samplers: {', '.join(SAMPLERS)}")
-        elif key not in KNOWN_OPTIONS:
-            close = difflib.get_close_matches(key, KNOWN_OPTIONS, n=1)
-            yield _warning(f"option '{key}' is not a known condition option"
-                           + (f" (did you mean '{close[0]}'?)" if close else ""), condition.span,
-                           hint=f"known options: {', '.join(KNOWN_OPTIONS)}")
+        error = option_error(condition.kind, key, value)
+        if error is not None:
+            yield _error(error[0], condition.span, error[1])
+        unknown = unknown_option_warning(key)
+        if unknown is not None:
+            yield _warning(unknown[0], condition.span, unknown[1])
+
+
+def require_known_settings(problem: Problem) -> Iterator[Diagnostic]:
+    """Every ``train:`` key is a setting and its value fits (located at the key or the value)."""
+    for name, value in problem.settings.items():
+        try:
+            check_settings({name: value}, problem.spans)
+        except PinnError as err:
+            yield from err.diagnostics
 
 
 def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
@@ -348,7 +340,7 @@ def warn_second_order_in_time(problem: Problem) -> Iterator[Diagnostic]:
 
 RULES: tuple[Rule, ...] = (
     require_coordinates_and_fields, require_unique_names, require_unreserved_names,
-    require_nonempty_ranges, check_exact, warn_unused_declarations,
+    require_nonempty_ranges, require_known_settings, check_exact, warn_unused_declarations,
     warn_fields_without_condition, warn_second_order_in_time,
 )
 

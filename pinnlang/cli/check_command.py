@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pinnlang.cli.arguments import add_allow_data
 from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
 from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
 from pinnlang.problem.expr_printer import format_expr, format_region
@@ -21,8 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tol", type=float, default=1e-6, metavar="T",
                         help="largest residual accepted by --exact, relative to the solution's "
                              "scale (default 1e-6)")
-    parser.add_argument("--allow-data", action="append", default=[], metavar="PATH",
-                        help="allow a data file outside the problem's folder (repeatable)")
+    add_allow_data(parser)
 
 
 def _interval(lower: float, upper: float) -> str:
@@ -80,7 +80,7 @@ def summary(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-def _verify_exact(problem: Problem, tol: float, path: str) -> bool:
+def _verify_exact(problem: Problem, tol: float, path: str, allow_data: list[str]) -> bool:
     if not problem.exact:
         print(render_diagnostic(Diagnostic(
             f"problem '{problem.name}' has no 'exact:' solution to verify",
@@ -88,7 +88,7 @@ def _verify_exact(problem: Problem, tol: float, path: str) -> bool:
         return False
     from pinnlang.compile import verify_exact  # lazily: it needs torch
 
-    reports = verify_exact(problem, tol=tol)
+    reports = verify_exact(problem, tol=tol, allowed_paths=allow_data)
     print(f"{path}: exact solution residuals (tolerance {tol:g}, relative to the scale)")
     ok = True
     for report in reports:
@@ -116,7 +116,7 @@ def check_file(path: str, args: argparse.Namespace) -> bool:
     print(f"{path}: ok")
     print(summary(problem))
     if args.exact:
-        return _verify_exact(problem, args.tol, path)
+        return _verify_exact(problem, args.tol, path, args.allow_data)
     return True
 
 

@@ -35,7 +35,6 @@ from pinnlang.problem.builder_support import (
     as_symbol,
     check_range,
     checked_options,
-    ir,
 )
 from pinnlang.problem.names import check_name
 from pinnlang.problem.normalize import (
@@ -47,7 +46,9 @@ from pinnlang.problem.normalize import (
     to_expr,
     to_float,
 )
+from pinnlang.problem.nodes import Condition, Constant, DataSource, Param, TimeAxis, Unknown
 from pinnlang.problem.operators import dn
+from pinnlang.settings_schema import check_setting
 
 
 class ProblemBuilder:
@@ -103,7 +104,7 @@ class ProblemBuilder:
         lower, upper = as_bounds(lower, upper, "time")
         symbol = self._new_symbol(symbol, "time coordinate")
         lo, hi = check_range(lower, upper, f"time {symbol}", self.constant_values())
-        self.time_axis = ir().TimeAxis(symbol, lo, hi)
+        self.time_axis = TimeAxis(symbol, lo, hi)
         return self._renormalize()
 
     def param(self, symbol: Any, lower: Any, upper: Any = None) -> "ProblemBuilder":
@@ -111,14 +112,14 @@ class ProblemBuilder:
         lower, upper = as_bounds(lower, upper, "param")
         symbol = self._new_symbol(symbol, "param")
         lo, hi = check_range(lower, upper, f"param {symbol}", self.constant_values())
-        self.params = tuple(self.params) + (ir().Param(symbol, lo, hi),)
+        self.params = tuple(self.params) + (Param(symbol, lo, hi),)
         return self._renormalize()
 
     def unknown(self, symbol: Any, initial: Any = 1.0) -> "ProblemBuilder":
         """Declare a learnable scalar ``unknown k = initial``."""
         symbol = self._new_symbol(symbol, "unknown")
         value = to_float(initial, f"initial value of unknown {symbol}", self.constant_values())
-        self.unknowns = tuple(self.unknowns) + (ir().Unknown(symbol, value),)
+        self.unknowns = tuple(self.unknowns) + (Unknown(symbol, value),)
         return self
 
     def const(self, symbol: Any, value: Any) -> "ProblemBuilder":
@@ -126,7 +127,7 @@ class ProblemBuilder:
         symbol = self._new_symbol(symbol, "constant")
         expr = plain_symbols(to_expr(value, f"value of constant {symbol}"))
         require_symbols(expr, [c.symbol for c in self.constants], f"constant {symbol}", fields_allowed=False)
-        self.constants = tuple(self.constants) + (ir().Constant(symbol, expr),)
+        self.constants = tuple(self.constants) + (Constant(symbol, expr),)
         return self
 
     def field(self, *fields: Any) -> "ProblemBuilder":
@@ -156,16 +157,16 @@ class ProblemBuilder:
     def pde(self, equation: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``pde [NAME]: lhs = rhs`` — an ``Eq`` or an expression meaning ``expr = 0``."""
         eq = self._equation(equation, "pde", boundary=False)
-        return self._add(ir().Condition("pde", self._condition_name("pde", name), eq,
-                                        options=checked_options(options)))
+        return self._add(Condition("pde", self._condition_name("pde", name), eq,
+                                        options=checked_options("pde", options)))
 
     def initial(self, equation: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``initial [NAME]: lhs = rhs`` — holds at the start of time over the domain."""
         if self.time_axis is None:
             raise PinnSemanticError("an initial condition needs time; declare .time(t, t0, t1) first")
         eq = self._equation(equation, "initial condition", boundary=False)
-        return self._add(ir().Condition("initial", self._condition_name("initial", name), eq,
-                                        options=checked_options(options)))
+        return self._add(Condition("initial", self._condition_name("initial", name), eq,
+                                        options=checked_options("initial", options)))
 
     def boundary(self, equation: Any, name: str | None = None, *, on: Any = None,
                  where: Any = None, **options: Any) -> "ProblemBuilder":
@@ -183,8 +184,8 @@ class ProblemBuilder:
         eq = self._equation(equation, "boundary condition", boundary=True)
         selector = as_selector(self, on)
         predicate = as_predicate(self, where)
-        return self._add(ir().Condition("boundary", self._condition_name("boundary", name), eq,
-                                        on=selector, where=predicate, options=checked_options(options)))
+        return self._add(Condition("boundary", self._condition_name("boundary", name), eq,
+                                        on=selector, where=predicate, options=checked_options("boundary", options)))
 
     def periodic(self, coordinate: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``periodic [NAME]: x`` — fields and first derivatives match at both ends of ``x``.
@@ -201,8 +202,8 @@ class ProblemBuilder:
                 f"periodic needs a domain that is an interval or a box, so that '{symbol}' ranges "
                 "over an interval"
             )
-        return self._add(ir().Condition("periodic", self._condition_name("periodic", name),
-                                        coordinate=symbol, options=checked_options(options)))
+        return self._add(Condition("periodic", self._condition_name("periodic", name),
+                                        coordinate=symbol, options=checked_options("periodic", options)))
 
     def data(self, path: Any, *fields: Any, name: str | None = None,
              base_dir: str | os.PathLike | None = None, **options: Any) -> "ProblemBuilder":
@@ -216,9 +217,9 @@ class ProblemBuilder:
         for n in names:
             self._require_field(n, "data")
         base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
-        source = ir().DataSource(os.fspath(path), names, base)
-        return self._add(ir().Condition("data", self._condition_name("data", name), data=source,
-                                        options=checked_options(options)))
+        source = DataSource(os.fspath(path), names, base)
+        return self._add(Condition("data", self._condition_name("data", name), data=source,
+                                        options=checked_options("data", options)))
 
     def add_exact(self, field: Any, expr: Any) -> "ProblemBuilder":
         """``exact: u = expr`` — a known solution, in terms of the inputs and constants.
@@ -235,10 +236,16 @@ class ProblemBuilder:
         return self
 
     def train(self, **settings: Any) -> "ProblemBuilder":
-        """Training settings (``train: steps = 5000, lr = 1e-3, model = mlp``); calls merge."""
+        """Training settings (``train: steps = 5000, lr = 1e-3, model = mlp``); calls merge.
+
+        Raises:
+            PinnUsageError: an unknown setting (with the closest name) or a bad value, checked
+                by :mod:`pinnlang.settings_schema` as a ``train:`` statement is.
+        """
         merged = dict(self.settings)
         for key, value in settings.items():
             merged[key] = option_value(key, value)
+            check_setting(key, merged[key])
         self.settings = merged
         return self
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from pinnlang.errors import PinnUsageError
+from pinnlang.models.saved import body_config, body_of
 from pinnlang.results import checkpoint as ckpt
 from pinnlang.results import run_folder
 from pinnlang.results.plots import as_numpy, plot_all
@@ -222,8 +222,6 @@ class Result:
 
     def checkpoint(self) -> dict[str, Any]:
         """The self-contained checkpoint dict (see :mod:`pinnlang.results.checkpoint`)."""
-        from pinnlang.solver.network import body_config, body_of
-
         body = body_of(self.network)
         source_path = self._source_path
         if source_path is None and getattr(self.problem, "source", None) is not None:
@@ -260,46 +258,37 @@ class Result:
 
     @classmethod
     def load(cls, folder: str | os.PathLike, *, model: nn.Module | None = None,
-             device: str = "cpu") -> "Result":
+             device: str = "cpu", allow_data: Sequence[str | os.PathLike] = ()) -> "Result":
         """Rebuild a result from a run folder (or a ``model.pt`` file).
+
+        The thin public entry of :func:`pinnlang.runs.load_run`, which re-reads the problem and
+        compiles it one layer up: nothing in ``results/`` parses or compiles.
 
         Args:
             folder: the run folder, or the checkpoint file itself.
             model: the network body, for a run trained with a module the zoo cannot rebuild.
             device: where to put the network.
+            allow_data: data files or folders outside the problem's folder that may be read.
 
         Raises:
             PinnUsageError: not a run folder, or a body that cannot be rebuilt.
         """
-        folder = os.fspath(folder)
-        path = folder if os.path.isfile(folder) else os.path.join(folder, ckpt.CHECKPOINT_FILE)
-        run_dir = os.path.dirname(path) if os.path.isfile(folder) else folder
-        data = ckpt.load_checkpoint(path)
-        return from_checkpoint(cls, data, run_dir=run_dir, model=model, device=device)
+        from pinnlang.runs import load_run  # the one rebuild, a layer above results/
 
+        return load_run(folder, model=model, device=device, allow_data=allow_data, result_class=cls)
 
-def from_checkpoint(cls: type[Result], data: Mapping[str, Any], *, run_dir: str | None,
-                    model: nn.Module | None, device: str) -> Result:
-    """Build a :class:`Result` from a loaded checkpoint dict."""
-    from pinnlang.compile import compile_problem
-    from pinnlang.solver.network import rebuild_network
-    from pinnlang.syntax import parse
-
-    problem = parse(data["source"], path=data.get("source_path") or "<checkpoint>")
-    dtype = next((v.dtype for v in data["model"]["state_dict"].values() if v.is_floating_point()),
-                 torch.float32)
-    compiled = compile_problem(problem, dtype=dtype, device=device)
-    network = rebuild_network(data["model"]["config"], data["model"]["state_dict"],
-                              data["lower"], data["upper"], body=model).to(device=device, dtype=dtype)
-    metrics: dict[str, Any] = {}
-    history: list[dict[str, Any]] = []
-    if run_dir and os.path.isfile(os.path.join(run_dir, run_folder.METRICS_FILE)):
-        metrics = run_folder.read_metrics(run_dir)
-        history = run_folder.read_history(run_dir)
-    return cls(problem, compiled, network, unknowns=data["unknowns"], history=history,
-               settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
-               steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
-               device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
-               diagnosis=metrics.get("diagnosis"),
-               source_text=data["source"], source_path=data.get("source_path"))
-
+    @classmethod
+    def from_checkpoint(cls, data: Mapping[str, Any], *, problem: Any, compiled: Any, network: nn.Module,
+                        run_dir: str | None, device: str = "cpu") -> "Result":
+        """A :class:`Result` from a loaded checkpoint dict and the pieces rebuilt from it (the
+        problem, its compiled form, the network), with the run folder's metrics and history."""
+        metrics: dict[str, Any] = {}
+        history: list[dict[str, Any]] = []
+        if run_dir and os.path.isfile(os.path.join(run_dir, run_folder.METRICS_FILE)):
+            metrics = run_folder.read_metrics(run_dir)
+            history = run_folder.read_history(run_dir)
+        return cls(problem, compiled, network, unknowns=data["unknowns"], history=history,
+                   settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
+                   steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
+                   device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
+                   diagnosis=metrics.get("diagnosis"), source_text=data["source"], source_path=data.get("source_path"))

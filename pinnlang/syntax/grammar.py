@@ -19,7 +19,7 @@ import pyparsing as pp
 
 from pinnlang.source import Source, Span
 from pinnlang.syntax import ast
-from pinnlang.syntax.names import KEYWORDS
+from pinnlang.problem.names import KEYWORDS
 
 _SOURCE: ContextVar[tuple[Source, int]] = ContextVar("pinnlang_parsing_source")
 

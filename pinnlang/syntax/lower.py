@@ -308,6 +308,7 @@ class Lowering:
         for option in stmt.settings:
             self.draft.settings[option.key.name] = self.option_value(option.value)
             self.draft.spans[f"train:{option.key.name}"] = option.key.span
+            self.draft.spans[f"train-value:{option.key.name}"] = option.value.span
 
 
 def lower_with_diagnostics(tree: ast.File, source: Source | None = None

@@ -18,7 +18,7 @@ from pinnlang.errors import PinnSemanticError
 from pinnlang.problem.operators import derivative, dn
 from pinnlang.source import Span
 from pinnlang.syntax import ast
-from pinnlang.syntax.names import CONSTANTS, FUNCTIONS, GEOMETRY, OPERATORS
+from pinnlang.problem.names import CONSTANTS, FUNCTIONS, GEOMETRY, OPERATORS
 from pinnlang.syntax.scope import KIND_WORDS, Entry, Scope
 
 #: Highest total derivative order accepted in ``d(...)`` and shorthands.
