@@ -75,8 +75,13 @@ def require_sound_quantity(quantity: Quantity, problem: Problem) -> Iterator[Dia
         if integrand.has(dn):
             yield _error(f"{subject} uses dn(...) in an integral over the domain", span,
                          hint="the normal is defined on a boundary: integral(..., on SELECTOR)")
-    allowed = set(problem.inputs) | {c.symbol for c in problem.constants} | {
-        u.symbol for u in problem.unknowns} | (normals if quantity.is_boundary else set())
+    declared = set(problem.inputs) | {c.symbol for c in problem.constants} | {
+        u.symbol for u in problem.unknowns}
+    if quantity.is_boundary:
+        for symbol in sorted(declared & normals & integrand.free_symbols, key=str):
+            yield _error(f"'{symbol}' in {subject} is ambiguous: it is declared and is also a "
+                         "component of the outward normal", span, hint="rename the declaration")
+    allowed = declared | (normals if quantity.is_boundary else set())
     for symbol in sorted(integrand.free_symbols - allowed - normals, key=str):
         yield _error(f"'{symbol}' in {subject} is not a declared name", span)
     fields = set(problem.field_names)

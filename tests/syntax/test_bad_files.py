@@ -48,6 +48,7 @@ EXPECTED: list[tuple[str, int, int, str]] = [
     ('on_time_plane', 6, 13, "'on t = ...' needs a space coordinate, but 't' is the time coordinate"),
     ('operator_without_operand', 5, 16, "expected an expression after 'pde: u_t = 1 +', found '*'"),
     ('periodic_on_disk', 5, 1, "'periodic: x' needs a domain that is an interval or a box, so that 'x' ranges over an interval"),
+    ('quantity_ambiguous_normal', 6, 25, "'nx' is ambiguous in a boundary integral: it is declared as a constant and is also a component of the outward normal"),
     ('quantity_dn_in_domain', 6, 26, "dn(...) needs a boundary: integrate with 'integral(..., on SELECTOR)'"),
     ('quantity_normal_in_domain', 6, 28, "'nx' (a component of the outward normal) is defined only on a boundary"),
     ('quantity_selects_nothing', 6, 36, "quantity 'flux' selects no point of the boundary"),
