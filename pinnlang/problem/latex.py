@@ -163,7 +163,12 @@ def _quantity_row(quantity: Any, problem: "Problem") -> tuple[str, str, str]:
     notes = [latex_expr(quantity.where)] if quantity.where is not None else []
     notes += [f"{latex_text(key + ' = ')}{latex_number(float(value))}"
               for key, value in quantity.options.items()]
-    body = rf"\int_{{{domain}}} {latex_expr(quantity.integrand)}{measure}"
+    from pinnlang.problem.ir import normal_symbols
+
+    normals = {n: sp.Symbol(f"n_{{{c}}}") for n, c in zip(
+        normal_symbols(tuple(problem.space_coords)), problem.space_coords)}
+    integrand = sp.sympify(quantity.integrand, strict=True).xreplace(normals)
+    body = rf"\int_{{{domain}}} {latex_expr(integrand)}{measure}"
     return latex_text(f"{quantity.name}:"), body, r",\ ".join(notes)
 
 
