@@ -17,7 +17,7 @@ from pinnlang.checks.boundary import selection_errors
 from pinnlang.errors import Diagnostic
 from pinnlang.problem import OnRegion, Problem, Quantity, Reference, normal_symbols
 from pinnlang.problem.operators import dn
-from pinnlang.problem.scoring import quantity_option_errors
+from pinnlang.problem.scoring import quantity_inputs, quantity_option_errors
 from pinnlang.reference.files import (
     ReferenceFileError,
     describe_point,
@@ -95,8 +95,23 @@ def require_sound_quantity(quantity: Quantity, problem: Problem) -> Iterator[Dia
 
 
 def _require_selection(quantity: Quantity, problem: Problem) -> Iterator[Diagnostic]:
-    if quantity.on is not None:  # a 'where' over the domain is tested by the quadrature
-        yield from selection_errors(problem, quantity, f"quantity '{quantity.name}'")
+    subject = f"quantity '{quantity.name}'"
+    if quantity.is_boundary:  # a 'where' over the domain is tested by the quadrature
+        yield from selection_errors(problem, quantity, subject)
+    elif quantity.is_point_values:
+        points = np.asarray(quantity.on.points, dtype=float)
+        if points.shape[1:] != (len(problem.space_coords),):
+            yield _error(f"{subject}: each point needs {len(problem.space_coords)} coordinates",
+                         quantity.span)
+            return
+        at = quantity_inputs(problem, quantity.options)
+        rest = [at[str(s)] for s in problem.inputs[len(problem.space_coords):]]
+        full = np.concatenate([points, np.tile(rest, (len(points), 1))], axis=1)
+        names = [str(c) for c in problem.space_coords]
+        for point, outside in zip(points, points_outside(problem, full)):
+            if outside:
+                yield _error(f"{subject}: the point {describe_point(names, point)} lies outside "
+                             "the domain", quantity.on.span or quantity.span)
 
 
 def check_scoring(problem: Problem, allowed_paths: Iterable[str] = ()) -> Iterator[Diagnostic]:

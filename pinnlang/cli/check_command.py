@@ -85,6 +85,11 @@ def summary(problem: Problem) -> str:
     for r in problem.references:
         lines.append(f"  reference:   {r.name}: {', '.join(r.fields)} from {r.data.path}")
     for q in problem.quantities:
+        if q.is_point_values:
+            points = ", ".join(("-" if s < 0 else "+") + "(" + ", ".join(f"{c:g}" for c in p) + ")"
+                               for p, s in zip(q.on.points, q.on.signs))
+            lines.append(f"  quantity:    {q.name} = {format_expr(q.integrand)} at {points}")
+            continue
         where = where_on_boundary(q) if q.on is not None else "domain" + (
             f" where {format_expr(q.where)}" if q.where is not None else "")
         lines.append(f"  quantity:    {q.name} = integral over {where} of "

@@ -149,3 +149,25 @@ def test_builder_refuses_normals_in_a_domain_integral():
         problem.quantity("bad", sp.Symbol("nx") * u(x, y))
     with pytest.raises(PinnSemanticError, match="unknown quantity option 'tt'"):
         problem.quantity("bad", u(x, y), tt=1)
+
+
+def test_point_values_give_the_cylinder_pressure_difference():
+    text = CHANNEL + """
+quantity dp = value(p, at (-0.75, 0)) - value(p, at (0.75, 0)) [reference = -1.5, t = 1]
+quantity growth = value(d(u, t), at (1, 1))
+"""
+    values = _values(text, _channel_net)
+    assert values["dp"].value == pytest.approx(-1.5, rel=1e-14)
+    assert values["dp"].rel_error == pytest.approx(0.0, abs=1e-14)
+    assert values["growth"].value == pytest.approx(2.0, rel=1e-14)
+
+
+def test_builder_point_values_equal_the_parsed_ones():
+    x, y = sp.symbols("x y")
+    p = sp.Function("p")
+    built = (Problem("b").space((x, y), Rectangle((0, 1), (0, 1))).field(p)
+             .pde(sp.Eq(p(x, y), 0))
+             .quantity("dp", p(x, y), points=[(0.25, 0.5), (0.75, 0.5)], signs=(1, -1)))
+    text = built.to_pinn()
+    assert "quantity dp = value(p, at (0.25, 0.5)) - value(p, at (0.75, 0.5))" in text
+    assert parse(text) == built

@@ -79,3 +79,18 @@ def test_builder_reference_equals_the_parsed_statement(tmp_path):
              .quantity("side", u(x, y), on=sp.Eq(x, 1)))
     assert [r.name for r in built.references] == ["reference", "again"]
     assert parse(built.to_pinn(), path=str(tmp_path / "b.pinn")) == built
+
+
+def test_point_values_print_and_render(tmp_path):
+    problem = parse("""
+problem pv
+space (x, y) in rectangle([0, 1], [0, 1])
+field u, p
+pde: u = 0
+quantity dp = value(p, at (0.25, 0.5)) - value(p, at (0.75, 0.5)) [reference = 0.1]
+""")
+    quantity = problem.quantities[0]
+    assert quantity.is_point_values and not quantity.is_boundary
+    assert quantity.on.points == ((0.25, 0.5), (0.75, 0.5)) and quantity.on.signs == (1, -1)
+    assert parse(problem.to_pinn()) == problem
+    assert r"\left.p\right|_{(0.25, 0.5)} -\left.p\right|_{(0.75, 0.5)}" in problem.to_latex()

@@ -51,6 +51,8 @@ EXPECTED: list[tuple[str, int, int, str]] = [
     ('quantity_ambiguous_normal', 6, 25, "'nx' is ambiguous in a boundary integral: it is declared as a constant and is also a component of the outward normal"),
     ('quantity_dn_in_domain', 6, 26, "dn(...) needs a boundary: integrate with 'integral(..., on SELECTOR)'"),
     ('quantity_normal_in_domain', 6, 28, "'nx' (a component of the outward normal) is defined only on a boundary"),
+    ('quantity_point_outside', 6, 15, "quantity 'dp': the point (x=2, y=0.5) lies outside the domain"),
+    ('quantity_point_values_differ', 5, 46, "every value(...) of a quantity must take the same expression"),
     ('quantity_selects_nothing', 6, 36, "quantity 'flux' selects no point of the boundary"),
     ('quantity_unknown_name', 6, 26, "unknown name 'w'"),
     ('quantity_unknown_option', 6, 1, "quantity 'flux': unknown quantity option 'refrence' (did you mean 'reference'? known: reference)"),
