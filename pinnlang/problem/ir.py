@@ -22,13 +22,17 @@ from pinnlang.problem.nodes import (  # noqa: F401  (re-exported: the IR's names
     Condition,
     ConditionKind,
     Constant,
+    AtPoints,
     DataSource,
     OnPlane,
     OnRegion,
     Param,
+    Quantity,
+    Reference,
     Selector,
     TimeAxis,
     Unknown,
+    normal_symbols,
 )
 from pinnlang.source import Source, Span
 
@@ -65,6 +69,8 @@ class Problem(ProblemBuilder):
     # a dict (``ExactSolutions``) that is also callable: ``problem.exact(u, expr)`` adds one
     exact: dict[str, sp.Expr] = ExactField()  # type: ignore[assignment]
     settings: dict[str, Any] = field(default_factory=dict)
+    references: tuple[Reference, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
     source: Source | None = field(default=None, compare=False, repr=False)
     spans: dict[str, Span] = field(default_factory=dict, compare=False, repr=False)
 
@@ -114,6 +120,16 @@ class Problem(ProblemBuilder):
 
     def conditions_of(self, kind: str) -> list[Condition]:
         return [c for c in self.conditions if c.kind == kind]
+
+    def next_reference_name(self) -> str:
+        """The default name for the next unnamed reference: ``reference``, ``reference_2``, ..."""
+        taken = {r.name for r in self.references}
+        n = len(self.references) + 1
+        while True:
+            name = "reference" if n == 1 else f"reference_{n}"
+            if name not in taken:
+                return name
+            n += 1
 
     def next_condition_name(self, kind: str) -> str:
         """The default name for the next unnamed condition of ``kind``: ``pde``, ``pde_2``, ..."""

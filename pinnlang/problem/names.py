@@ -19,12 +19,12 @@ from pinnlang.errors import PinnSemanticError
 #: Words that start a statement (``train`` is the project's extension).
 STATEMENT_KEYWORDS: tuple[str, ...] = (
     "problem", "const", "unknown", "param", "let", "space", "time", "field",
-    "pde", "initial", "boundary", "periodic", "data", "exact", "train",
+    "pde", "initial", "boundary", "periodic", "data", "exact", "train", "reference", "quantity",
 )
 
 #: Every keyword: the statement keywords and the words inside statements; none of them may be
 #: declared as a name.
-KEYWORDS: frozenset[str] = frozenset(STATEMENT_KEYWORDS) | frozenset("on where in and or not".split())
+KEYWORDS: frozenset[str] = frozenset(STATEMENT_KEYWORDS) | frozenset("on where in and or not integral".split())
 
 
 @dataclass(frozen=True)

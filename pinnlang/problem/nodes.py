@@ -124,3 +124,80 @@ class Condition:
 
     def __hash__(self) -> int:
         return hash((self.kind, self.name))
+
+
+@dataclass(frozen=True)
+class AtPoints:
+    """``value(EXPR, at P1) - value(EXPR, at P2)``: a quantity as a signed sum of point values.
+
+    ``points`` are points of the space domain, ``signs`` their ``+1`` / ``-1``.
+    """
+
+    points: tuple[tuple[float, ...], ...]
+    signs: tuple[int, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """``reference [NAME] "PATH": u, v``: sampled values of fields, scored after training.
+
+    ``data.path`` is as written and resolves like a ``data`` file's; the file (CSV or NPZ, see
+    :mod:`pinnlang.reference.files`) never enters the loss.
+    """
+
+    name: str
+    data: DataSource
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.data.fields
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """``quantity NAME = integral(EXPR[, on SELECTOR][ where PRED]) [options]``.
+
+    Attributes:
+        name: the quantity's name (its own namespace: it is not a name of expressions).
+        integrand: a SymPy expression of fields, derivatives, inputs, constants, unknowns and,
+            on a boundary, the outward normal's components ``n<coordinate>`` (see
+            :func:`normal_symbols`) and ``dn``.
+        on: ``None`` (an integral over the spatial domain), the part of the boundary, as for
+            a boundary condition (``where`` filters either further), or :class:`AtPoints`
+            (``value(EXPR, at P)`` terms: the integrand at those points, with their signs).
+        options: ``reference`` (a published value) and the value of the time coordinate and of
+            each param at which the integral is taken (default: the final time, the middle of
+            each param's range).
+    """
+
+    name: str
+    integrand: sp.Expr
+    on: Selector | AtPoints | None = None
+    where: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_boundary(self) -> bool:
+        """True for an integral over (a part of) the boundary: ``on`` selects one."""
+        return isinstance(self.on, (OnRegion, OnPlane))
+
+    @property
+    def is_point_values(self) -> bool:
+        """True for a signed sum of point values (``on`` is :class:`AtPoints`)."""
+        return isinstance(self.on, AtPoints)
+
+    @property
+    def reference(self) -> float | None:
+        value = self.options.get("reference")
+        return None if value is None else float(value)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def normal_symbols(space_coords: tuple[sp.Symbol, ...]) -> tuple[sp.Symbol, ...]:
+    """The outward unit normal's components in boundary integrals: ``nx, ny`` for ``(x, y)``."""
+    return tuple(sp.Symbol(f"n{c}") for c in space_coords)
