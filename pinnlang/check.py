@@ -12,12 +12,13 @@ from typing import Any, Callable, Iterable, Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pinnlang.checks.boundary import count_selected
+from pinnlang.checks.boundary import count_selected, point_in_domain
 from pinnlang.checks.data import DataFileError, missing_columns
+from pinnlang.checks.gauge import free_fields, pin_example
 from pinnlang.checks.numeric import UnsupportedExpression
 from pinnlang.errors import Diagnostic
 from pinnlang.geometry import Box, Interval
-from pinnlang.problem import Condition, OnRegion, Problem
+from pinnlang.problem import AtPoint, Condition, OnRegion, Problem
 from pinnlang.problem.operators import dn
 from pinnlang.source import Span
 from pinnlang.syntax.names import reserved_kind
@@ -211,6 +212,20 @@ def require_periodic_interval(condition: Condition, problem: Problem) -> Iterato
                      f"'{c}' ranges over an interval", condition.span)
 
 
+def require_point_in_domain(condition: Condition, problem: Problem) -> Iterator[Diagnostic]:
+    if not isinstance(condition.on, AtPoint) or problem.domain is None:
+        return
+    location = condition.on.location
+    span = condition.on.span or condition.span
+    if len(location) != len(problem.space_coords):
+        yield _error(f"point condition '{condition.name}' gives {len(location)} coordinates, the "
+                     f"space has {len(problem.space_coords)}", span)
+    elif not point_in_domain(problem, location):
+        written = ", ".join(f"{v:g}" for v in location)
+        yield _error(f"point condition '{condition.name}': ({written}) is not in the domain", span,
+                     hint="a point condition holds at a point of the domain or of its boundary")
+
+
 def require_known_options(condition: Condition) -> Iterator[Diagnostic]:
     for key, value in condition.options.items():
         if key == "weight" and not (isinstance(value, (int, float)) and value > 0):
@@ -256,6 +271,7 @@ def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
         yield from require_selector_hits_boundary(c, problem)
         yield from require_readable_data(c, problem, allowed_paths)
         yield from require_periodic_interval(c, problem)
+        yield from require_point_in_domain(c, problem)
         yield from require_known_options(c)
 
 
@@ -346,6 +362,19 @@ def warn_second_order_in_time(problem: Problem) -> Iterator[Diagnostic]:
                     return
 
 
+def warn_free_fields(problem: Problem) -> Iterator[Diagnostic]:
+    """A field that the conditions fix only up to a constant (or a function of time)."""
+    for freedom in free_fields(problem).values():
+        name = freedom.field
+        yield _warning(
+            f"field '{name}' is fixed only up to {freedom.shift}: no condition changes when "
+            f"{freedom.shift} is added to it (it appears only through its derivatives in space)",
+            problem.spans.get(f"field:{name}"),
+            hint=f"pin it with a condition on its value, e.g. '{pin_example(problem, freedom)}'; "
+                 f"until then its errors against 'exact:' are reported with the best "
+                 f"{freedom.what} removed")
+
+
 RULES: tuple[Rule, ...] = (
     require_coordinates_and_fields, require_unique_names, require_unreserved_names,
     require_nonempty_ranges, check_exact, warn_unused_declarations,
@@ -365,4 +394,6 @@ def check(problem: Problem, allowed_paths: Iterable[str] = ()) -> list[Diagnosti
     for rule in RULES:
         found.extend(rule(problem))
     found.extend(check_conditions(problem, allowed))
+    if not any(d.severity == "error" for d in found):  # the freedom of a valid problem only
+        found.extend(warn_free_fields(problem))
     return found

@@ -1,4 +1,5 @@
 """Does a boundary condition's selector (``on ...``, ``where ...``) select any boundary point?
+Does a ``point`` condition's point lie in the domain?
 
 The domain boundary is sampled with the Region API and the selector is evaluated on the sample
 (planes and ``=`` with a tolerance relative to the domain's size).
@@ -53,3 +54,11 @@ def count_selected(problem: Problem, condition: Condition, n: int = SAMPLE_SIZE)
         selected = evaluate(where, values, tol)
         mask &= np.broadcast_to(np.asarray(selected, dtype=bool), mask.shape)
     return int(mask.sum())
+
+
+def point_in_domain(problem: Problem, location: tuple[float, ...]) -> bool:
+    """Whether ``location`` lies in the closed spatial domain (its boundary within the selector
+    tolerance)."""
+    point = np.asarray(location, dtype=float)[None, :]
+    tol = _tolerance(problem)
+    return bool(problem.domain.contains(point, tol=tol)[0])

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
-from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
+from pinnlang.problem import AtPoint, Condition, OnPlane, OnRegion, Problem
 from pinnlang.problem.expr_printer import format_expr, format_region
 
 
@@ -40,6 +40,8 @@ def where_it_holds(problem: Problem, c: Condition) -> str:
         return f"both ends of {c.coordinate}"
     if c.kind == "data":
         return f"points of {c.data.path}" if c.data is not None else "data points"
+    if isinstance(c.on, AtPoint):
+        return "at (" + ", ".join(f"{v:g}" for v in c.on.location) + ")"
     parts = ["boundary"]
     if isinstance(c.on, OnRegion):
         parts.append(f"on {c.on.name}")

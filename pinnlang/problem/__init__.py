@@ -2,6 +2,7 @@
 
 from pinnlang.problem.ir import (
     CONDITION_KINDS,
+    AtPoint,
     Condition,
     Constant,
     DataSource,
@@ -18,6 +19,7 @@ from pinnlang.problem.printer import to_pinn
 
 __all__ = [
     "CONDITION_KINDS",
+    "AtPoint",
     "Condition",
     "Constant",
     "DataSource",

@@ -11,10 +11,10 @@ from typing import Callable
 
 import sympy as sp
 
-#: Words that start a statement (``train`` is the project's extension).
+#: Words that start a statement (``train`` and ``point`` are the project's extensions).
 STATEMENT_KEYWORDS: tuple[str, ...] = (
     "problem", "const", "unknown", "param", "let", "space", "time", "field",
-    "pde", "initial", "boundary", "periodic", "data", "exact", "train",
+    "pde", "initial", "boundary", "periodic", "data", "exact", "train", "point",
 )
 
 #: The core keywords of the language; none of them may be declared as a name.
