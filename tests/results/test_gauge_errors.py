@@ -104,3 +104,14 @@ def test_remove_shift_takes_out_the_mean_difference_per_slice(shift):
     predicted = exact + np.array([shift, shift, 1.0, 1.5])
     adjusted = remove_shift(predicted, exact, labels)
     np.testing.assert_allclose(adjusted, exact + np.array([0, 0, -0.25, 0.25]))
+
+
+def test_a_point_condition_trains_through_every_phase(tmp_path):
+    import pinnlang
+
+    torch.manual_seed(0)
+    result = pinnlang.solve(parse(PINNED), steps=3, lbfgs_steps=2, lm_steps=2, width=8, depth=2,
+                            points=32, quiet=True, threads=1)
+    assert result.steps == 7
+    assert "point" in result.losses and np.isfinite(result.losses["point"])
+    assert result.removed_shifts == {}
