@@ -11,13 +11,14 @@ from typing import Any, Callable, Iterable, Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pinnlang.checks.boundary import selection_errors
+from pinnlang.checks.boundary import point_in_domain, selection_errors
 from pinnlang.checks.data import DataFileError, missing_columns
+from pinnlang.checks.gauge import free_fields, pin_example
 from pinnlang.checks.numeric import UnsupportedExpression
 from pinnlang.checks.scoring import check_scoring, scoring_names
 from pinnlang.errors import Diagnostic, PinnError
 from pinnlang.geometry import Box, Interval
-from pinnlang.problem import Condition, OnRegion, Problem
+from pinnlang.problem import AtPoint, Condition, OnRegion, Problem
 from pinnlang.problem.operators import dn
 from pinnlang.problem.options import option_error, unknown_option_warning
 from pinnlang.settings_schema import check_settings
@@ -191,6 +192,20 @@ def require_periodic_interval(condition: Condition, problem: Problem) -> Iterato
                      f"'{c}' ranges over an interval", condition.span)
 
 
+def require_point_in_domain(condition: Condition, problem: Problem) -> Iterator[Diagnostic]:
+    if not isinstance(condition.on, AtPoint) or problem.domain is None:
+        return
+    location = condition.on.location
+    span = condition.on.span or condition.span
+    if len(location) != len(problem.space_coords):
+        yield _error(f"point condition '{condition.name}' gives {len(location)} coordinates, the "
+                     f"space has {len(problem.space_coords)}", span)
+    elif not point_in_domain(problem, location):
+        written = ", ".join(f"{v:g}" for v in location)
+        yield _error(f"point condition '{condition.name}': ({written}) is not in the domain", span,
+                     hint="a point condition holds at a point of the domain or of its boundary")
+
+
 def require_known_options(condition: Condition) -> Iterator[Diagnostic]:
     for key, value in condition.options.items():
         error = option_error(condition.kind, key, value)
@@ -231,6 +246,7 @@ def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
         yield from require_selector_hits_boundary(c, problem)
         yield from require_readable_data(c, problem, allowed_paths)
         yield from require_periodic_interval(c, problem)
+        yield from require_point_in_domain(c, problem)
         yield from require_known_options(c)
 
 
@@ -321,6 +337,19 @@ def warn_second_order_in_time(problem: Problem) -> Iterator[Diagnostic]:
                     return
 
 
+def warn_free_fields(problem: Problem) -> Iterator[Diagnostic]:
+    """A field that the conditions fix only up to a constant (or a function of time)."""
+    for freedom in free_fields(problem).values():
+        name = freedom.field
+        yield _warning(
+            f"field '{name}' is fixed only up to {freedom.shift}: no condition changes when "
+            f"{freedom.shift} is added to it (it appears only through its derivatives in space)",
+            problem.spans.get(f"field:{name}"),
+            hint=f"pin it with a condition on its value, e.g. '{pin_example(problem, freedom)}'; "
+                 f"until then its errors against 'exact:' are reported with the best "
+                 f"{freedom.what} removed")
+
+
 RULES: tuple[Rule, ...] = (
     require_coordinates_and_fields, require_unique_names, require_unreserved_names,
     require_nonempty_ranges, require_known_settings, check_exact, warn_unused_declarations,
@@ -341,4 +370,6 @@ def check(problem: Problem, allowed_paths: Iterable[str] = ()) -> list[Diagnosti
         found.extend(rule(problem))
     found.extend(check_conditions(problem, allowed))
     found.extend(check_scoring(problem, allowed))
+    if not any(d.severity == "error" for d in found):  # the freedom of a valid problem only
+        found.extend(warn_free_fields(problem))
     return found

@@ -1,4 +1,5 @@
 """Does a boundary condition's selector (``on ...``, ``where ...``) select any boundary point?
+Does a ``point`` condition's point lie in the domain?
 
 The domain boundary is sampled with the Region API and the selector is evaluated on the sample
 (planes and ``=`` with a tolerance relative to the domain's size).
@@ -80,3 +81,9 @@ def selection_errors(problem: Problem, selecting: Condition | Quantity, subject:
                          (on.span if on is not None and where is None else None) or span,
                          hint="check the value of the plane or region and the 'where' "
                               "predicate against the domain")
+def point_in_domain(problem: Problem, location: tuple[float, ...]) -> bool:
+    """Whether ``location`` lies in the closed spatial domain (its boundary within the selector
+    tolerance)."""
+    point = np.asarray(location, dtype=float)[None, :]
+    tol = _tolerance(problem)
+    return bool(problem.domain.contains(point, tol=tol)[0])

@@ -11,7 +11,7 @@ import sys
 
 from pinnlang.cli.arguments import add_allow_data
 from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
-from pinnlang.problem import Condition, OnPlane, OnRegion, Problem, Quantity
+from pinnlang.problem import AtPoint, Condition, OnPlane, OnRegion, Problem, Quantity
 from pinnlang.problem.expr_printer import format_expr, format_region
 
 
@@ -40,6 +40,8 @@ def where_it_holds(problem: Problem, c: Condition) -> str:
         return f"both ends of {c.coordinate}"
     if c.kind == "data":
         return f"points of {c.data.path}" if c.data is not None else "data points"
+    if isinstance(c.on, AtPoint):
+        return "at (" + ", ".join(f"{v:g}" for v in c.on.location) + ")"
     return where_on_boundary(c)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import sys
 
 from pinnlang.cli.arguments import add_allow_data
 from pinnlang.settings_schema import SETTINGS, Setting
@@ -79,11 +80,15 @@ def _overrides(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, o
 
 
 def run(args: argparse.Namespace) -> int:
+    from pinnlang.check import warn_free_fields
+    from pinnlang.errors import render_diagnostic
     from pinnlang.results.run_folder import default_run_dir
     from pinnlang.solver.api import solve
     from pinnlang.syntax import load
 
     problem = load(args.file, allowed_paths=args.allow_data)
+    for warning in warn_free_fields(problem):  # decides how errors are scored: say it up front
+        print(render_diagnostic(warning), file=sys.stderr)
     settings, trainer = _overrides(args)
     settings.pop("out", None)
     out = args.out or os.environ.get(RUN_DIR_ENV)

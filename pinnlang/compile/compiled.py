@@ -12,6 +12,7 @@ import sympy as sp
 import torch
 from sympy.core.function import AppliedUndef
 
+from pinnlang.checks.gauge import GaugeFreedom, free_fields
 from pinnlang.compile.build import RELATIVE_TOL, BuildContext, build_condition
 from pinnlang.compile.conditions import Batch, CompiledCondition
 from pinnlang.compile.derivatives import DerivativeEngine, DerivativePlan, Net, make_engine
@@ -79,6 +80,13 @@ class CompiledProblem:
         names = ", ".join(c.name for c in self.conditions)
         inputs = ", ".join(self.input_names)
         return f"<CompiledProblem '{self.problem.name}' inputs=({inputs}) conditions=[{names}]>"
+
+    @functools.cached_property
+    def free_fields(self) -> dict[str, GaugeFreedom]:
+        """The fields the conditions fix only up to a constant or a function of time (and
+        params), by name (:func:`pinnlang.checks.gauge.free_fields`); their errors are scored
+        with the best such shift removed."""
+        return free_fields(self.problem)
 
     @property
     def engine(self) -> DerivativeEngine:

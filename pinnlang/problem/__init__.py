@@ -3,6 +3,7 @@
 from pinnlang.problem.ir import (
     AtPoints,
     CONDITION_KINDS,
+    AtPoint,
     Condition,
     Constant,
     DataSource,
@@ -23,6 +24,7 @@ from pinnlang.problem.printer import to_pinn
 __all__ = [
     "AtPoints",
     "CONDITION_KINDS",
+    "AtPoint",
     "Condition",
     "Constant",
     "DataSource",

@@ -47,7 +47,7 @@ from pinnlang.problem.normalize import (
     to_expr,
     to_float,
 )
-from pinnlang.problem.nodes import (Condition, Constant, DataSource, Param, Quantity, Reference,
+from pinnlang.problem.nodes import (AtPoint, Condition, Constant, DataSource, Param, Quantity, Reference,
                                     TimeAxis, Unknown)
 from pinnlang.problem.operators import dn
 from pinnlang.settings_schema import check_setting
@@ -291,6 +291,30 @@ class ProblemBuilder:
         self.quantities = tuple(self.quantities) + (Quantity(
             name, expr, on=selector, where=as_predicate(self, where), options=options),)
         return self
+
+    def point(self, equation: Any, name: str | None = None, *, at: Any, **options: Any
+              ) -> "ProblemBuilder":
+        """``point [NAME] at (x0, y0): lhs = rhs`` — holds at one point of space (for every time
+        and param value), e.g. ``.point(Eq(p, 0), at=(0, 0))`` pins a pressure fixed only up to a
+        constant.
+
+        Args:
+            equation: ``Eq(lhs, rhs)`` or an expression (``= 0``).
+            name: the condition's name (default ``point``, ``point_2``, ...).
+            at: one number per space coordinate (a number alone in 1-D); constants allowed.
+            **options: ``weight``, ``points``, ``sampler``.
+        """
+        if not self.space_coords:
+            raise PinnSemanticError("a point condition needs space; declare .space(...) first")
+        values = at if isinstance(at, (tuple, list)) else (at,)
+        if len(values) != len(self.space_coords):
+            raise PinnUsageError(f"point at={at!r}: expected {len(self.space_coords)} coordinates "
+                                 f"({', '.join(map(str, self.space_coords))})")
+        constants = self.constant_values()
+        location = tuple(to_float(v, "a coordinate of the point", constants) for v in values)
+        eq = self._equation(equation, "point condition", boundary=False)
+        return self._add(Condition("point", self._condition_name("point", name), eq,
+                                   on=AtPoint(location), options=checked_options("point", options)))
 
     def add_exact(self, field: Any, expr: Any) -> "ProblemBuilder":
         """``exact: u = expr`` — a known solution, in terms of the inputs and constants.

@@ -22,6 +22,7 @@ from pinnlang.problem.nodes import (  # noqa: F401  (re-exported: the IR's names
     Condition,
     ConditionKind,
     Constant,
+    AtPoint,
     AtPoints,
     DataSource,
     OnPlane,

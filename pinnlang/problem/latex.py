@@ -1,8 +1,8 @@
 """``to_latex(problem)``: the equations of a problem as an aligned LaTeX block.
 
 Each row is ``label & equation && where it holds``: the PDEs over the domain, initial conditions at
-the start time, boundary conditions on (parts of) the boundary, then the domain, the constants and
-the exact solutions. Fields print unapplied (``u``) and derivatives in ∂ notation. The block needs
+the start time, boundary conditions on (parts of) the boundary, point conditions at their point,
+then the domain, the constants and the exact solutions. Fields print unapplied (``u``) and derivatives in ∂ notation. The block needs
 amsmath (``aligned``, ``\\text``); :func:`latex_equations` gives the bare equations, which
 matplotlib's mathtext can render too.
 """
@@ -115,6 +115,12 @@ def _where(problem: "Problem", condition: "Condition") -> str:
         parts.append(f"{latex_expr(problem.time_axis.symbol)} = {latex_number(problem.time_axis.lower)}")
         if problem.space_coords:
             parts.append(rf"{_point(problem)} \in \Omega")
+    elif condition.kind == "point":
+        location = [latex_number(v) for v in condition.on.location]
+        parts.append(f"{_point(problem)} = " + (location[0] if len(location) == 1
+                                                  else "(" + ", ".join(location) + ")"))
+        if has_time:
+            parts.append(_time_range(problem))
     elif condition.kind == "boundary":
         on = condition.on
         boundary = rf"{_point(problem)} \in \partial\Omega"

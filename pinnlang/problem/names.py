@@ -20,6 +20,7 @@ from pinnlang.errors import PinnSemanticError
 STATEMENT_KEYWORDS: tuple[str, ...] = (
     "problem", "const", "unknown", "param", "let", "space", "time", "field",
     "pde", "initial", "boundary", "periodic", "data", "exact", "train", "reference", "quantity",
+    "point",
 )
 
 #: Every keyword: the statement keywords and the words inside statements; none of them may be

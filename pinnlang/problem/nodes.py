@@ -13,8 +13,8 @@ import sympy as sp
 
 from pinnlang.source import Span
 
-ConditionKind = Literal["pde", "initial", "boundary", "periodic", "data"]
-CONDITION_KINDS: tuple[str, ...] = ("pde", "initial", "boundary", "periodic", "data")
+ConditionKind = Literal["pde", "initial", "boundary", "periodic", "data", "point"]
+CONDITION_KINDS: tuple[str, ...] = ("pde", "initial", "boundary", "periodic", "data", "point")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,16 @@ class OnPlane:
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-Selector = OnRegion | OnPlane
+@dataclass(frozen=True)
+class AtPoint:
+    """``point at (x0, y0)``: one point of the spatial domain (a ``point`` condition holds there
+    for every time and param value)."""
+
+    location: tuple[float, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+Selector = OnRegion | OnPlane | AtPoint
 
 
 @dataclass(frozen=True)
@@ -94,11 +103,12 @@ class Condition:
     """One training condition.
 
     Attributes:
-        kind: ``pde``, ``initial``, ``boundary``, ``periodic`` or ``data``.
+        kind: ``pde``, ``initial``, ``boundary``, ``periodic``, ``data`` or ``point``.
         name: the user's name, or the default (``pde``, ``pde_2``, ``boundary``, ...).
         equation: ``sympy.Eq(lhs, rhs)``; its residual is ``lhs - rhs``. ``None`` for
             ``periodic`` and ``data``.
-        on: boundary selector, or ``None`` for the whole boundary.
+        on: boundary selector, or ``None`` for the whole boundary; for ``point``, the
+            :class:`AtPoint` where it holds.
         where: a SymPy boolean over the coordinates filtering the points, or ``None``.
         coordinate: the periodic coordinate (``periodic`` only).
         data: the observations (``data`` only).

@@ -110,7 +110,9 @@ def _selection(on: Any, where: Any) -> list[str]:
     """``on ...`` and ``where ...`` of a boundary condition or an integral."""
     head = []
     if on is not None:
-        if hasattr(on, "coordinate"):
+        if hasattr(on, "location"):
+            head.append(_at(on.location))
+        elif hasattr(on, "coordinate"):
             head.append(f"on {on.coordinate} = {format_number(on.value)}")
         else:
             head.append(f"on {on.name}")
@@ -162,6 +164,12 @@ def _condition(condition: "Condition", *, show_name: bool) -> str:
     if condition.options:
         line += f" [{_assignments(condition.options)}]"
     return line
+
+
+def _at(location: tuple[float, ...]) -> str:
+    """``at x0`` (1-D) or ``at (x0, y0, ...)``."""
+    values = [format_number(v) for v in location]
+    return f"at {values[0]}" if len(values) == 1 else f"at ({', '.join(values)})"
 
 
 def _assignments(values: Mapping[str, Any]) -> str:

@@ -95,6 +95,10 @@ def _values(result: "Result", points: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return predicted, exact
 
 
+def _error_label(field: str, removed: dict[str, str]) -> str:
+    return f"|{field} - exact|" + (f" ({removed[field]} removed)" if field in removed else "")
+
+
 def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | None:
     """The solution (or with ``error=True`` the absolute error against the exact solution).
 
@@ -109,8 +113,11 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
                       if evaluated[0][1] is not None and not np.isnan(evaluated[0][1][:, i]).all()]
         if not with_exact:
             return None
+        # a field fixed only up to a shift is compared after removing the best one
+        evaluated = [(result.remove_shifts(g, p, e), e) for g, (p, e) in zip(grids, evaluated)]
     else:
         with_exact = list(range(len(fields)))
+    removed = result.removed_shifts
     names = list(result.input_names)
     if len(names) == 1:
         fig, axs = _figure(1, len(with_exact), (5.2 * len(with_exact), 3.8))
@@ -118,7 +125,8 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
         predicted, exact = evaluated[0]
         for ax, i in zip(axs[0], with_exact):
             if error:
-                ax.semilogy(x, np.abs(predicted[:, i] - exact[:, i]) + 1e-300, label=f"|{fields[i]} - exact|")
+                ax.semilogy(x, np.abs(predicted[:, i] - exact[:, i]) + 1e-300,
+                            label=_error_label(fields[i], removed))
             else:
                 ax.plot(x, predicted[:, i], lw=2, label=f"{fields[i]} (network)")
                 if exact is not None and not np.isnan(exact[:, i]).all():
@@ -137,7 +145,7 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
                 mesh = ax.pcolormesh(A, B, values.reshape(A.shape), shading="auto",
                                      cmap="magma" if error else "viridis")
                 fig.colorbar(mesh, ax=ax)
-                label = f"|{fields[i]} - exact|" if error else fields[i]
+                label = _error_label(fields[i], removed) if error else fields[i]
                 ax.set_title(f"{label}" + (f"  ({titles[c]})" if titles[c] else ""), fontsize="small")
                 ax.set_xlabel(names[0])
                 ax.set_ylabel(names[1])

@@ -13,6 +13,7 @@ from torch import nn
 from pinnlang.models.saved import body_config, body_of
 from pinnlang.results import checkpoint as ckpt
 from pinnlang.results import run_folder, scoring
+from pinnlang.results.gauge import remove_shift, slice_labels
 from pinnlang.results.plots import as_numpy, plot_all
 from pinnlang.results.predict import evaluate, l2_relative_errors, network_device_dtype, predict_fields
 
@@ -70,7 +71,7 @@ class Result:
         self.diagnosis = dict(diagnosis) if diagnosis else None
         self._source_text = source_text
         self._source_path = source_path
-        self._errors: dict[str, float] | None = None
+        self._errors: tuple[dict[str, float], dict[str, float]] | None = None
         self._reference_errors: dict[str, float] | None = None
         self._quantities: dict[str, dict[str, float | None]] | None = None
 
@@ -143,22 +144,62 @@ class Result:
         """L2 relative error per field with an exact solution, on ``n`` evaluation points.
 
         The points cover the whole input domain (``compiled.evaluation_points``) and are never
-        the training points. Empty if the problem has no exact solution.
+        the training points. Empty if the problem has no exact solution. For a field fixed only
+        up to a constant or a function of time (:attr:`removed_shifts`), the error after removing
+        the best such shift (:meth:`raw_errors` keeps the error as predicted).
         """
+        return dict(self._error_tables(n)[0])
+
+    def raw_errors(self, n: int = EVALUATION_POINTS) -> dict[str, float]:
+        """L2 relative errors of the network's values as they are, no shift removed."""
+        return dict(self._error_tables(n)[1])
+
+    @property
+    def removed_shifts(self) -> dict[str, str]:
+        """``{field: "constant" | "function of t" ...}`` for the fields with an exact solution
+        whose errors are scored with that shift removed (the fields the checker found free)."""
+        exact = set(self.problem.exact)
+        return {name: freedom.what for name, freedom in self.compiled.free_fields.items()
+                if name in exact}
+
+    def remove_shifts(self, points: np.ndarray, predicted: np.ndarray,
+                      exact: np.ndarray) -> np.ndarray:
+        """``predicted`` (``(N, fields)``) with the best shift of every free field removed against
+        ``exact`` (per slice of time and params, see :mod:`pinnlang.results.gauge`)."""
+        adjusted = np.array(predicted, dtype=np.float64)
+        points = np.asarray(points)
+        for name, freedom in self.compiled.free_fields.items():
+            i = self.field_names.index(name)
+            keep = ~(np.isnan(exact[:, i]) | np.isnan(adjusted[:, i]))
+            if not keep.any():
+                continue
+            columns = [self.input_names.index(c) for c in freedom.depends_on]
+            labels = slice_labels(points[keep], columns)
+            adjusted[keep, i] = remove_shift(adjusted[keep, i], exact[keep, i], labels)
+        return adjusted
+
+    def _error_tables(self, n: int) -> tuple[dict[str, float], dict[str, float]]:
         if self.compiled.exact_fn is None:
-            return {}
+            return {}, {}
         if self._errors is not None and n == EVALUATION_POINTS:
-            return dict(self._errors)
+            return self._errors
         rng = np.random.default_rng(12345)
         x = self.compiled.evaluation_points(n, rng)
         with torch.no_grad():
             exact = self.compiled.exact_fn(x).reshape(len(x), -1)
         device, dtype = network_device_dtype(self.network)
         predicted = evaluate(self.network, x.to(device=device, dtype=dtype))
-        errors = l2_relative_errors(predicted.cpu(), exact.cpu(), self.field_names)
+        raw = l2_relative_errors(predicted.cpu(), exact.cpu(), self.field_names)
+        errors = dict(raw)
+        if self.removed_shifts:
+            exact_np = as_numpy(exact)
+            adjusted = self.remove_shifts(as_numpy(x), as_numpy(predicted), exact_np)
+            errors = l2_relative_errors(torch.from_numpy(adjusted), torch.from_numpy(exact_np),
+                                        self.field_names)
+        tables = (errors, raw)
         if n == EVALUATION_POINTS:
-            self._errors = dict(errors)
-        return errors
+            self._errors = tables
+        return tables
 
     def reference_errors(self) -> dict[str, float]:
         """L2 relative error of each field a ``reference`` file lists, at the file's points
@@ -184,12 +225,22 @@ class Result:
             "losses": dict(self.losses),
             "l2re": self.errors(),
             **scoring.metrics_entries(self.reference_errors(), self.quantities()),
+            **self._shift_metrics(),
             "unknowns": dict(self.unknowns),
             "device": self.device,
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
             **({"diagnosis": self.diagnosis} if self.diagnosis else {}),
         }
+
+    def _shift_metrics(self) -> dict[str, Any]:
+        """``l2re_raw`` and ``removed`` for the fields whose ``l2re`` has a shift removed."""
+        removed = self.removed_shifts
+        if not removed or self.compiled.exact_fn is None:
+            return {}
+        raw = self.raw_errors()
+        return {"l2re_raw": {name: raw[name] for name in removed if name in raw},
+                "removed": dict(removed)}
 
     def summary(self) -> str:
         """A table of the run: problem, steps, time, losses, errors, unknowns, device."""
@@ -202,7 +253,10 @@ class Result:
         if self.plan:
             rows.append(("plan", self.plan))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
-        rows += [(f"L2 rel. error {field}", f"{value:.3e}") for field, value in self.errors().items()]
+        removed = self.removed_shifts
+        rows += [(f"L2 rel. error {field}", f"{value:.3e}" + (
+            f" ({removed[field]} removed)" if field in removed else ""))
+            for field, value in self.errors().items()]
         rows += scoring.summary_rows(self.reference_errors(), self.quantities())
         rows += [(f"unknown {name}", f"{value:.6g}") for name, value in self.unknowns.items()]
         if self.diagnosis:

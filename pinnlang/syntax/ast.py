@@ -166,7 +166,15 @@ class SelectPlane:
     span: Span = _span()
 
 
-Selector = Union[SelectRegion, SelectPlane]
+@dataclass(frozen=True)
+class SelectPoint:
+    """``at (x0, y0)`` of a ``point`` statement (``at x0`` in 1-D)."""
+
+    location: Expr
+    span: Span = _span()
+
+
+Selector = Union[SelectRegion, SelectPlane, SelectPoint]
 
 
 # ------------------------------------------------------------------ statements
@@ -227,7 +235,7 @@ class FieldStmt:
 
 @dataclass(frozen=True)
 class ConditionStmt:
-    """``pde``, ``initial`` and ``boundary`` statements."""
+    """``pde``, ``initial``, ``boundary`` and ``point`` statements."""
 
     kind: str
     name: Ident | None

@@ -280,6 +280,15 @@ def _equation_condition(kind: str, with_selectors: bool) -> pp.ParserElement:
 pde_statement = _equation_condition("pde", with_selectors=False)
 initial_statement = _equation_condition("initial", with_selectors=False)
 boundary_statement = _equation_condition("boundary", with_selectors=True)
+point_location = _node("point_location", pp.Suppress(_kw("at")) - expression,
+                        lambda span, t: ast.SelectPoint(t[0], span))
+point_statement = _statement(  # extension: a condition that holds at one point of space
+    "point_statement", "point",
+    _opt_group(~_kw("at") + condition_name, "cname") + point_location("on") + _sym(":")
+    + equation("equation") + _opt_group(options, "options"),
+    lambda span, t: ast.ConditionStmt(
+        "point", _named(t), _optional(t, "on"), None, _optional(t, "equation"), _options_of(t),
+        span))
 periodic_statement = _statement(
     "periodic_statement", "periodic",
     _opt_group(condition_name, "cname") + _sym(":") + name_ref("coordinate")
@@ -342,6 +351,6 @@ STATEMENT = _rule("statement", pp.MatchFirst([
     problem_statement, const_statement, unknown_statement, param_statement, let_statement,
     space_statement, time_statement, field_statement, pde_statement, initial_statement,
     boundary_statement, periodic_statement, data_statement, exact_statement, train_statement,
-    reference_statement, quantity_statement,
+    reference_statement, quantity_statement, point_statement,
 ]))
 STATEMENT.parse_with_tabs()  # columns count characters, as the Source does

@@ -16,7 +16,7 @@ from sympy.core.function import AppliedUndef
 
 from pinnlang.errors import Diagnostic, PinnError, PinnProblemErrors, PinnSemanticError
 from pinnlang.problem import (
-    AtPoints, Condition, Constant, DataSource, OnPlane, OnRegion, Param, Problem, Quantity,
+    AtPoint, AtPoints, Condition, Constant, DataSource, OnPlane, OnRegion, Param, Problem, Quantity,
     Reference, TimeAxis, Unknown,
 )
 from pinnlang.problem.operators import dn
@@ -238,7 +238,9 @@ class Lowering:
             stmt.kind, name, equation, on=on, where=where, options=self.options(stmt.options),
             span=stmt.span))  # type: ignore[arg-type]
 
-    def selector(self, node: ast.Selector) -> OnRegion | OnPlane:
+    def selector(self, node: ast.Selector) -> OnRegion | OnPlane | AtPoint:
+        if isinstance(node, ast.SelectPoint):
+            return self.point_location(node)
         if isinstance(node, ast.SelectRegion):
             name = node.region.name
             entry = self.scope.lookup(name, node.region.span)
@@ -264,6 +266,18 @@ class Lowering:
                 f"{KIND_WORDS[entry.kind]}", node.coordinate.span, hint=hint)
         value = self.geometry.number(node.value, f"the value of '{name}'")
         return OnPlane(entry.value, value, node.span)
+
+    def point_location(self, node: ast.SelectPoint) -> AtPoint:
+        """``at (x0, y0)`` (``at x0`` in 1-D): a point with one value per space coordinate."""
+        dim = len(self.draft.space)
+        if dim == 0:
+            raise PinnSemanticError("a 'point' condition needs space coordinates", node.span,
+                                    hint="declare 'space ...' before it; an ODE has 'initial:'")
+        location = node.location
+        if dim == 1 and not isinstance(location, ast.TupleExpr):
+            return AtPoint((self.geometry.number(location, "the point"),), node.span)
+        coords = ", ".join(str(c) for c in self.draft.space)
+        return AtPoint(self.geometry.point(location, dim, f"the point of ({coords})"), node.span)
 
     def _statement_PeriodicStmt(self, stmt: ast.PeriodicStmt) -> None:
         name = self.condition_name("periodic", stmt.name)

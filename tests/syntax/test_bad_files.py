@@ -78,6 +78,12 @@ EXPECTED: list[tuple[str, int, int, str]] = [
     ('unknown_name', 6, 28, "unknown name 'nuu' (did you mean 'nu'?)"),
     ('unterminated_string', 1, 11, 'unterminated string: the closing \'"\' is missing'),
     ('where_selects_nothing', 5, 1, "boundary condition 'boundary' selects no point of the boundary"),
+    ('dn_at_point', 6, 1, "dn(...) is only allowed in boundary conditions, not in point condition 'point'"),
+    ('point_outside_domain', 5, 11, "point condition 'pin': (2, 0.5) is not in the domain"),
+    ('point_uses_coordinate', 5, 10, "the point must be a constant expression, but 'x' is a space coordinate"),
+    ('point_without_at', 5, 7, "expected 'at' after 'point', found '('"),
+    ('point_without_space', 5, 7, "a 'point' condition needs space coordinates"),
+    ('point_wrong_dimension', 6, 10, 'the point of (x, y) must be a point with 2 coordinates, e.g. (0, 0)'),
 ]
 
 
