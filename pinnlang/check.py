@@ -6,25 +6,25 @@ spans). It returns every error and warning found; :func:`pinnlang.syntax.load` r
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Iterable, Iterator
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pinnlang.checks.boundary import count_selected
+from pinnlang.checks.boundary import point_in_domain, selection_errors
 from pinnlang.checks.data import DataFileError, missing_columns
+from pinnlang.checks.gauge import free_fields, pin_example
 from pinnlang.checks.numeric import UnsupportedExpression
-from pinnlang.errors import Diagnostic
+from pinnlang.checks.scoring import check_scoring, scoring_names
+from pinnlang.errors import Diagnostic, PinnError
 from pinnlang.geometry import Box, Interval
-from pinnlang.problem import Condition, OnRegion, Problem
+from pinnlang.problem import AtPoint, Condition, OnRegion, Problem
 from pinnlang.problem.operators import dn
+from pinnlang.problem.options import option_error, unknown_option_warning
+from pinnlang.settings_schema import check_settings
 from pinnlang.source import Span
-from pinnlang.syntax.names import reserved_kind
+from pinnlang.problem.names import reserved_message
 
-#: Condition options every condition understands, and what their values must be.
-KNOWN_OPTIONS = ("weight", "points", "sampler", "noise")
-SAMPLERS = ("uniform", "lhs", "sobol", "grid")
 
 Rule = Callable[..., Iterator[Diagnostic]]
 
@@ -82,10 +82,9 @@ def require_unique_names(problem: Problem) -> Iterator[Diagnostic]:
 
 def require_unreserved_names(problem: Problem) -> Iterator[Diagnostic]:
     for name, _kind, span in _declared(problem):
-        reserved = reserved_kind(name)
+        reserved = reserved_message(name)
         if reserved is not None:
-            yield _error(f"'{name}' is a {reserved} of the language and cannot be used as a name",
-                         span)
+            yield _error(reserved, span, hint="choose another name")
 
 
 def require_nonempty_range(what: str, lower: float, upper: float, span: Span | None
@@ -156,25 +155,7 @@ def require_selector_hits_boundary(condition: Condition, problem: Problem
                                    ) -> Iterator[Diagnostic]:
     if condition.kind != "boundary" or problem.domain is None:
         return
-    if condition.on is None and condition.where is None:
-        return
-    if isinstance(condition.on, OnRegion) and condition.on.name not in problem.regions:
-        yield _error(f"boundary condition '{condition.name}' selects the unknown region "
-                     f"'{condition.on.name}'", condition.span)
-        return
-    span = condition.on.span if condition.on is not None and condition.where is None else (
-        condition.span)
-    try:
-        selected = count_selected(problem, condition)
-    except UnsupportedExpression as err:
-        yield _error(f"the 'where' of boundary condition '{condition.name}' may use only "
-                     f"coordinates, params and constants, not '{err.expr}'", condition.span)
-        return
-    if selected == 0:
-        yield _error(f"boundary condition '{condition.name}' selects no point of the boundary",
-                     span or condition.span,
-                     hint="check the value of the plane or region and the 'where' predicate "
-                          "against the domain")
+    yield from selection_errors(problem, condition, f"boundary condition '{condition.name}'")
 
 
 def require_readable_data(condition: Condition, problem: Problem,
@@ -211,28 +192,37 @@ def require_periodic_interval(condition: Condition, problem: Problem) -> Iterato
                      f"'{c}' ranges over an interval", condition.span)
 
 
+def require_point_in_domain(condition: Condition, problem: Problem) -> Iterator[Diagnostic]:
+    if not isinstance(condition.on, AtPoint) or problem.domain is None:
+        return
+    location = condition.on.location
+    span = condition.on.span or condition.span
+    if len(location) != len(problem.space_coords):
+        yield _error(f"point condition '{condition.name}' gives {len(location)} coordinates, the "
+                     f"space has {len(problem.space_coords)}", span)
+    elif not point_in_domain(problem, location):
+        written = ", ".join(f"{v:g}" for v in location)
+        yield _error(f"point condition '{condition.name}': ({written}) is not in the domain", span,
+                     hint="a point condition holds at a point of the domain or of its boundary")
+
+
 def require_known_options(condition: Condition) -> Iterator[Diagnostic]:
     for key, value in condition.options.items():
-        if key == "weight" and not (isinstance(value, (int, float)) and value > 0):
-            yield _error(f"option 'weight' must be a positive number, got {value!r}",
-                         condition.span)
-        elif key == "points" and not (isinstance(value, int) and value > 0):
-            yield _error(f"option 'points' must be a positive whole number, got {value!r}",
-                         condition.span)
-        elif key == "noise" and condition.kind != "data":
-            yield _error("option 'noise' belongs to a 'data' statement (the standard deviation of "
-                         "its observations' noise)", condition.span)
-        elif key == "noise" and not (isinstance(value, (int, float)) and value > 0):
-            yield _error(f"option 'noise' must be a positive number, got {value!r}",
-                         condition.span)
-        elif key == "sampler" and value not in SAMPLERS:
-            yield _error(f"unknown sampler {value!r}", condition.span,
-                         hint=f"samplers: {', '.join(SAMPLERS)}")
-        elif key not in KNOWN_OPTIONS:
-            close = difflib.get_close_matches(key, KNOWN_OPTIONS, n=1)
-            yield _warning(f"option '{key}' is not a known condition option"
-                           + (f" (did you mean '{close[0]}'?)" if close else ""), condition.span,
-                           hint=f"known options: {', '.join(KNOWN_OPTIONS)}")
+        error = option_error(condition.kind, key, value)
+        if error is not None:
+            yield _error(error[0], condition.span, error[1])
+        unknown = unknown_option_warning(key)
+        if unknown is not None:
+            yield _warning(unknown[0], condition.span, unknown[1])
+
+
+def require_known_settings(problem: Problem) -> Iterator[Diagnostic]:
+    """Every ``train:`` key is a setting and its value fits (located at the key or the value)."""
+    for name, value in problem.settings.items():
+        try:
+            check_settings({name: value}, problem.spans)
+        except PinnError as err:
+            yield from err.diagnostics
 
 
 def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
@@ -256,6 +246,7 @@ def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
         yield from require_selector_hits_boundary(c, problem)
         yield from require_readable_data(c, problem, allowed_paths)
         yield from require_periodic_interval(c, problem)
+        yield from require_point_in_domain(c, problem)
         yield from require_known_options(c)
 
 
@@ -291,7 +282,7 @@ def _used_names(problem: Problem) -> set[str]:
         bare = e.xreplace({a: sp.Dummy() for a in applied})
         used.update(str(s) for s in bare.free_symbols)
     used.update(key[len("use:"):] for key in problem.spans if key.startswith("use:"))
-    return used
+    return used | scoring_names(problem)
 
 
 def warn_unused_declarations(problem: Problem) -> Iterator[Diagnostic]:
@@ -346,9 +337,22 @@ def warn_second_order_in_time(problem: Problem) -> Iterator[Diagnostic]:
                     return
 
 
+def warn_free_fields(problem: Problem) -> Iterator[Diagnostic]:
+    """A field that the conditions fix only up to a constant (or a function of time)."""
+    for freedom in free_fields(problem).values():
+        name = freedom.field
+        yield _warning(
+            f"field '{name}' is fixed only up to {freedom.shift}: no condition changes when "
+            f"{freedom.shift} is added to it (it appears only through its derivatives in space)",
+            problem.spans.get(f"field:{name}"),
+            hint=f"pin it with a condition on its value, e.g. '{pin_example(problem, freedom)}'; "
+                 f"until then its errors against 'exact:' are reported with the best "
+                 f"{freedom.what} removed")
+
+
 RULES: tuple[Rule, ...] = (
     require_coordinates_and_fields, require_unique_names, require_unreserved_names,
-    require_nonempty_ranges, check_exact, warn_unused_declarations,
+    require_nonempty_ranges, require_known_settings, check_exact, warn_unused_declarations,
     warn_fields_without_condition, warn_second_order_in_time,
 )
 
@@ -365,4 +369,7 @@ def check(problem: Problem, allowed_paths: Iterable[str] = ()) -> list[Diagnosti
     for rule in RULES:
         found.extend(rule(problem))
     found.extend(check_conditions(problem, allowed))
+    found.extend(check_scoring(problem, allowed))
+    if not any(d.severity == "error" for d in found):  # the freedom of a valid problem only
+        found.extend(warn_free_fields(problem))
     return found

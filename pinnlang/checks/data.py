@@ -1,17 +1,15 @@
-"""Data files of ``data`` conditions: where they may be read from, and their header.
-
-A data path is resolved against the folder of the ``.pinn`` file; a path that leaves that folder
-tree (``..``, an absolute path, a symlink pointing out) is refused unless the user allowed it
-explicitly. Only the header line is read here.
+"""Data files of ``data`` conditions: their header (where they may be read from is the policy of
+:mod:`pinnlang.problem.data_path`). Only the header line is read here.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from typing import Iterable
 
+from pinnlang.errors import PinnSemanticError
 from pinnlang.problem import DataSource
+from pinnlang.problem.data_path import resolve_data_path
 
 #: Longest header line read (characters).
 MAX_HEADER = 65536
@@ -26,27 +24,8 @@ class DataFileError(Exception):
         self.hint = hint
 
 
-def resolve_data_path(data: DataSource, allowed_paths: Iterable[str] = ()) -> str:
-    """The real path of the data file, if it may be read; else raise DataFileError."""
-    base = os.path.realpath(data.base_dir or os.getcwd())
-    target = os.path.realpath(os.path.join(base, data.path))
-    allowed = {os.path.realpath(os.path.join(os.getcwd(), p)) for p in allowed_paths}
-    if target in allowed:
-        return target
-    inside = os.path.commonpath([base, target]) == base
-    if os.path.isabs(data.path) or not inside:
-        raise DataFileError(
-            f"data file '{data.path}' is outside the folder of the problem file",
-            hint="a .pinn file may only read files in its own folder tree; pass the path "
-                 "explicitly (e.g. 'pinnlang check --allow-data PATH') to allow it")
-    return target
-
-
 def read_header(path: str, shown: str) -> list[str]:
     """Column names of the CSV file at ``path`` (``shown`` is its name in messages)."""
-    if not os.path.isfile(path):
-        raise DataFileError(f"data file '{shown}' not found",
-                            hint="the path is relative to the folder of the .pinn file")
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             line = handle.readline(MAX_HEADER)
@@ -65,6 +44,10 @@ def read_header(path: str, shown: str) -> list[str]:
 def missing_columns(data: DataSource, inputs: Iterable[str], allowed_paths: Iterable[str] = ()
                     ) -> tuple[list[str], list[str]]:
     """(columns the data file needs but lacks, the columns it has)."""
-    columns = read_header(resolve_data_path(data, allowed_paths), data.path)
+    try:
+        path = resolve_data_path(data.path, data.base_dir, allowed_paths)
+    except PinnSemanticError as err:
+        raise DataFileError(err.message, err.hint) from None
+    columns = read_header(str(path), data.path)
     needed = list(inputs) + list(data.fields)
     return [c for c in needed if c not in columns], columns

@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 
+from pinnlang.cli.arguments import add_allow_data
 from pinnlang.errors import PinnUsageError
 
 
@@ -23,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one point, e.g. x=0.5 t=0.25")
     parser.add_argument("--points", help="a CSV file with a header naming the inputs")
     parser.add_argument("--out", help="write the CSV here instead of printing it")
+    add_allow_data(parser)
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     if bool(args.points) == bool(args.values):
         raise PinnUsageError("give either --points FILE.csv or one point as NAME=VALUE arguments")
-    result = Result.load(args.run_dir)
+    result = Result.load(args.run_dir, allow_data=args.allow_data)
     fields = result.field_names
     if args.points:
         header, values = read_points(args.points)

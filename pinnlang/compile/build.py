@@ -9,7 +9,8 @@ gives one; see :data:`DEFAULT_POINTS`):
   an interval, 800 for a 2-D domain), or 200 when ``on``/``where`` selects a part;
 - ``initial``: ``200 * space dims`` (200 for an ODE with params, 1 for a plain ODE, whose
   initial "set" is the single point ``t = t0``);
-- ``periodic``: 200 pairs; ``data``: every row of the file.
+- ``periodic``: 200 pairs; ``data``: every row of the file;
+- ``point``: 100 (its point at times and params drawn by the sampler), 1 when steady.
 
 Selectors and predicates: ``on x = c`` keeps boundary points with ``|x - c| <= tol``;
 ``on NAME`` keeps boundary points on the boundary of ``problem.regions[NAME]`` (within ``tol``);
@@ -48,14 +49,15 @@ from pinnlang.compile.normalize import (
 from pinnlang.compile.sampling import InputSpace, PointSet, draw_filtered
 from pinnlang.errors import PinnSemanticError
 from pinnlang.geometry import Box, Interval
-from pinnlang.problem.ir import Condition, OnPlane, OnRegion, Problem
+from pinnlang.problem.ir import AtPoint, Condition, OnPlane, OnRegion, Problem
 from pinnlang.problem.operators import dn
 
 RELATIVE_TOL = 1e-6
 """Tolerance of selectors and ``=`` in predicates, relative to the domain's size."""
 
 POINTS_PER_FACE = 200
-DEFAULT_POINTS = {"pde": 1000, "boundary": POINTS_PER_FACE, "initial": 200, "periodic": 200}
+DEFAULT_POINTS = {"pde": 1000, "boundary": POINTS_PER_FACE, "initial": 200, "periodic": 200,
+                  "point": 100}
 
 Mask = Callable[[PointSet], np.ndarray]
 
@@ -88,7 +90,7 @@ class BuildContext:
 
 def build_condition(cond: Condition, ctx: BuildContext) -> CompiledCondition:
     """Compile one condition (see the module docstring for points and selection)."""
-    if cond.kind in ("pde", "initial", "boundary"):
+    if cond.kind in ("pde", "initial", "boundary", "point"):
         return _equation(cond, ctx)
     if cond.kind == "periodic":
         return _periodic(cond, ctx)
@@ -159,6 +161,8 @@ def _point_source(cond: Condition, ctx: BuildContext):
             default = DEFAULT_POINTS["initial"] * space.n_space
         else:
             default = DEFAULT_POINTS["initial"] if problem.params else 1
+    elif cond.kind == "point":
+        draw, default = _at_point(cond, ctx)
     else:
         if space.domain is None:
             raise PinnSemanticError(
@@ -193,6 +197,22 @@ def _point_source(cond: Condition, ctx: BuildContext):
     # A selector that selects nothing is a semantic error: find it now, before any training.
     filtered(1, np.random.default_rng(0), "uniform")
     return filtered, (POINTS_PER_FACE if cond.kind == "boundary" else default)
+
+
+def _at_point(cond: Condition, ctx: BuildContext):
+    """A ``point`` condition's points: its point × time and params (one point when steady)."""
+    space, on = ctx.space, cond.on
+    if not isinstance(on, AtPoint) or len(on.location) != space.n_space:
+        raise PinnSemanticError(
+            f"point condition '{cond.name}' needs a point with {space.n_space} coordinates",
+            cond.span,
+        )
+    location = np.asarray(on.location, dtype=np.float64)
+
+    def draw(n, rng, sampler):
+        return space.at_point(n, rng, sampler, location)
+
+    return draw, (DEFAULT_POINTS["point"] if space.n_extra else 1)
 
 
 def _describe_selector(on: OnPlane | OnRegion) -> str:

@@ -32,6 +32,7 @@ from pinnlang.compile.derivatives import DerivativeEngine, DerivativePlan, Deriv
 from pinnlang.compile.lowering import Env, Evaluator, as_column
 from pinnlang.compile.sampling import PointSet
 from pinnlang.problem.ir import Condition
+from pinnlang.problem.options import condition_weight, require_valid_options
 
 PointSource = Callable[[int, np.random.Generator, str], PointSet]
 """``(n, rng, sampler) -> PointSet``: exactly ``n`` candidate-filtered points of a condition."""
@@ -115,7 +116,8 @@ class CompiledCondition(ABC):
         self.kind = source.kind
         self.span = source.span
         options = dict(source.options)
-        self.weight = float(options.get("weight", 1.0))
+        require_valid_options(source.kind, options, source.span)
+        self.weight = condition_weight(source.kind, options, source.span)
         points = options.get("points")
         self.n_points: int | None = int(points) if points is not None else None
         self.sampler: str | None = options.get("sampler")

@@ -1,9 +1,6 @@
 """Observations for ``data`` conditions: find the CSV file safely and read it.
 
-A data file is named relative to the folder of the ``.pinn`` file (``DataSource.base_dir``; the
-working directory when there is none). A file is only read when it lies inside that folder's
-tree, or inside one of the ``allowed_paths`` the caller passes (a file or a folder the user named
-on the command line). Symbolic links are resolved first, so a link cannot lead outside.
+Which file may be read is the policy of :func:`pinnlang.problem.data_path.resolve_data_path`.
 
 The CSV file has a header row naming its columns; the columns of every network input
 (coordinates, time, params) and of every listed field must be present, in any order; other
@@ -21,6 +18,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from pinnlang.errors import PinnSemanticError
+from pinnlang.problem.data_path import resolve_data_path
 from pinnlang.problem.ir import DataSource
 from pinnlang.source import Span
 
@@ -32,30 +30,6 @@ class Observations:
     path: Path
     inputs: np.ndarray
     targets: np.ndarray
-
-
-def resolve_data_path(
-    source: DataSource, allowed_paths: Iterable[str | os.PathLike] = (), span: Span | None = None
-) -> Path:
-    """The absolute path of a data file, refusing one outside the permitted folder trees.
-
-    Raises:
-        PinnSemanticError: The path leaves the ``.pinn`` file's folder tree (and is not allowed
-            explicitly), or the file does not exist.
-    """
-    span = source.span or span
-    base = Path(source.base_dir) if source.base_dir else Path.cwd()
-    path = (base / source.path).resolve()
-    roots = [base.resolve()] + [Path(p).resolve() for p in allowed_paths]
-    if not any(path == root or path.is_relative_to(root) for root in roots):
-        raise PinnSemanticError(
-            f"data file '{source.path}' lies outside the folder of the problem ({base})",
-            span,
-            hint="move the file next to the .pinn file, or pass its path explicitly to allow it",
-        )
-    if not path.is_file():
-        raise PinnSemanticError(f"data file '{source.path}' not found (looked for {path})", span)
-    return path
 
 
 def load_observations(
@@ -77,7 +51,7 @@ def load_observations(
             is not a number.
     """
     span = source.span or span
-    path = resolve_data_path(source, allowed_paths, span)
+    path = resolve_data_path(source.path, source.base_dir, allowed_paths, span=span)
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]

@@ -17,7 +17,8 @@ How the inputs are combined:
 - initial: 90 % interior and 10 % boundary points of the region (so the corners of the initial
   data are seen), at ``t = t0``, params as for the boundary;
 - periodic: interior points of the product with the periodic column set to its lower end, and a
-  copy with it at the upper end.
+  copy with it at the upper end;
+- point: the point's spatial coordinates with time and params drawn as for the boundary.
 """
 
 from __future__ import annotations
@@ -143,6 +144,13 @@ class InputSpace:
             x = np.hstack([space, self.extras(n, rng, sampler)])
         x[:, self.n_space] = t0
         return PointSet(x)
+
+    def at_point(
+        self, n: int, rng: np.random.Generator, sampler: str, location: np.ndarray
+    ) -> PointSet:
+        """``n`` points with space at ``location`` and time and params drawn by ``sampler``."""
+        space = np.broadcast_to(np.asarray(location, dtype=np.float64), (n, self.n_space))
+        return PointSet(np.hstack([space, self.extras(n, rng, sampler)]))
 
     def periodic(
         self, n: int, rng: np.random.Generator, sampler: str, column: int

@@ -1,7 +1,9 @@
 """The problem IR and the SymPy API that builds it."""
 
 from pinnlang.problem.ir import (
+    AtPoints,
     CONDITION_KINDS,
+    AtPoint,
     Condition,
     Constant,
     DataSource,
@@ -9,15 +11,20 @@ from pinnlang.problem.ir import (
     OnRegion,
     Param,
     Problem,
+    Quantity,
+    Reference,
     TimeAxis,
     Unknown,
+    normal_symbols,
 )
 from pinnlang.problem.latex import to_latex
 from pinnlang.problem.operators import dn, laplacian
 from pinnlang.problem.printer import to_pinn
 
 __all__ = [
+    "AtPoints",
     "CONDITION_KINDS",
+    "AtPoint",
     "Condition",
     "Constant",
     "DataSource",
@@ -25,10 +32,13 @@ __all__ = [
     "OnRegion",
     "Param",
     "Problem",
+    "Quantity",
+    "Reference",
     "TimeAxis",
     "Unknown",
     "dn",
     "laplacian",
+    "normal_symbols",
     "to_latex",
     "to_pinn",
 ]

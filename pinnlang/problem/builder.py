@@ -30,12 +30,12 @@ from pinnlang.errors import PinnSemanticError, PinnUsageError
 from pinnlang.problem.builder_support import (
     as_bounds,
     as_equation,
+    as_points,
     as_predicate,
     as_selector,
     as_symbol,
     check_range,
     checked_options,
-    ir,
 )
 from pinnlang.problem.names import check_name
 from pinnlang.problem.normalize import (
@@ -47,7 +47,10 @@ from pinnlang.problem.normalize import (
     to_expr,
     to_float,
 )
+from pinnlang.problem.nodes import (AtPoint, Condition, Constant, DataSource, Param, Quantity, Reference,
+                                    TimeAxis, Unknown)
 from pinnlang.problem.operators import dn
+from pinnlang.settings_schema import check_setting
 
 
 class ProblemBuilder:
@@ -103,7 +106,7 @@ class ProblemBuilder:
         lower, upper = as_bounds(lower, upper, "time")
         symbol = self._new_symbol(symbol, "time coordinate")
         lo, hi = check_range(lower, upper, f"time {symbol}", self.constant_values())
-        self.time_axis = ir().TimeAxis(symbol, lo, hi)
+        self.time_axis = TimeAxis(symbol, lo, hi)
         return self._renormalize()
 
     def param(self, symbol: Any, lower: Any, upper: Any = None) -> "ProblemBuilder":
@@ -111,14 +114,14 @@ class ProblemBuilder:
         lower, upper = as_bounds(lower, upper, "param")
         symbol = self._new_symbol(symbol, "param")
         lo, hi = check_range(lower, upper, f"param {symbol}", self.constant_values())
-        self.params = tuple(self.params) + (ir().Param(symbol, lo, hi),)
+        self.params = tuple(self.params) + (Param(symbol, lo, hi),)
         return self._renormalize()
 
     def unknown(self, symbol: Any, initial: Any = 1.0) -> "ProblemBuilder":
         """Declare a learnable scalar ``unknown k = initial``."""
         symbol = self._new_symbol(symbol, "unknown")
         value = to_float(initial, f"initial value of unknown {symbol}", self.constant_values())
-        self.unknowns = tuple(self.unknowns) + (ir().Unknown(symbol, value),)
+        self.unknowns = tuple(self.unknowns) + (Unknown(symbol, value),)
         return self
 
     def const(self, symbol: Any, value: Any) -> "ProblemBuilder":
@@ -126,7 +129,7 @@ class ProblemBuilder:
         symbol = self._new_symbol(symbol, "constant")
         expr = plain_symbols(to_expr(value, f"value of constant {symbol}"))
         require_symbols(expr, [c.symbol for c in self.constants], f"constant {symbol}", fields_allowed=False)
-        self.constants = tuple(self.constants) + (ir().Constant(symbol, expr),)
+        self.constants = tuple(self.constants) + (Constant(symbol, expr),)
         return self
 
     def field(self, *fields: Any) -> "ProblemBuilder":
@@ -156,16 +159,16 @@ class ProblemBuilder:
     def pde(self, equation: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``pde [NAME]: lhs = rhs`` — an ``Eq`` or an expression meaning ``expr = 0``."""
         eq = self._equation(equation, "pde", boundary=False)
-        return self._add(ir().Condition("pde", self._condition_name("pde", name), eq,
-                                        options=checked_options(options)))
+        return self._add(Condition("pde", self._condition_name("pde", name), eq,
+                                        options=checked_options("pde", options)))
 
     def initial(self, equation: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``initial [NAME]: lhs = rhs`` — holds at the start of time over the domain."""
         if self.time_axis is None:
             raise PinnSemanticError("an initial condition needs time; declare .time(t, t0, t1) first")
         eq = self._equation(equation, "initial condition", boundary=False)
-        return self._add(ir().Condition("initial", self._condition_name("initial", name), eq,
-                                        options=checked_options(options)))
+        return self._add(Condition("initial", self._condition_name("initial", name), eq,
+                                        options=checked_options("initial", options)))
 
     def boundary(self, equation: Any, name: str | None = None, *, on: Any = None,
                  where: Any = None, **options: Any) -> "ProblemBuilder":
@@ -183,8 +186,8 @@ class ProblemBuilder:
         eq = self._equation(equation, "boundary condition", boundary=True)
         selector = as_selector(self, on)
         predicate = as_predicate(self, where)
-        return self._add(ir().Condition("boundary", self._condition_name("boundary", name), eq,
-                                        on=selector, where=predicate, options=checked_options(options)))
+        return self._add(Condition("boundary", self._condition_name("boundary", name), eq,
+                                        on=selector, where=predicate, options=checked_options("boundary", options)))
 
     def periodic(self, coordinate: Any, name: str | None = None, **options: Any) -> "ProblemBuilder":
         """``periodic [NAME]: x`` — fields and first derivatives match at both ends of ``x``.
@@ -201,8 +204,8 @@ class ProblemBuilder:
                 f"periodic needs a domain that is an interval or a box, so that '{symbol}' ranges "
                 "over an interval"
             )
-        return self._add(ir().Condition("periodic", self._condition_name("periodic", name),
-                                        coordinate=symbol, options=checked_options(options)))
+        return self._add(Condition("periodic", self._condition_name("periodic", name),
+                                        coordinate=symbol, options=checked_options("periodic", options)))
 
     def data(self, path: Any, *fields: Any, name: str | None = None,
              base_dir: str | os.PathLike | None = None, **options: Any) -> "ProblemBuilder":
@@ -216,9 +219,102 @@ class ProblemBuilder:
         for n in names:
             self._require_field(n, "data")
         base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
-        source = ir().DataSource(os.fspath(path), names, base)
-        return self._add(ir().Condition("data", self._condition_name("data", name), data=source,
-                                        options=checked_options(options)))
+        source = DataSource(os.fspath(path), names, base)
+        return self._add(Condition("data", self._condition_name("data", name), data=source,
+                                        options=checked_options("data", options)))
+
+    def reference(self, path: Any, *fields: Any, name: str | None = None,
+                  base_dir: str | os.PathLike | None = None) -> "ProblemBuilder":
+        """``reference [NAME] "PATH": u, v`` — a CSV or NPZ file of field values, for errors only.
+
+        Relative paths resolve against ``base_dir`` (default: the working directory).
+        """
+        if not fields:
+            raise PinnUsageError(f"reference {str(path)!r}: name the fields, e.g. .reference(path, u)")
+        names = tuple(self._require_field(field_name(f, "reference"), "reference") for f in fields)
+        if name is None or name == self.next_reference_name():
+            name = self.next_reference_name()
+        elif any(r.name == name for r in self.references):
+            raise PinnSemanticError(f"a reference named '{name}' already exists")
+        else:
+            check_name(name, "reference")
+        base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
+        source = DataSource(os.fspath(path), names, base)
+        self.references = tuple(self.references) + (
+            Reference(name, source),)
+        return self
+
+    def quantity(self, name: str, integrand: Any, *, on: Any = None, where: Any = None,
+                 points: Any = None, signs: Any = None, reference: Any = None,
+                 **at: Any) -> "ProblemBuilder":
+        """``quantity NAME = integral(EXPR[, on SELECTOR][ where PRED]) [reference = V]``.
+
+        Args:
+            name: the quantity's name.
+            integrand: a SymPy expression; on a boundary it may use ``dn`` and the outward
+                normal's components ``Symbol("nx")``, ... (:func:`~pinnlang.problem.normal_symbols`).
+            on: ``None`` (the space domain), or a boundary selector as for :meth:`boundary`.
+            where: a predicate over the coordinates filtering the domain or boundary.
+            points: instead of an integral, the integrand's values at these points of the
+                domain, summed with ``signs`` (+1 or -1 each, default all +1):
+                ``points=[(0.15, 0.2), (0.25, 0.2)], signs=(1, -1)`` is
+                ``value(p, at (0.15, 0.2)) - value(p, at (0.25, 0.2))``.
+            reference: a published value; the relative error is reported.
+            **at: the time and param values the integral is taken at (``t=0.5``).
+        """
+        from pinnlang.problem.nodes import normal_symbols
+        from pinnlang.problem.scoring import quantity_option_errors
+
+        check_name(name, "quantity")
+        if any(q.name == name for q in self.quantities) or name in self._declared_names():
+            raise PinnSemanticError(f"quantity '{name}' is already declared")
+        if not self.space_coords:
+            raise PinnSemanticError("a quantity integrates over space; declare .space(...) first")
+        if points is not None and (on is not None or where is not None):
+            raise PinnUsageError(f"quantity {name}: give points= or on=/where=, not both")
+        selector = as_selector(self, on) if points is None else as_points(
+            points, signs, len(self.space_coords), f"quantity {name}")
+        expr = self._normalize(to_expr(integrand, f"quantity {name}"))
+        allowed = list(self.inputs) + [c.symbol for c in self.constants] + [
+            u.symbol for u in self.unknowns]
+        if selector is not None and points is None:
+            allowed += normal_symbols(tuple(self.space_coords))
+        elif expr.atoms(dn):
+            raise PinnSemanticError(f"quantity {name}: dn needs a boundary (on=...)")
+        require_symbols(expr, allowed, f"quantity {name}")
+        options = {"reference": reference} if reference is not None else {}
+        options.update(at)
+        options = {k: option_value(k, v) for k, v in options.items()}
+        errors = quantity_option_errors(self, options)
+        if errors:
+            raise PinnSemanticError(f"quantity {name}: {errors[0]}")
+        self.quantities = tuple(self.quantities) + (Quantity(
+            name, expr, on=selector, where=as_predicate(self, where), options=options),)
+        return self
+
+    def point(self, equation: Any, name: str | None = None, *, at: Any, **options: Any
+              ) -> "ProblemBuilder":
+        """``point [NAME] at (x0, y0): lhs = rhs`` — holds at one point of space (for every time
+        and param value), e.g. ``.point(Eq(p, 0), at=(0, 0))`` pins a pressure fixed only up to a
+        constant.
+
+        Args:
+            equation: ``Eq(lhs, rhs)`` or an expression (``= 0``).
+            name: the condition's name (default ``point``, ``point_2``, ...).
+            at: one number per space coordinate (a number alone in 1-D); constants allowed.
+            **options: ``weight``, ``points``, ``sampler``.
+        """
+        if not self.space_coords:
+            raise PinnSemanticError("a point condition needs space; declare .space(...) first")
+        values = at if isinstance(at, (tuple, list)) else (at,)
+        if len(values) != len(self.space_coords):
+            raise PinnUsageError(f"point at={at!r}: expected {len(self.space_coords)} coordinates "
+                                 f"({', '.join(map(str, self.space_coords))})")
+        constants = self.constant_values()
+        location = tuple(to_float(v, "a coordinate of the point", constants) for v in values)
+        eq = self._equation(equation, "point condition", boundary=False)
+        return self._add(Condition("point", self._condition_name("point", name), eq,
+                                   on=AtPoint(location), options=checked_options("point", options)))
 
     def add_exact(self, field: Any, expr: Any) -> "ProblemBuilder":
         """``exact: u = expr`` — a known solution, in terms of the inputs and constants.
@@ -235,10 +331,16 @@ class ProblemBuilder:
         return self
 
     def train(self, **settings: Any) -> "ProblemBuilder":
-        """Training settings (``train: steps = 5000, lr = 1e-3, model = mlp``); calls merge."""
+        """Training settings (``train: steps = 5000, lr = 1e-3, model = mlp``); calls merge.
+
+        Raises:
+            PinnUsageError: an unknown setting (with the closest name) or a bad value, checked
+                by :mod:`pinnlang.settings_schema` as a ``train:`` statement is.
+        """
         merged = dict(self.settings)
         for key, value in settings.items():
             merged[key] = option_value(key, value)
+            check_setting(key, merged[key])
         self.settings = merged
         return self
 
@@ -329,4 +431,6 @@ class ProblemBuilder:
                 c = dataclasses.replace(c, equation=eq)
             updated.append(c)
         self.conditions = updated
+        self.quantities = tuple(dataclasses.replace(q, integrand=self._normalize(q.integrand))
+                                for q in self.quantities)
         return self

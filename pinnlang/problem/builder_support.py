@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import numbers
-from types import ModuleType
 from typing import Any, Mapping
 
 import sympy as sp
 from sympy.logic.boolalg import Boolean, BooleanAtom
 
 from pinnlang.errors import PinnSemanticError, PinnUsageError
+from pinnlang.problem.nodes import AtPoints, OnPlane, OnRegion
+from pinnlang.problem.options import require_valid_options
 from pinnlang.problem.normalize import option_value, plain_symbols, require_symbols, to_float
-
-
-def ir() -> ModuleType:
-    """The IR module, imported on use (it imports this package's builder at import time)."""
-    from pinnlang.problem import ir as module
-
-    return module
 
 
 def as_symbol(value: Any, what: str) -> sp.Symbol:
@@ -48,20 +42,11 @@ def check_range(lower: Any, upper: Any, what: str, constants: Mapping[sp.Symbol,
     return lo, hi
 
 
-def checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Condition options (``weight``, ``points``, ``sampler``, ...) checked and made plain."""
+def checked_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Options (``weight``, ``points``, ``sampler``, ...) of a condition of ``kind``, made plain and
+    checked by the rules of :mod:`pinnlang.problem.options`."""
     checked = {key: option_value(key, value) for key, value in options.items()}
-    weight = checked.get("weight")
-    if weight is not None and (isinstance(weight, str) or weight < 0):
-        raise PinnSemanticError(f"option weight must be a number >= 0, got {weight!r}")
-    points = checked.get("points")
-    if points is not None and (not isinstance(points, int) or points <= 0):
-        raise PinnSemanticError(f"option points must be a positive integer, got {points!r}")
-    sampler = checked.get("sampler")
-    from pinnlang.geometry.samplers import SAMPLERS  # imported on use: it pulls in scipy
-
-    if sampler is not None and sampler not in SAMPLERS:
-        raise PinnSemanticError(f"unknown sampler {sampler!r}; expected one of: {', '.join(SAMPLERS)}")
+    require_valid_options(kind, checked)
     return checked
 
 
@@ -98,11 +83,11 @@ def as_selector(problem, on: Any):
         if on not in problem.regions:
             raise PinnSemanticError(f"boundary on '{on}': no region of that name",
                                     hint="name it with .region(name, region)")
-        return ir().OnRegion(on)
+        return OnRegion(on)
     if isinstance(on, Region):
         for name, region in problem.regions.items():
             if region == on:
-                return ir().OnRegion(name)
+                return OnRegion(name)
         raise PinnSemanticError("boundary on=<region>: the region has no name",
                                 hint="name it with .region(name, region) and pass the name")
     if isinstance(on, sp.Equality):
@@ -111,7 +96,7 @@ def as_selector(problem, on: Any):
             lhs, rhs = rhs, lhs
         if isinstance(lhs, sp.Symbol) and lhs in problem.space_coords:
             value = to_float(rhs, f"boundary on {lhs} = ...", problem.constant_values())
-            return ir().OnPlane(lhs, value)
+            return OnPlane(lhs, value)
         raise PinnSemanticError(f"boundary on {on}: expected a space coordinate = a number, e.g. Eq(x, -1)")
     raise PinnUsageError(f"boundary on={on!r}: expected None, a region name or Eq(x, value)")
 
@@ -131,3 +116,19 @@ def as_predicate(problem, where: Any):
     allowed = list(problem.inputs) + [c.symbol for c in problem.constants]
     require_symbols(predicate, allowed, "boundary where-predicate", fields_allowed=False)
     return predicate
+
+
+def as_points(points: Any, signs: Any, dim: int, what: str):
+    """``points=`` and ``signs=`` of a point-value quantity as an :class:`AtPoints`."""
+    try:
+        coords = tuple(tuple(float(c) for c in (p if isinstance(p, (tuple, list)) else (p,)))
+                       for p in points)
+        signs = tuple(int(s) for s in (signs if signs is not None else [1] * len(coords)))
+    except (TypeError, ValueError):
+        raise PinnUsageError(f"{what}: points must be a list of coordinate tuples and signs a "
+                             "list of +1 / -1") from None
+    if not coords or any(len(c) != dim for c in coords) or len(signs) != len(coords) or any(
+            s not in (1, -1) for s in signs):
+        raise PinnUsageError(f"{what}: expected points of {dim} coordinates and one sign (+1 or "
+                             "-1) per point")
+    return AtPoints(coords, signs)

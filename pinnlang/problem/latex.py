@@ -1,8 +1,8 @@
 """``to_latex(problem)``: the equations of a problem as an aligned LaTeX block.
 
 Each row is ``label & equation && where it holds``: the PDEs over the domain, initial conditions at
-the start time, boundary conditions on (parts of) the boundary, then the domain, the constants and
-the exact solutions. Fields print unapplied (``u``) and derivatives in ∂ notation. The block needs
+the start time, boundary conditions on (parts of) the boundary, point conditions at their point,
+then the domain, the constants and the exact solutions. Fields print unapplied (``u``) and derivatives in ∂ notation. The block needs
 amsmath (``aligned``, ``\\text``); :func:`latex_equations` gives the bare equations, which
 matplotlib's mathtext can render too.
 """
@@ -115,6 +115,12 @@ def _where(problem: "Problem", condition: "Condition") -> str:
         parts.append(f"{latex_expr(problem.time_axis.symbol)} = {latex_number(problem.time_axis.lower)}")
         if problem.space_coords:
             parts.append(rf"{_point(problem)} \in \Omega")
+    elif condition.kind == "point":
+        location = [latex_number(v) for v in condition.on.location]
+        parts.append(f"{_point(problem)} = " + (location[0] if len(location) == 1
+                                                  else "(" + ", ".join(location) + ")"))
+        if has_time:
+            parts.append(_time_range(problem))
     elif condition.kind == "boundary":
         on = condition.on
         boundary = rf"{_point(problem)} \in \partial\Omega"
@@ -148,6 +154,38 @@ def _row(condition: "Condition", problem: "Problem") -> tuple[str, str, str]:
     return label, latex_equation(condition), _where(problem, condition)
 
 
+def _quantity_row(quantity: Any, problem: "Problem") -> tuple[str, str, str]:
+    """``name: \\int_{...} integrand`` (or signed point values) with where it is taken and its
+    reference value."""
+    from pinnlang.problem.nodes import normal_symbols
+
+    notes = [latex_expr(quantity.where)] if quantity.where is not None else []
+    notes += [f"{latex_text(key + ' = ')}{latex_number(float(value))}"
+              for key, value in quantity.options.items()]
+    label = latex_text(f"{quantity.name}:")
+    if quantity.is_point_values:
+        field = latex_expr(quantity.integrand)
+        terms = [("-" if sign < 0 else ("+" if i else "")) + rf"\left.{field}\right|_{{("
+                 + ", ".join(latex_number(c) for c in point) + ")}"
+                 for i, (point, sign) in enumerate(zip(quantity.on.points, quantity.on.signs))]
+        return label, " ".join(terms), r",\ ".join(notes)
+    if quantity.on is None:
+        domain, measure = r"\Omega", r"\,\mathrm{d}x"
+    elif hasattr(quantity.on, "name"):
+        region = problem.regions.get(quantity.on.name)
+        named = latex_region(region, {quantity.on.name: region}) if region is not None else (
+            latex_text(quantity.on.name))
+        domain, measure = rf"\partial\Omega \cap \partial\,{named}", r"\,\mathrm{d}s"
+    else:
+        domain = rf"\partial\Omega \cap \{{{latex_expr(quantity.on.coordinate)} = {latex_number(quantity.on.value)}\}}"
+        measure = r"\,\mathrm{d}s"
+    normals = {n: sp.Symbol(f"n_{{{c}}}") for n, c in zip(
+        normal_symbols(tuple(problem.space_coords)), problem.space_coords)}
+    integrand = sp.sympify(quantity.integrand, strict=True).xreplace(normals)
+    body = rf"\int_{{{domain}}} {latex_expr(integrand)}{measure}"
+    return label, body, r",\ ".join(notes)
+
+
 def latex_equation(condition: "Condition") -> str:
     """The condition's equation alone, ``lhs = rhs`` in LaTeX."""
     eq = condition.equation
@@ -177,6 +215,11 @@ def to_latex(problem: "Problem") -> str:
         setting.append((latex_text("unknown:"), latex_expr(u.symbol), latex_text("initial guess ") + latex_number(u.initial)))
     for name, expr in problem.exact.items():
         setting.append((latex_text("exact:"), f"{latex_expr(sp.Symbol(name))} = {latex_expr(expr)}", ""))
+    for reference in problem.references:
+        fields = ", ".join(latex_expr(sp.Symbol(f)) for f in reference.fields)
+        setting.append((latex_text("reference:"), fields,
+                        latex_text(f"values in {reference.data.path}")))
+    setting += [_quantity_row(q, problem) for q in problem.quantities]
     lines = [rf"{label} & \quad {eq}" + (rf" && \quad {where}" if where else "") + r" \\"
              for label, eq, where in rows + setting]
     if lines:

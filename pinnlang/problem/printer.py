@@ -22,7 +22,7 @@ from pinnlang.problem.expr_printer import (
 from pinnlang.problem.names import RESERVED, is_identifier
 
 if TYPE_CHECKING:
-    from pinnlang.problem.ir import Condition, Problem
+    from pinnlang.problem.ir import Condition, Problem, Quantity
 
 
 def to_pinn(problem: "Problem") -> str:
@@ -39,6 +39,8 @@ def to_pinn(problem: "Problem") -> str:
         [f"field {', '.join(problem.field_names)}"] if problem.fields else [],
         _conditions(problem),
         [f"exact: {name} = {format_expr(expr)}" for name, expr in problem.exact.items()],
+        _references(problem),
+        [_quantity(q) for q in problem.quantities],
         [f"train: {_assignments(problem.settings)}"] if problem.settings else [],
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
@@ -94,6 +96,57 @@ def _conditions(problem: "Problem") -> list[str]:
     return lines
 
 
+def _references(problem: "Problem") -> list[str]:
+    lines = []
+    defaults = True  # every earlier reference had its default name
+    for i, reference in enumerate(problem.references):
+        defaults = defaults and reference.name == ("reference" if i == 0 else f"reference_{i + 1}")
+        head = "reference " if defaults else f"reference {reference.name} "
+        lines.append(f"{head}{format_string(reference.data.path)}: {', '.join(reference.fields)}")
+    return lines
+
+
+def _selection(on: Any, where: Any) -> list[str]:
+    """``on ...`` and ``where ...`` of a boundary condition or an integral."""
+    head = []
+    if on is not None:
+        if hasattr(on, "location"):
+            head.append(_at(on.location))
+        elif hasattr(on, "coordinate"):
+            head.append(f"on {on.coordinate} = {format_number(on.value)}")
+        else:
+            head.append(f"on {on.name}")
+    if where is not None:
+        head.append(f"where {format_expr(where)}")
+    return head
+
+
+def _point_values(quantity: "Quantity") -> str:
+    """``value(p, at (0.15, 0.2)) - value(p, at (0.25, 0.2))``."""
+    expr = format_expr(quantity.integrand)
+    text = ""
+    for i, (point, sign) in enumerate(zip(quantity.on.points, quantity.on.signs)):
+        if sign not in (1, -1):
+            raise PinnUsageError(f"quantity {quantity.name}: a point value's sign must be +1 or "
+                                 f"-1, got {sign!r}")
+        op = ("-" if sign < 0 else "") if i == 0 else (" - " if sign < 0 else " + ")
+        coords = ", ".join(format_number(c) for c in point)
+        text += f"{op}value({expr}, at ({coords}{',' if len(point) == 1 else ''}))"
+    return text
+
+
+def _quantity(quantity: "Quantity") -> str:
+    if quantity.is_point_values:
+        line = f"quantity {quantity.name} = {_point_values(quantity)}"
+        return line + (f" [{_assignments(quantity.options)}]" if quantity.options else "")
+    part = " ".join(_selection(quantity.on, quantity.where))
+    line = f"quantity {quantity.name} = integral({format_expr(quantity.integrand)}"
+    line += f", {part})" if part else ")"
+    if quantity.options:
+        line += f" [{_assignments(quantity.options)}]"
+    return line
+
+
 def _condition(condition: "Condition", *, show_name: bool) -> str:
     head = [condition.kind]
     if show_name:
@@ -104,20 +157,19 @@ def _condition(condition: "Condition", *, show_name: bool) -> str:
     elif condition.kind == "periodic":
         body = str(condition.coordinate)
     else:
-        on = condition.on
-        if on is not None:
-            if hasattr(on, "coordinate"):
-                head.append(f"on {on.coordinate} = {format_number(on.value)}")
-            else:
-                head.append(f"on {on.name}")
-        if condition.where is not None:
-            head.append(f"where {format_expr(condition.where)}")
+        head += _selection(condition.on, condition.where)
         eq = condition.equation
         body = f"{format_expr(eq.lhs)} = {format_expr(eq.rhs)}"
     line = f"{' '.join(head)}: {body}"
     if condition.options:
         line += f" [{_assignments(condition.options)}]"
     return line
+
+
+def _at(location: tuple[float, ...]) -> str:
+    """``at x0`` (1-D) or ``at (x0, y0, ...)``."""
+    values = [format_number(v) for v in location]
+    return f"at {values[0]}" if len(values) == 1 else f"at ({', '.join(values)})"
 
 
 def _assignments(values: Mapping[str, Any]) -> str:

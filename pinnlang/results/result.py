@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from pinnlang.errors import PinnUsageError
+from pinnlang.models.saved import body_config, body_of
 from pinnlang.results import checkpoint as ckpt
-from pinnlang.results import run_folder
+from pinnlang.results import run_folder, scoring
+from pinnlang.results.gauge import remove_shift, slice_labels
 from pinnlang.results.plots import as_numpy, plot_all
 from pinnlang.results.predict import evaluate, l2_relative_errors, network_device_dtype, predict_fields
 
@@ -70,7 +71,9 @@ class Result:
         self.diagnosis = dict(diagnosis) if diagnosis else None
         self._source_text = source_text
         self._source_path = source_path
-        self._errors: dict[str, float] | None = None
+        self._errors: tuple[dict[str, float], dict[str, float]] | None = None
+        self._reference_errors: dict[str, float] | None = None
+        self._quantities: dict[str, dict[str, float | None]] | None = None
 
     # ------------------------------------------------------------------ views
     @property
@@ -155,22 +158,76 @@ class Result:
         """L2 relative error per field with an exact solution, on ``n`` evaluation points.
 
         The points cover the whole input domain (``compiled.evaluation_points``) and are never
-        the training points. Empty if the problem has no exact solution.
+        the training points. Empty if the problem has no exact solution. For a field fixed only
+        up to a constant or a function of time (:attr:`removed_shifts`), the error after removing
+        the best such shift (:meth:`raw_errors` keeps the error as predicted).
         """
+        return dict(self._error_tables(n)[0])
+
+    def raw_errors(self, n: int = EVALUATION_POINTS) -> dict[str, float]:
+        """L2 relative errors of the network's values as they are, no shift removed."""
+        return dict(self._error_tables(n)[1])
+
+    @property
+    def removed_shifts(self) -> dict[str, str]:
+        """``{field: "constant" | "function of t" ...}`` for the fields with an exact solution
+        whose errors are scored with that shift removed (the fields the checker found free)."""
+        exact = set(self.problem.exact)
+        return {name: freedom.what for name, freedom in self.compiled.free_fields.items()
+                if name in exact}
+
+    def remove_shifts(self, points: np.ndarray, predicted: np.ndarray,
+                      exact: np.ndarray) -> np.ndarray:
+        """``predicted`` (``(N, fields)``) with the best shift of every free field removed against
+        ``exact`` (per slice of time and params, see :mod:`pinnlang.results.gauge`)."""
+        adjusted = np.array(predicted, dtype=np.float64)
+        points = np.asarray(points)
+        for name, freedom in self.compiled.free_fields.items():
+            i = self.field_names.index(name)
+            keep = ~(np.isnan(exact[:, i]) | np.isnan(adjusted[:, i]))
+            if not keep.any():
+                continue
+            columns = [self.input_names.index(c) for c in freedom.depends_on]
+            labels = slice_labels(points[keep], columns)
+            adjusted[keep, i] = remove_shift(adjusted[keep, i], exact[keep, i], labels)
+        return adjusted
+
+    def _error_tables(self, n: int) -> tuple[dict[str, float], dict[str, float]]:
         if self.compiled.exact_fn is None:
-            return {}
+            return {}, {}
         if self._errors is not None and n == EVALUATION_POINTS:
-            return dict(self._errors)
+            return self._errors
         rng = np.random.default_rng(12345)
         x = self.compiled.evaluation_points(n, rng)
         with torch.no_grad():
             exact = self.compiled.exact_fn(x).reshape(len(x), -1)
         device, dtype = network_device_dtype(self.network)
         predicted = evaluate(self.network, x.to(device=device, dtype=dtype))
-        errors = l2_relative_errors(predicted.cpu(), exact.cpu(), self.field_names)
+        raw = l2_relative_errors(predicted.cpu(), exact.cpu(), self.field_names)
+        errors = dict(raw)
+        if self.removed_shifts:
+            exact_np = as_numpy(exact)
+            adjusted = self.remove_shifts(as_numpy(x), as_numpy(predicted), exact_np)
+            errors = l2_relative_errors(torch.from_numpy(adjusted), torch.from_numpy(exact_np),
+                                        self.field_names)
+        tables = (errors, raw)
         if n == EVALUATION_POINTS:
-            self._errors = dict(errors)
-        return errors
+            self._errors = tables
+        return tables
+
+    def reference_errors(self) -> dict[str, float]:
+        """L2 relative error of each field a ``reference`` file lists, at the file's points
+        (empty without ``reference`` statements; see :mod:`pinnlang.results.scoring`)."""
+        if self._reference_errors is None:
+            self._reference_errors = scoring.reference_errors(self)
+        return dict(self._reference_errors)
+
+    def quantities(self) -> dict[str, dict[str, float | None]]:
+        """``{name: {"value", "reference", "rel_error"}}`` of each ``quantity`` (the integral by
+        quadrature of the trained network; reference and error None without a reference)."""
+        if self._quantities is None:
+            self._quantities = scoring.quantity_values(self)
+        return {name: dict(q) for name, q in self._quantities.items()}
 
     # ------------------------------------------------------------------ reporting
     def metrics(self) -> dict[str, Any]:
@@ -181,12 +238,23 @@ class Result:
             "train_seconds": self.train_seconds,
             "losses": dict(self.losses),
             "l2re": self.errors(),
+            **scoring.metrics_entries(self.reference_errors(), self.quantities()),
+            **self._shift_metrics(),
             "unknowns": dict(self.unknowns),
             "device": self.device,
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
             **({"diagnosis": self.diagnosis} if self.diagnosis else {}),
         }
+
+    def _shift_metrics(self) -> dict[str, Any]:
+        """``l2re_raw`` and ``removed`` for the fields whose ``l2re`` has a shift removed."""
+        removed = self.removed_shifts
+        if not removed or self.compiled.exact_fn is None:
+            return {}
+        raw = self.raw_errors()
+        return {"l2re_raw": {name: raw[name] for name in removed if name in raw},
+                "removed": dict(removed)}
 
     def summary(self) -> str:
         """A table of the run: problem, steps, time, losses, errors, unknowns, device."""
@@ -199,7 +267,11 @@ class Result:
         if self.plan:
             rows.append(("plan", self.plan))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
-        rows += [(f"L2 rel. error {field}", f"{value:.3e}") for field, value in self.errors().items()]
+        removed = self.removed_shifts
+        rows += [(f"L2 rel. error {field}", f"{value:.3e}" + (
+            f" ({removed[field]} removed)" if field in removed else ""))
+            for field, value in self.errors().items()]
+        rows += scoring.summary_rows(self.reference_errors(), self.quantities())
         rows += [(f"unknown {name}", f"{value:.6g}") for name, value in self.unknowns.items()]
         if self.diagnosis:
             rows.append(("convergence", self.diagnosis["summary"]))
@@ -256,12 +328,12 @@ class Result:
 
     def checkpoint(self) -> dict[str, Any]:
         """The self-contained checkpoint dict (see :mod:`pinnlang.results.checkpoint`)."""
-        from pinnlang.solver.network import body_config, body_of
-
         body = body_of(self.network)
         source_path = self._source_path
         if source_path is None and getattr(self.problem, "source", None) is not None:
             source_path = self.problem.source.path
+        if source_path is not None and not source_path.startswith("<"):
+            source_path = os.path.abspath(source_path)  # data and reference files resolve from it
         return ckpt.make_checkpoint(
             problem=self.name, source=self.source_text(), source_path=source_path,
             model_config=body_config(body), model_state=body.state_dict(),
@@ -294,46 +366,37 @@ class Result:
 
     @classmethod
     def load(cls, folder: str | os.PathLike, *, model: nn.Module | None = None,
-             device: str = "cpu") -> "Result":
+             device: str = "cpu", allow_data: Sequence[str | os.PathLike] = ()) -> "Result":
         """Rebuild a result from a run folder (or a ``model.pt`` file).
+
+        The thin public entry of :func:`pinnlang.runs.load_run`, which re-reads the problem and
+        compiles it one layer up: nothing in ``results/`` parses or compiles.
 
         Args:
             folder: the run folder, or the checkpoint file itself.
             model: the network body, for a run trained with a module the zoo cannot rebuild.
             device: where to put the network.
+            allow_data: data files or folders outside the problem's folder that may be read.
 
         Raises:
             PinnUsageError: not a run folder, or a body that cannot be rebuilt.
         """
-        folder = os.fspath(folder)
-        path = folder if os.path.isfile(folder) else os.path.join(folder, ckpt.CHECKPOINT_FILE)
-        run_dir = os.path.dirname(path) if os.path.isfile(folder) else folder
-        data = ckpt.load_checkpoint(path)
-        return from_checkpoint(cls, data, run_dir=run_dir, model=model, device=device)
+        from pinnlang.runs import load_run  # the one rebuild, a layer above results/
 
+        return load_run(folder, model=model, device=device, allow_data=allow_data, result_class=cls)
 
-def from_checkpoint(cls: type[Result], data: Mapping[str, Any], *, run_dir: str | None,
-                    model: nn.Module | None, device: str) -> Result:
-    """Build a :class:`Result` from a loaded checkpoint dict."""
-    from pinnlang.compile import compile_problem
-    from pinnlang.solver.network import rebuild_network
-    from pinnlang.syntax import parse
-
-    problem = parse(data["source"], path=data.get("source_path") or "<checkpoint>")
-    dtype = next((v.dtype for v in data["model"]["state_dict"].values() if v.is_floating_point()),
-                 torch.float32)
-    compiled = compile_problem(problem, dtype=dtype, device=device)
-    network = rebuild_network(data["model"]["config"], data["model"]["state_dict"],
-                              data["lower"], data["upper"], body=model).to(device=device, dtype=dtype)
-    metrics: dict[str, Any] = {}
-    history: list[dict[str, Any]] = []
-    if run_dir and os.path.isfile(os.path.join(run_dir, run_folder.METRICS_FILE)):
-        metrics = run_folder.read_metrics(run_dir)
-        history = run_folder.read_history(run_dir)
-    return cls(problem, compiled, network, unknowns=data["unknowns"], history=history,
-               settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
-               steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
-               device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
-               diagnosis=metrics.get("diagnosis"),
-               source_text=data["source"], source_path=data.get("source_path"))
-
+    @classmethod
+    def from_checkpoint(cls, data: Mapping[str, Any], *, problem: Any, compiled: Any, network: nn.Module,
+                        run_dir: str | None, device: str = "cpu") -> "Result":
+        """A :class:`Result` from a loaded checkpoint dict and the pieces rebuilt from it (the
+        problem, its compiled form, the network), with the run folder's metrics and history."""
+        metrics: dict[str, Any] = {}
+        history: list[dict[str, Any]] = []
+        if run_dir and os.path.isfile(os.path.join(run_dir, run_folder.METRICS_FILE)):
+            metrics = run_folder.read_metrics(run_dir)
+            history = run_folder.read_history(run_dir)
+        return cls(problem, compiled, network, unknowns=data["unknowns"], history=history,
+                   settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
+                   steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
+                   device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
+                   diagnosis=metrics.get("diagnosis"), source_text=data["source"], source_path=data.get("source_path"))

@@ -24,12 +24,12 @@ from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
 DOUBLE_PRECISIONS = ("64", "64-true", "double", 64)
 
 
-def load_problem(problem_or_path: Any) -> Any:
+def load_problem(problem_or_path: Any, allow_data: Sequence[str | os.PathLike] = ()) -> Any:
     """A :class:`~pinnlang.problem.Problem` as is, or the one a ``.pinn`` path holds."""
     if isinstance(problem_or_path, (str, os.PathLike)):
         from pinnlang.syntax import load
 
-        return load(os.fspath(problem_or_path))
+        return load(os.fspath(problem_or_path), allowed_paths=[os.fspath(p) for p in allow_data])
     if not hasattr(problem_or_path, "conditions"):
         raise PinnUsageError(f"solve() takes a Problem or the path of a .pinn file, "
                              f"got {type(problem_or_path).__name__}")
@@ -77,7 +77,8 @@ def saved_settings(ckpt_path: str) -> dict[str, Any]:
 def solve(problem_or_path: Any, *, steps: int | None = None,
           callbacks: Sequence[Callback] | None = None, logger: Any = None,
           model: str | nn.Module | None = None, out: str | os.PathLike | None = None,
-          quiet: bool | None = None, resume: bool = False, **kwargs: Any) -> Result:
+          quiet: bool | None = None, resume: bool = False,
+          allow_data: Sequence[str | os.PathLike] = (), **kwargs: Any) -> Result:
     """Train a physics-informed network on a problem.
 
     Args:
@@ -91,6 +92,8 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
         quiet: no progress bar and no summary table.
         resume: continue the run in ``out`` (or the newest run of the problem) from its last
             checkpoint.
+        allow_data: data files or folders outside the problem's folder that may be read
+            (``--allow-data``; see :func:`pinnlang.problem.data_path.resolve_data_path`).
         **kwargs: further settings (``lbfgs_steps``, ``lr``, ``points``, ``devices``, ...) and any
             Lightning ``Trainer`` argument (``gradient_clip_val``, ``profiler``, ...). Settings
             given here win over the file's ``train:`` statement.
@@ -102,7 +105,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
         PinnUsageError: an unknown setting or Trainer argument, a bad value.
         PinnRuntimeError: a loss became NaN/inf (naming the condition and the step).
     """
-    problem = load_problem(problem_or_path)
+    problem = load_problem(problem_or_path, allow_data)
     ours, trainer_kwargs = split_settings(kwargs)
     check_trainer_kwargs(trainer_kwargs)
     overrides: dict[str, Any] = dict(ours, steps=steps, quiet=quiet,
@@ -116,11 +119,11 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     run_dir, ckpt_path = resolve_run_dir(problem.name, overrides["out"], resume)
     if ckpt_path is not None:  # the interrupted run's settings, unless given again
         file_settings.update(saved_settings(ckpt_path))
-    settings = resolve_settings(file_settings, overrides,
-                                spans={k: v for k, v in spans.items() if k in problem.settings})
+    settings = resolve_settings(file_settings, overrides, spans=spans)
     settings.out = run_dir
     manual = manual_optimization(trainer_kwargs)
-    module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual)
+    module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual,
+                          allow_data=allow_data)
     recipe = default_recipe_for(module, settings)
     trainer = build_trainer(settings, run_dir=run_dir, callbacks=list(callbacks or []), logger=logger,
                             trainer_kwargs=trainer_kwargs, manual=manual)
@@ -179,13 +182,14 @@ def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:
 
 
 def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None, *,
-                 manual: bool = True) -> PinnModule:
-    """Compile ``problem``, build the network (seeded) and wrap both in a :class:`PinnModule`."""
+                 manual: bool = True, allow_data: Sequence[str | os.PathLike] = ()) -> PinnModule:
+    """Compile ``problem``, build the network (seeded) and wrap both in a :class:`PinnModule`
+    (``allow_data``: data files or folders outside the problem's folder that may be read)."""
     import pinnlang.compile.forward_engine  # noqa: F401  (registers the "forward" engine)
     from pinnlang.compile import compile_problem
 
     dtype = dtype_for(settings.precision)
-    compiled = compile_problem(problem, dtype=dtype, device="cpu")
+    compiled = compile_problem(problem, dtype=dtype, device="cpu", allowed_paths=allow_data)
     torch.manual_seed(settings.seed)
     body = build_body(body if body is not None else settings.model, len(compiled.input_names),
                       len(compiled.field_names), settings.to_dict())

@@ -24,7 +24,8 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.results.run_folder import LIGHTNING_CHECKPOINT_DIR
 from pinnlang.solver.budget import TimeBudget, wants_plan
 from pinnlang.solver.progress import StepProgressBar
-from pinnlang.solver.settings import SolveSettings, suggest
+from pinnlang.settings_schema import suggest
+from pinnlang.solver.settings import SolveSettings
 
 #: Lightning warnings that do not apply to PINN training (regular expressions on the message).
 IGNORED_WARNINGS = (
@@ -85,11 +86,14 @@ def quiet_lightning() -> Iterator[None]:
 
 
 def check_trainer_kwargs(kwargs: dict[str, Any]) -> None:
-    """Raise :class:`PinnUsageError` for a keyword that is neither a setting nor a Trainer argument."""
-    from pinnlang.solver.settings import ALIASES, SETTING_NAMES
+    """Raise :class:`PinnUsageError` for a keyword that is neither a setting nor a Trainer argument
+    (a misspelt setting gets the schema's own message, as in a ``train:`` statement)."""
+    from pinnlang.settings_schema import ALIASES, SETTING_NAMES, setting_named
 
     for key in kwargs:
         if key not in TRAINER_ARGUMENTS:
+            if suggest(key, SETTING_NAMES + tuple(ALIASES)) and not suggest(key, TRAINER_ARGUMENTS):
+                setting_named(key)  # raises: unknown training setting 'stpes' (did you mean 'steps'?)
             raise PinnUsageError(f"unknown setting or Trainer argument '{key}'"
                                  + suggest(key, SETTING_NAMES + tuple(ALIASES) + TRAINER_ARGUMENTS))
 

@@ -1,8 +1,10 @@
 """What a sweep minimises: one training run's error, or its loss on points it never saw.
 
-- With a known solution (an ``exact:`` statement, or a reference registered under the problem's
-  name): the mean over fields of the relative L2 error on the problem's evaluation grid, which
-  never holds training points (``Result.errors`` for an exact solution).
+- With a known solution: the mean over fields of the relative L2 error — against the ``exact:``
+  solution on the problem's evaluation grid, which never holds training points
+  (``Result.errors``); else against the problem's ``reference`` files at their own points
+  (``Result.reference_errors``); else against a reference registered under the problem's name
+  (:func:`pinnlang.reference.reference_solution`) on the evaluation grid.
 - Without one: the weighted sum of the conditions' mean squared residuals on a fresh draw of
   points, from a seed no training round uses, so a network that only fits its own collocation
   points does not score well.
@@ -31,13 +33,14 @@ def objective_kind(problem: Any) -> str:
     """:data:`ERROR` when the problem's solution is known, else :data:`FRESH_LOSS`."""
     from pinnlang.reference import reference_solution
 
-    return ERROR if problem.exact or reference_solution(problem.name) is not None else FRESH_LOSS
+    known = problem.exact or problem.references or reference_solution(problem.name) is not None
+    return ERROR if known else FRESH_LOSS
 
 
 def solution_error(result: Result) -> float:
     """Mean relative L2 error over the fields with a known solution."""
-    errors = result.errors()
-    if not errors:  # a registered reference rather than an exact solution
+    errors = result.errors() or result.reference_errors()
+    if not errors:  # a reference registered under the problem's name
         x = result.compiled.evaluation_points(rng=np.random.default_rng(12345)).cpu().numpy()
         truth = result.solution(x)
         errors = l2_relative_errors(torch.as_tensor(result.evaluate(x)), torch.as_tensor(truth),

@@ -4,9 +4,9 @@ A parameter is written ``NAME=LOW:HIGH`` (a range; integers for an integer setti
 ``NAME=LOW:HIGH:log`` (a range sampled on a log scale) or ``NAME=A,B,C`` (a choice); in Python
 the same text, a ``(low, high)`` or ``(low, high, "log")`` tuple, or a list of choices. Whether a
 setting is an integer, a number, a switch or a name, and which values it accepts, come from the
-solver's settings declaration through :func:`setting_kind` alone, and every bound and choice is
-checked by the same rule that checks a ``train:`` statement
-(:func:`pinnlang.solver.settings.resolve_settings`).
+settings schema (:mod:`pinnlang.settings_schema`) through :func:`setting_kind` alone, and every
+bound and choice is checked by the same rule that checks a ``train:`` statement
+(:func:`pinnlang.settings_schema.check_setting`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from pinnlang.errors import PinnUsageError
-from pinnlang.solver import settings as declaration
+from pinnlang import settings_schema as schema
+from pinnlang.solver.settings import parse_scalar
 
 #: Settings a sweep sets itself: where a trial writes and whether it prints.
 NOT_SWEPT = ("out", "quiet")
@@ -24,32 +25,29 @@ NOT_SWEPT = ("out", "quiet")
 def setting_kind(name: str) -> str:
     """``int``, ``float``, ``bool`` or ``str`` (anything else: ``str``) for the setting ``name``.
 
-    The one place the sweep reads the settings declaration (re-point it here when the
-    declaration changes shape).
+    The one place the sweep reads the type of a setting (from :mod:`pinnlang.settings_schema`).
 
     Raises:
         PinnUsageError: not a training setting (with a "did you mean").
     """
-    canonical = declaration.canonical_name(name)
-    kinds = declaration._TYPES  # noqa: SLF001 - the declaration's own table of types
-    if canonical not in kinds or canonical in NOT_SWEPT:
-        names = [n for n in declaration.SETTING_NAMES if n not in NOT_SWEPT]
+    canonical = schema.canonical_name(name)
+    if canonical not in schema.SETTINGS or canonical in NOT_SWEPT:
+        names = swept_setting_names()
         raise PinnUsageError(f"'{name}' is not a training setting a sweep can vary"
-                             + declaration.suggest(canonical, names))
-    kind = str(kinds[canonical])
+                             + schema.suggest(canonical, names))
+    kind = schema.SETTINGS[canonical].kind
     return kind if kind in ("int", "float", "bool") else "str"
 
 
 def swept_setting_names() -> tuple[str, ...]:
     """Every setting a sweep (and its command line) may set."""
-    return tuple(n for n in declaration.SETTING_NAMES if n not in NOT_SWEPT)
+    return tuple(n for n in schema.SETTING_NAMES if n not in NOT_SWEPT)
 
 
 def check_value(name: str, value: Any, where: str) -> Any:
-    """``value`` as the setting ``name`` takes it, checked by the settings' own rule."""
-    canonical = declaration.canonical_name(name)
+    """``value`` as the setting ``name`` takes it, checked by the schema's own rule."""
     try:
-        return getattr(declaration.resolve_settings(None, {canonical: value}), canonical)
+        return schema.check_setting(name, value)[1]
     except PinnUsageError as err:
         raise PinnUsageError(f"{where}: {err.message}") from None
 
@@ -88,7 +86,7 @@ class Dimension:
 
 
 def _number(text: str, where: str) -> float:
-    value = declaration.parse_scalar(text)
+    value = parse_scalar(text)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PinnUsageError(f"{where}: '{text}' is not a number")
     return value
@@ -103,11 +101,11 @@ def dimension(name: str, spec: Any) -> Dimension:
     """
     where = f"sweep parameter '{name}'"
     kind = setting_kind(name)
-    canonical = declaration.canonical_name(name)
+    canonical = schema.canonical_name(name)
     if isinstance(spec, str):
         parts = spec.split(":")
         if len(parts) == 1:
-            spec = [declaration.parse_scalar(c) for c in spec.split(",")]
+            spec = [parse_scalar(c) for c in spec.split(",")]
         elif len(parts) in (2, 3):
             spec = tuple([_number(p, where) for p in parts[:2]] + parts[2:])
         else:

@@ -22,13 +22,14 @@ __all__ = ["PinnSyntaxErrors", "load", "lower", "parse", "parse_source", "parse_
 
 def parse_source(source: Source, allowed_paths: Iterable[str] = ()) -> Problem:
     """Parse, lower and check ``source``; raise with every error found, else return the Problem."""
-    from pinnlang.check import check, check_conditions
+    from pinnlang.check import check, check_conditions, require_known_settings
 
     tree = parse_tree(source)
     try:
         problem, diagnostics = lower_with_diagnostics(tree, source)
         if diagnostics:  # a partly lowered problem: check only what lowered, report only errors
-            found = [d for d in check_conditions(problem, allowed_paths, structure=False) if d.severity == "error"]
+            found = [d for d in [*check_conditions(problem, allowed_paths, structure=False),
+                                 *require_known_settings(problem)] if d.severity == "error"]
         else:
             found = check(problem, allowed_paths=allowed_paths)
     except RecursionError:

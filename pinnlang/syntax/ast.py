@@ -166,7 +166,15 @@ class SelectPlane:
     span: Span = _span()
 
 
-Selector = Union[SelectRegion, SelectPlane]
+@dataclass(frozen=True)
+class SelectPoint:
+    """``at (x0, y0)`` of a ``point`` statement (``at x0`` in 1-D)."""
+
+    location: Expr
+    span: Span = _span()
+
+
+Selector = Union[SelectRegion, SelectPlane, SelectPoint]
 
 
 # ------------------------------------------------------------------ statements
@@ -227,7 +235,7 @@ class FieldStmt:
 
 @dataclass(frozen=True)
 class ConditionStmt:
-    """``pde``, ``initial`` and ``boundary`` statements."""
+    """``pde``, ``initial``, ``boundary`` and ``point`` statements."""
 
     kind: str
     name: Ident | None
@@ -256,6 +264,55 @@ class DataStmt:
 
 
 @dataclass(frozen=True)
+class ReferenceStmt:
+    """``reference [NAME] "PATH": u, v``: sampled values of fields, for errors only."""
+
+    name: Ident | None
+    path: String
+    fields: tuple[Ident, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Integral:
+    """``integral(EXPR)`` over the domain, or ``integral(EXPR, on SELECTOR [where PRED])``."""
+
+    integrand: Expr
+    selector: Selector | None
+    where: Predicate | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PointValue:
+    """``+ value(EXPR, at (x0, y0))`` or ``- value(...)``: one term of a sum of point values."""
+
+    sign: str
+    expr: Expr
+    point: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PointValues:
+    """``value(p, at (0.15, 0.2)) - value(p, at (0.25, 0.2))``: a signed sum of point values."""
+
+    terms: tuple[PointValue, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class QuantityStmt:
+    """``quantity NAME = integral(...) [options]`` (or a sum of ``value(...)`` terms): a scalar of
+    the solution, after training."""
+
+    name: Ident
+    integral: Integral | PointValues
+    options: tuple[Option, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ExactStmt:
     equation: Equation
     span: Span = _span()
@@ -269,7 +326,7 @@ class TrainStmt:
 
 Statement = Union[
     ProblemStmt, ConstStmt, UnknownStmt, ParamStmt, LetStmt, SpaceStmt, TimeStmt, FieldStmt,
-    ConditionStmt, PeriodicStmt, DataStmt, ExactStmt, TrainStmt,
+    ConditionStmt, PeriodicStmt, DataStmt, ExactStmt, TrainStmt, ReferenceStmt, QuantityStmt,
 ]
 
 

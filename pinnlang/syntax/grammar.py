@@ -19,7 +19,7 @@ import pyparsing as pp
 
 from pinnlang.source import Source, Span
 from pinnlang.syntax import ast
-from pinnlang.syntax.names import KEYWORDS
+from pinnlang.problem.names import KEYWORDS
 
 _SOURCE: ContextVar[tuple[Source, int]] = ContextVar("pinnlang_parsing_source")
 
@@ -191,7 +191,8 @@ predicate <<= _node("predicate",
 # ------------------------------------------------------------------ pieces of statements
 equation = _node("equation", expression + _sym("=") - expression,
                  lambda span, t: ast.Equation(t[0], t[1], span))
-option = _node("option", name_ref - _sym("=") - (string | expression),
+option_key = _node("option_key", _word.copy(), lambda span, t: ast.Ident(t[0], span))
+option = _node("option", option_key - _sym("=") - (string | expression),
                lambda span, t: ast.Option(t[0], t[1], span))
 options = _rule("options", pp.Group(_sym("[") + pp.DelimitedList(option) + _sym("]")))
 condition_name = _rule("condition_name", name_ref.copy())
@@ -279,6 +280,15 @@ def _equation_condition(kind: str, with_selectors: bool) -> pp.ParserElement:
 pde_statement = _equation_condition("pde", with_selectors=False)
 initial_statement = _equation_condition("initial", with_selectors=False)
 boundary_statement = _equation_condition("boundary", with_selectors=True)
+point_location = _node("point_location", pp.Suppress(_kw("at")) - expression,
+                        lambda span, t: ast.SelectPoint(t[0], span))
+point_statement = _statement(  # extension: a condition that holds at one point of space
+    "point_statement", "point",
+    _opt_group(~_kw("at") + condition_name, "cname") + point_location("on") + _sym(":")
+    + equation("equation") + _opt_group(options, "options"),
+    lambda span, t: ast.ConditionStmt(
+        "point", _named(t), _optional(t, "on"), None, _optional(t, "equation"), _options_of(t),
+        span))
 periodic_statement = _statement(
     "periodic_statement", "periodic",
     _opt_group(condition_name, "cname") + _sym(":") + name_ref("coordinate")
@@ -293,6 +303,46 @@ data_statement = _statement(
 exact_statement = _statement(
     "exact_statement", "exact", _sym(":") + equation,
     lambda span, t: ast.ExactStmt(t[0], span))
+reference_statement = _statement(
+    "reference_statement", "reference",
+    _opt_group(condition_name, "cname") + string("path") + _sym(":")
+    + pp.Group(pp.DelimitedList(name_ref))("fields"),
+    lambda span, t: ast.ReferenceStmt(_named(t), _optional(t, "path"), tuple(t["fields"]), span))
+integral = _node(
+    "integral",
+    pp.Suppress(_kw("integral")) - _sym("(") + expression("integrand") + _opt_group(
+        _sym(",") - ((pp.Suppress(_kw("on")) - selector("on") + _opt_group(
+            pp.Suppress(_kw("where")) - predicate, "where"))
+            | (pp.Suppress(_kw("where")) - predicate("where"))), "part") + _sym(")"),
+    lambda span, t: ast.Integral(_optional(t, "integrand"), _optional(t, "on"),
+                                 _optional(t, "where"), span))
+point_value = _node(
+    "point_value",
+    pp.Suppress(_kw("value")) - _sym("(") + expression + _sym(",") + pp.Suppress(_kw("at"))
+    + parenthesized + _sym(")"),
+    lambda span, t: ast.PointValue("+", t[0], t[1], span))
+
+
+def _signed_terms(span: Span, t: pp.ParseResults) -> ast.PointValues:
+    items, terms, sign = list(t), [], "+"
+    for item in items:
+        if isinstance(item, str):
+            sign = item
+        else:
+            terms.append(ast.PointValue(sign, item.expr, item.point, item.span))
+            sign = "+"
+    return ast.PointValues(tuple(terms), span)
+
+
+point_values = _node(
+    "point_values", pp.Opt(_add_op) + point_value + pp.ZeroOrMore(_add_op - point_value),
+    _signed_terms)
+quantity_statement = _statement(
+    "quantity_statement", "quantity",
+    declared_name("name") + _sym("=") + (integral | point_values)("integral")
+    + _opt_group(options, "options"),
+    lambda span, t: ast.QuantityStmt(_optional(t, "name"), _optional(t, "integral"),
+                                     _options_of(t), span))
 train_statement = _statement(
     "train_statement", "train", _sym(":") + pp.Group(pp.DelimitedList(option)),
     lambda span, t: ast.TrainStmt(tuple(t[0]), span))
@@ -301,5 +351,6 @@ STATEMENT = _rule("statement", pp.MatchFirst([
     problem_statement, const_statement, unknown_statement, param_statement, let_statement,
     space_statement, time_statement, field_statement, pde_statement, initial_statement,
     boundary_statement, periodic_statement, data_statement, exact_statement, train_statement,
+    reference_statement, quantity_statement, point_statement,
 ]))
 STATEMENT.parse_with_tabs()  # columns count characters, as the Source does

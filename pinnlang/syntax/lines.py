@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pinnlang.errors import Diagnostic
 from pinnlang.source import Source
-from pinnlang.syntax.names import STATEMENT_KEYWORDS
+from pinnlang.problem.names import STATEMENT_KEYWORDS
 
 #: Deepest bracket nesting accepted; deeper input gets "expression nested too deeply".
 MAX_NESTING = 20

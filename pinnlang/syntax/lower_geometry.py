@@ -17,7 +17,7 @@ from pinnlang.geometry import (
 )
 from pinnlang.syntax import ast
 from pinnlang.syntax.lower_expr import ExpressionLowering
-from pinnlang.syntax.names import GEOMETRY
+from pinnlang.problem.names import GEOMETRY
 
 _CSG: dict[str, tuple[Callable[[Region, Region], Region], str]] = {
     "+": (Union, "union"), "-": (Difference, "difference"), "&": (Intersection, "intersection"),

@@ -12,7 +12,7 @@ from pinnlang.errors import Diagnostic, PinnSyntaxError
 from pinnlang.source import Source
 from pinnlang.syntax import ast, grammar
 from pinnlang.syntax.lines import LogicalLine, logical_lines
-from pinnlang.syntax.names import KEYWORDS, STATEMENT_KEYWORDS
+from pinnlang.problem.names import KEYWORDS, STATEMENT_KEYWORDS
 
 
 class PinnSyntaxErrors(PinnSyntaxError):

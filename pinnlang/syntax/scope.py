@@ -8,7 +8,7 @@ from typing import Any
 
 from pinnlang.errors import PinnSemanticError
 from pinnlang.source import Span
-from pinnlang.syntax.names import CONSTANTS, FUNCTIONS, GEOMETRY, OPERATORS, reserved_kind
+from pinnlang.problem.names import CONSTANTS, FUNCTIONS, GEOMETRY, OPERATORS, reserved_message
 
 #: How each kind of declaration is called in messages.
 KIND_WORDS: dict[str, str] = {
@@ -40,11 +40,9 @@ class Scope:
 
     def declare(self, name: str, kind: str, value: Any, span: Span | None) -> None:
         """Add a name, or raise PinnSemanticError if it is reserved or already declared."""
-        reserved = reserved_kind(name)
+        reserved = reserved_message(name)
         if reserved is not None:
-            raise PinnSemanticError(
-                f"'{name}' is a {reserved} of the language and cannot be used as a name",
-                span, hint="choose another name")
+            raise PinnSemanticError(reserved, span, hint="choose another name")
         previous = self.entries.get(name)
         if previous is not None:
             where = f" on line {previous.span.line}" if previous.span is not None else ""

@@ -177,3 +177,15 @@ def test_resuming_a_finished_run_with_lm_steps_ends_where_it_ended(poisson_file,
     again = json.loads((out / "metrics.json").read_text())
     assert again["steps"] == first["steps"] == 35
     assert again["l2re"]["u"] == pytest.approx(first["l2re"]["u"], rel=1e-9)
+
+
+def test_solve_warns_about_a_field_fixed_only_up_to_a_constant(tmp_path, capsys):
+    path = tmp_path / "neumann.pinn"
+    path.write_text("problem neumann\nspace x in [0, 1]\nfield u\n"
+                    "pde: -d(u, x, x) = pi^2*cos(pi*x)\nboundary: dn(u) = 0\nexact: u = cos(pi*x)\n")
+    assert main(["solve", str(path), "--out", str(tmp_path / "r"), *TINY_FLAGS, "--steps", "3"]) == 0
+    err = capsys.readouterr().err
+    assert f"{path}:3:7: warning: field 'u' is fixed only up to a constant" in err
+    assert "'point at 0.5: u = 0'" in err
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["removed"] == {"u": "constant"} and set(metrics["l2re_raw"]) == {"u"}

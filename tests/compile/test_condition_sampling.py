@@ -172,7 +172,7 @@ def test_data_paths_outside_the_problem_folder_are_refused(tmp_path):
     (inner / "link.csv").symlink_to(tmp_path / "secret.csv")
     for path in ("../secret.csv", str(tmp_path / "secret.csv"), "link.csv"):
         cond = Condition("data", "data", data=DataSource(path, ("u",), str(inner)))
-        with pytest.raises(PinnSemanticError, match="lies outside the folder of the problem"):
+        with pytest.raises(PinnSemanticError, match="is outside the folder of the problem file"):
             compile_problem(problem_with(cond, domain=Interval(0.0, 1.0)))
     cond = Condition("data", "data", data=DataSource("../secret.csv", ("u",), str(inner)))
     allowed = compile_problem(

@@ -308,18 +308,44 @@ def schrodinger_soliton() -> Case:
     })
 
 
+def beltrami() -> Case:
+    """``problems/beltrami.pinn``: Ethier & Steinman's Beltrami flow, a = d = 1, nu = 1."""
+    e, s, c = sp.exp, sp.sin, sp.cos
+    decay = e(-t)
+    u = -(e(x) * s(y + z) + e(z) * c(x + y)) * decay
+    v = -(e(y) * s(z + x) + e(x) * c(y + z)) * decay
+    w = -(e(z) * s(x + y) + e(y) * c(z + x)) * decay
+    p = -sp.Rational(1, 2) * (e(2 * x) + e(2 * y) + e(2 * z) + 2 * s(x + y) * c(z + x) * e(y + z)
+                               + 2 * s(y + z) * c(x + y) * e(z + x)
+                               + 2 * s(z + x) * c(y + z) * e(x + y)) * decay**2
+    velocity, coords = (u, v, w), (x, y, z)
+
+    def momentum(q, grad_p):
+        convection = sum(vel * sp.diff(q, xi) for vel, xi in zip(velocity, coords))
+        return sp.diff(q, t) + convection + grad_p - lap(q, coords)
+
+    return Case({"u": u, "v": v, "w": w, "p": p}, {
+        "momentum_x": momentum(u, sp.diff(p, x)),
+        "momentum_y": momentum(v, sp.diff(p, y)),
+        "momentum_z": momentum(w, sp.diff(p, z)),
+        "continuity": sp.diff(u, x) + sp.diff(v, y) + sp.diff(w, z),
+    })
+
+
 CASES: dict[str, Callable[[], Case]] = {
     f.__name__: f
     for f in (
         poisson1d, poisson2d, poisson_mixed, poisson3d, poisson5d, helmholtz2d, heat1d, heat2d_ms,
         heat_inverse, heat_nd, wave1d, advection_periodic, allen_cahn, klein_gordon, diffusion_reaction,
         oscillator, kovasznay, plate_with_holes, laplace_lshape, diffusion_inverse,
-        poisson_family, heat_family, schrodinger_soliton,
+        poisson_family, heat_family, schrodinger_soliton, beltrami,
     )
 }
 """Problem name (= file stem) → its hand-written case."""
 NO_EXACT = frozenset({"burgers", "cavity"})
 """Problems without a closed-form solution."""
+DEFAULT_TRAINING = frozenset({"beltrami"})
+"""Problems with no ``train:`` line: written as a new user would, they train the default way."""
 TRUE_UNKNOWNS = {"diffusion_inverse": {"k": 0.5}}
 """Values of the unknowns for which the exact solutions hold (inverse problems)."""
 

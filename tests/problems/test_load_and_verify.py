@@ -18,7 +18,7 @@ from pinnlang.compile import verify_exact
 from pinnlang.problem import Problem
 from pinnlang.syntax import load
 
-from .handwritten import CASES, NO_EXACT, TRUE_UNKNOWNS, is_zero
+from .handwritten import CASES, DEFAULT_TRAINING, NO_EXACT, TRUE_UNKNOWNS, is_zero
 
 PROBLEMS = Path(__file__).resolve().parents[2] / "problems"
 STEMS = sorted(p.stem for p in PROBLEMS.glob("*.pinn"))
@@ -41,9 +41,12 @@ def test_file_loads_and_checks(stem):
     problem = _problem(stem)
     assert problem.name == stem
     assert problem.title
-    assert problem.settings["model"] in ("mlp", "fourier", "modified_mlp")
-    assert {"steps", "lr", "width", "depth", "points"} <= set(problem.settings)
-    assert {"lbfgs_steps", "lm_steps"} & set(problem.settings)
+    if stem in DEFAULT_TRAINING:
+        assert not problem.settings
+    else:
+        assert problem.settings["model"] in ("mlp", "fourier", "modified_mlp")
+        assert {"steps", "lr", "width", "depth", "points"} <= set(problem.settings)
+        assert {"lbfgs_steps", "lm_steps"} & set(problem.settings)
     assert problem.conditions_of("pde")
     if stem in NO_EXACT:
         assert not problem.exact

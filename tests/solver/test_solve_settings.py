@@ -37,9 +37,11 @@ def test_unknown_setting_suggests_the_closest_name():
         resolve_settings({}, {"stpes": 10})
 
 
-def test_unknown_setting_in_the_file_says_where_it_came_from():
-    with pytest.raises(PinnUsageError, match=r"'widht' \(in the train: statement\).*'width'"):
-        resolve_settings({"widht": 3}, {})
+def test_unknown_setting_in_the_file_is_located_at_its_key():
+    spans = pinnlang.parse("problem p\nspace x in [0, 1]\nfield u\npde: u = 0\ntrain: width = 3\n").spans
+    with pytest.raises(PinnUsageError, match=r"unknown training setting 'widht' \(did you mean 'width'\?\)") as err:
+        resolve_settings({"widht": 3}, {}, spans={"train:widht": spans["train:width"]})
+    assert (err.value.span.line, err.value.span.col) == (5, 8)
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -74,6 +74,17 @@ def test_a_second_invocation_joins_the_study(tmp_path):
                        study=first.study_name, **TINY)
 
 
+def test_reference_files_score_a_problem_without_an_exact_solution(tmp_path):
+    x = np.linspace(0, 1, 21)
+    (tmp_path / "ref.csv").write_text("x,u\n" + "".join(f"{v!r},{v * (1 - v) / 2!r}\n" for v in x.tolist()))
+    (tmp_path / "bar.pinn").write_text(NO_EXACT + 'reference "ref.csv": u\n')
+    problem = pinnlang.load(str(tmp_path / "bar.pinn"))
+    assert objective_kind(problem) == ERROR
+    result = pinnlang.sweep(problem, trials=1, params={"width": "8:16"}, progress=False, **TINY)
+    trained = pinnlang.solve(problem, quiet=True, **{**TINY, **result.best_settings})
+    assert result.best_value == pytest.approx(trained.reference_errors()["u"], rel=1e-6)
+
+
 def test_without_a_solution_the_objective_is_the_loss_on_fresh_points(tmp_path):
     problem = pinnlang.parse(NO_EXACT)
     assert objective_kind(problem) == FRESH_LOSS
@@ -114,7 +125,7 @@ def test_choices_are_checked_by_the_settings_rule():
     ({"widht": "8:16"}, "'widht' is not a training setting a sweep can vary (did you mean 'width'?)"),
     ({"model": "0:1"}, "'model' takes a name, not a range"),
     ({"width": "64:16"}, "the range needs low < high"),
-    ({"width": "0:16"}, "setting 'width' (given to solve) must be > 0"),
+    ({"width": "0:16"}, "setting 'width' must be > 0"),
     ({"causal": "0:1:log"}, "a log range needs low > 0"),
     ({"lr": "1e-3:1e-2:cubic"}, "the third part of a range is 'log'"),
     ({"sampler": "sobol,halton"}, "must be one of uniform, lhs, sobol, grid, got 'halton'"),
@@ -155,7 +166,8 @@ def test_cli_sweep_prints_the_table_and_writes_the_line(tmp_path, capsys):
     (["--trials", "0", "--param", "width=8:16"], "a sweep needs trials >= 1"),
     (["--trials", "2", "--param", "width"], "--param expects NAME=LOW:HIGH"),
     (["--trials", "2", "--param", "width=8:16", "--width", "12"], "'width' is both swept"),
-    (["--trials", "2", "--param", "width=8:16", "--steps", "-1"], "setting 'steps' (given to solve) must be >= 0"),
+    (["--trials", "2", "--param", "width=8:16", "--steps", "-1"], "setting 'steps' must be >= 0"),
+    (["--trials", "2", "--param", "width=8:16", "--out", "r"], "a sweep writes no run folder"),
     (["--trials", "2", "--param", "width=8:16", "--storage", "nosuchdb://x"], "cannot open the sweep storage"),
 ])
 def test_cli_sweep_usage_errors_exit_2(argv, message, capsys):

@@ -106,10 +106,10 @@ def test_default_condition_names_and_train_settings():
               "pde: d(u, x, 2) = 1\nboundary: u = 0\nperiodic: x\n"
               "data obs \"header.csv\": u\n".replace("pde_b: u = u\n", "")
               .replace("data obs \"header.csv\": u\n", "")
-              + "train: steps = 5000, lr = 1e-3, model = mlp\ntrain: width = 64, name = \"a b\"\n")
+              + "train: steps = 5000, lr = 1e-3, model = mlp\ntrain: width = 64, out = \"a b\"\n")
     assert [c.name for c in p.conditions] == ["pde", "pde_2", "boundary", "periodic"]
     assert p.condition("periodic").coordinate == sp.Symbol("x")
-    assert p.settings == {"steps": 5000, "lr": 0.001, "model": "mlp", "width": 64, "name": "a b"}
+    assert p.settings == {"steps": 5000, "lr": 0.001, "model": "mlp", "width": 64, "out": "a b"}
 
 
 def test_strings_escapes_comments_and_continuation():
