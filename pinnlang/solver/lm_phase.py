@@ -168,7 +168,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
             if damping >= MAX_DAMPING:
                 break
         record.update(damping=damping, loss=loss, moved=moved, iteration=record["iteration"] + 1)
-        return torch.tensor(loss)
+        return torch.tensor(loss, dtype=torch.float64)
 
 
 # ---------------------------------------------------------------------- the module's side
@@ -182,6 +182,8 @@ def all_reduce_sum(tensor: Tensor) -> Tensor:
 def make_system(module: Any, batches: dict[str, Any]) -> Any:
     """The residual system of ``module``'s network and unknowns on ``batches``; under several
     processes its Gram products and losses are summed over them (``reduce``)."""
+    if module.compiled.engine.name != "forward":
+        module.use_engine("forward")  # the residual system evaluates through the forward engine
     weights = [float(w) for w in module.loss_weights.weights.tolist()]
     reduce = all_reduce_sum if module.trainer is not None and module.trainer.world_size > 1 else None
     try:

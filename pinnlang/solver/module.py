@@ -210,8 +210,6 @@ class PinnModule(L.LightningModule):
         phase = self.plan.phases[index]
         if phase.kind == LBFGS:
             return self._lbfgs()
-        if self.compiled.engine.name != "forward":
-            self.use_engine("forward")  # the residual system evaluates through the forward engine
         trained = [p for p in self.parameters() if p.requires_grad]
         return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0)
 
