@@ -179,16 +179,19 @@ def all_reduce_sum(tensor: Tensor) -> Tensor:
     return total
 
 
-def make_system(module: Any, batches: dict[str, Any]) -> Any:
-    """The residual system of ``module``'s network and unknowns on ``batches``; under several
-    processes its Gram products and losses are summed over them (``reduce``)."""
+def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any:
+    """The residual system of ``module``'s network and unknowns on ``batches`` (this process's
+    points). Under several processes its Gram products and losses are summed over them
+    (``reduce``), and every condition's weight is divided by their number: each process holds
+    the same count of points, so the rows are scaled by the whole run's count and the step is the
+    one a single process would take on the union of the points."""
     if module.compiled.engine.name != "forward":
         module.use_engine("forward")  # the residual system evaluates through the forward engine
-    weights = [float(w) for w in module.loss_weights.weights.tolist()]
-    reduce = all_reduce_sum if module.trainer is not None and module.trainer.world_size > 1 else None
+    weights = [float(w) / processes for w in module.loss_weights.weights.tolist()]
+    reduce = all_reduce_sum if processes > 1 else None
     try:
         from pinnlang.solver.gauss_newton import make_residual_system
-    except ImportError:  # only the dense system: one process
+    except ImportError:  # only the dense system, in one process
         return DenseSteps(ResidualSystem(module.net, module.unknowns, module.compiled.conditions,
                                          batches, weights))
     system, _ = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,
@@ -202,7 +205,7 @@ def system_at(module: Any, step: int) -> tuple[Any, int]:
     batches = module.current_batches(step)
     round_index = module.points_round()
     if module._lm_system is None or module._lm_system[0] != round_index:
-        module._lm_system = (round_index, make_system(module, batches))
+        module._lm_system = (round_index, make_system(module, batches, module.trainer.world_size))
     return module._lm_system[1], round_index
 
 
@@ -255,7 +258,7 @@ def finish_lm_phase(module: Any) -> None:
         return
     with torch.enable_grad():
         batches = module.draw_round(module.points_round() + 1)
-        final = make_system(module, batches).loss()
+        final = make_system(module, batches, module.trainer.world_size).loss()
     if optimizer.restore_best(final):
         _report(module, optimizer, f"Levenberg-Marquardt: back to the parameters after iteration "
                                    f"{record['best_iteration']} (loss on fresh points "
