@@ -15,7 +15,7 @@ from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_di
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size, require_levenberg_marquardt
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
-from pinnlang.solver.plan import LM, TrainingPlan, make_plan, single_process
+from pinnlang.solver.plan import LM, TrainingPlan, make_plan
 from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
 from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
@@ -125,7 +125,8 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     settings.out = run_dir
     manual = manual_optimization(trainer_kwargs)
     module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual)
-    lm_parameters = levenberg_marquardt_size(module, 1 if single_process(settings) else 2)
+    # Under several processes the phase's products and losses are summed over them (lm_phase).
+    lm_parameters = levenberg_marquardt_size(module)
     module.plan = saved_plan or make_plan(settings, lm_parameters=lm_parameters)
     trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
                             logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
@@ -136,7 +137,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     module.publish_metrics = bool(trainer.loggers) or bool(callbacks) or bool(settings.val_every)
     module.report_lm = not settings.quiet
     if any(phase.kind == LM for phase in module.plan.phases):
-        require_levenberg_marquardt(module, trainer.world_size)
+        require_levenberg_marquardt(module)
     previous_threads = torch.get_num_threads()
     threads = choose_threads(settings)
     if threads:

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor
 
+from pinnlang.errors import PinnUsageError
 from pinnlang.solver.levenberg_marquardt import (
     INITIAL_DAMPING,
     MAX_DAMPING,
@@ -192,6 +193,9 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     try:
         from pinnlang.solver.gauss_newton import make_residual_system
     except ImportError:  # only the dense system, in one process
+        if processes > 1:
+            raise PinnUsageError("a Levenberg-Marquardt phase in several processes needs "
+                                 "pinnlang.solver.gauss_newton") from None
         return DenseSteps(ResidualSystem(module.net, module.unknowns, module.compiled.conditions,
                                          batches, weights))
     system, _ = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,

@@ -31,9 +31,6 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback
-from lightning.pytorch.plugins.precision import Precision
-from lightning.pytorch.strategies import SingleDeviceStrategy
 from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
@@ -52,35 +49,10 @@ from pinnlang.solver.points import (
 )
 from pinnlang.solver.settings import SolveSettings
 from pinnlang.solver.step_counter import StepCounter
-from pinnlang.solver.tuning import choose_engine, compile_losses
+from pinnlang.solver.tuning import backward_needs_lightning, choose_engine, compile_losses
 from pinnlang.solver.weighting import LossWeights, causal_mean_square
 
 VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
-
-
-#: Hooks that ``manual_backward`` calls around ``loss.backward()``.
-_BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
-
-
-def backward_needs_lightning(trainer: Any) -> bool:
-    """Whether ``manual_backward`` does anything beyond ``loss.backward()`` in this run.
-
-    It does under several processes (the strategy prepares the gradient reduction), under a
-    precision other than plain (loss scaling), and when a callback or the module overrides the
-    hooks it calls (:data:`_BACKWARD_HOOKS`). Otherwise ``loss.backward()`` is the same thing,
-    without Lightning's per-step hook dispatch.
-    """
-    if trainer.world_size != 1 or type(trainer.strategy) is not SingleDeviceStrategy:
-        return True
-    if type(trainer.strategy.precision_plugin) is not Precision:
-        return True
-    module = trainer.lightning_module
-    for hook in _BACKWARD_HOOKS:
-        if getattr(type(module), hook) is not getattr(L.LightningModule, hook):
-            return True
-        if any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in trainer.callbacks):
-            return True
-    return False
 
 
 class PinnModule(L.LightningModule):

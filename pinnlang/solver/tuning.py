@@ -11,6 +11,8 @@
   tried only when it can take the network (a zoo MLP with a supported activation, derivatives
   of order up to four); then both engines time a few loss-and-backward evaluations on the
   run's own points, interleaved, and the faster one trains.
+- :func:`backward_needs_lightning`: plain ``loss.backward()`` when Lightning's
+  ``manual_backward`` would add nothing.
 - :func:`compile_losses`: ``torch.compile`` over the forward engine's loss when asked, or with
   ``compile = auto`` when the run is long enough to win back the compilation (measured on 8 x 20
   Burgers, 2780 points, one thread: 97 s to compile under a load average of 7, then 16.3 ms per
@@ -25,7 +27,11 @@ from functools import reduce
 from math import gcd
 from typing import Any, Callable, Sequence
 
+import lightning as L
 import torch
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.plugins.precision import Precision
+from lightning.pytorch.strategies import SingleDeviceStrategy
 
 from pinnlang.solver.settings import SolveSettings
 
@@ -76,7 +82,6 @@ def set_steps_per_batch(module: Any, trainer: Any) -> int:
     intervals (validation, logger flushes) to it. One step per batch under automatic
     optimisation and under DDP, which reduces gradients once per forward of the wrapped module."""
     from lightning.pytorch.callbacks import ModelCheckpoint
-    from lightning.pytorch.strategies import SingleDeviceStrategy
 
     k = 1
     if not module.automatic_optimization and isinstance(trainer.strategy, SingleDeviceStrategy):
@@ -176,3 +181,28 @@ def compile_losses(module: Any, settings: SolveSettings, engine: str,
     if not compile_wanted(settings, engine, step_seconds, module.plan.first_order_steps()):
         return module.condition_losses
     return torch.compile(module.condition_losses, dynamic=False)
+
+
+#: Hooks that ``manual_backward`` calls around ``loss.backward()``.
+_BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
+
+
+def backward_needs_lightning(trainer: Any) -> bool:
+    """Whether ``manual_backward`` does anything beyond ``loss.backward()`` in this run.
+
+    It does under several processes (the strategy prepares the gradient reduction), under a
+    precision other than plain (loss scaling), and when a callback or the module overrides the
+    hooks it calls (:data:`_BACKWARD_HOOKS`). Otherwise ``loss.backward()`` is the same thing,
+    without Lightning's per-step hook dispatch.
+    """
+    if trainer.world_size != 1 or type(trainer.strategy) is not SingleDeviceStrategy:
+        return True
+    if type(trainer.strategy.precision_plugin) is not Precision:
+        return True
+    module = trainer.lightning_module
+    for hook in _BACKWARD_HOOKS:
+        if getattr(type(module), hook) is not getattr(L.LightningModule, hook):
+            return True
+        if any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in trainer.callbacks):
+            return True
+    return False
