@@ -152,13 +152,19 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                     train_seconds=module.train_seconds, steps=trainer.global_step,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
-                    plan=module.plan.describe(), phases=module.plan.to_list())
+                    plan=describe_plan(module), phases=module.plan.to_list())
     if trainer.is_global_zero:
         if run_dir:
             result.save(run_dir)
         if not settings.quiet:
             print(result.summary(), flush=True)
     return result
+
+
+def describe_plan(module: PinnModule) -> str:
+    """The plan in words, and the Gauss-Newton system its Levenberg-Marquardt phase chose."""
+    choice = module.gauss_newton_choice
+    return module.plan.describe() + (f"; Gauss-Newton {choice}" if choice else "")
 
 
 def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:

@@ -29,6 +29,7 @@ networks of a few thousand parameters (3×32: 2,241) on a few thousand points.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping
 
 import torch
@@ -48,7 +49,8 @@ _FIELDS = ("x", "normals", "targets", "x_pair")
 
 
 def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
-    """Why Levenberg–Marquardt cannot run on ``network`` (``None`` if it can)."""
+    """Why the dense :class:`ResidualSystem` cannot run on ``network`` (``None`` if it can; the
+    matrix-free system of :mod:`pinnlang.solver.gauss_newton` runs on any network)."""
     from pinnlang.compile.forward_engine import ForwardModeEngine
 
     body = network.net if isinstance(network, NormalizedNet) else network  # behind the input normalisation
@@ -61,19 +63,17 @@ def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
 
 
 def require_levenberg_marquardt(module: Any, processes: int = 1) -> None:
-    """Refuse a Levenberg–Marquardt phase on ``module`` that could not run (several processes,
-    a network the forward engine cannot read)."""
+    """Refuse a Levenberg–Marquardt phase on ``module`` that could not run (several processes)."""
     if processes > 1:
         raise PinnUsageError("lm_steps runs in one process; set devices = 1 (and nodes = 1) to use it")
-    why = unsupported_network(module.net, module.compiled.conditions)
-    if why:
-        raise PinnUsageError(f"lm_steps: {why}", hint="use model = mlp, or drop lm_steps")
 
 
 def levenberg_marquardt_size(module: Any, processes: int = 1) -> int:
     """The number of parameters (network and unknowns) a Levenberg–Marquardt phase of
-    ``module`` would train, or 0 if it cannot run (several processes, an unsupported network)."""
-    if processes > 1 or unsupported_network(module.net, module.compiled.conditions):
+    ``module`` would train, or 0 if it cannot run (several processes). Any network can: the
+    forward engine's networks with a dense or matrix-free system, the others matrix-free
+    (:func:`~pinnlang.solver.gauss_newton.make_residual_system`)."""
+    if processes > 1:
         return 0
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
@@ -97,7 +97,50 @@ class _RowResidual(nn.Module):
         return self.condition.residual(self.net, batch, dict(self.unknowns)).reshape(-1)
 
 
-class ResidualSystem:
+class TrainedParameters(ABC):
+    """The trained parameters of a residual system (the network's and the unknowns', by name)
+    as one flat vector; the part of the residual-system interface both systems share."""
+
+    names: list[str]
+    parameters: list[nn.Parameter]
+    size: int
+    reduce: Callable[[Tensor], Tensor] | None
+
+    def _take_parameters(self, owner: nn.Module) -> None:
+        trained = [(name, p) for name, p in owner.named_parameters() if p.requires_grad]
+        self.names = [name for name, _ in trained]
+        self.parameters = [p for _, p in trained]
+        self.size = sum(p.numel() for p in self.parameters)
+
+    def current(self) -> dict[str, Tensor]:
+        """The parameters now, by name."""
+        return {n: p.detach() for n, p in zip(self.names, self.parameters)}
+
+    def unflatten(self, vector: Tensor) -> dict[str, Tensor]:
+        """The parameters of the flat ``vector`` (in the order of :attr:`names`), each in its dtype."""
+        out, start = {}, 0
+        for name, p in zip(self.names, self.parameters):
+            out[name] = vector[start:start + p.numel()].reshape(p.shape).to(p.dtype)
+            start += p.numel()
+        return out
+
+    def assign(self, params: Mapping[str, Tensor]) -> None:
+        """Make ``params`` the network's (and unknowns') parameters."""
+        with torch.no_grad():
+            for name, p in zip(self.names, self.parameters):
+                p.copy_(params[name])
+
+    @abstractmethod
+    def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
+        """``ρ`` at ``params`` (default: the current parameters), float64, this process's rows."""
+
+    def loss(self, params: Mapping[str, Tensor] | None = None) -> float:
+        """``‖ρ‖²`` at ``params`` summed over all processes."""
+        total = self.residual(params).pow(2).sum()
+        return float(total if self.reduce is None else self.reduce(total))
+
+
+class ResidualSystem(TrainedParameters):
     """The stacked, weighted residual ``ρ(θ)`` of a run and its Jacobian.
 
     Args:
@@ -106,15 +149,16 @@ class ResidualSystem:
         conditions: The compiled conditions.
         batches: Condition name -> its points.
         weights: The weight of every condition, in the order of ``conditions``.
+        reduce: Sum over processes (all-reduce), or ``None`` in one process. With it the step
+            comes from the summed ``P × P`` Gram matrix ``JᵀJ`` and ``Jᵀρ`` of every process's rows.
     """
 
     def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
-                 batches: Mapping[str, Batch], weights: list[float]):
-        owner = _RowResidual(net, unknowns, conditions[0])
-        trained = [(name, p) for name, p in owner.named_parameters() if p.requires_grad]
-        self.names = [name for name, _ in trained]
-        self.parameters = [p for _, p in trained]
-        self.size = sum(p.numel() for p in self.parameters)
+                 batches: Mapping[str, Batch], weights: list[float], *,
+                 reduce: Callable[[Tensor], Tensor] | None = None):
+        self.reduce = reduce
+        self._prepared: tuple[Tensor, Tensor, Tensor] | None = None  # (J, Gram, ρ) or (JᵀJ, Jᵀρ, ρ)
+        self._take_parameters(_RowResidual(net, unknowns, conditions[0]))
         #: (row module, row function, vmap in_dims, the batch's tensors, scale √(w / (N k)))
         #: per condition with points
         self.parts: list[tuple[nn.Module, Callable, tuple, tuple, float]] = []
@@ -135,10 +179,6 @@ class ResidualSystem:
                 width = one(params, *(None if f is None else f[0] for f in fields)).numel()
             self.parts.append((module, one, in_dims, fields, math.sqrt(float(weight) / (rows * width))))
 
-    def current(self) -> dict[str, Tensor]:
-        """The parameters now, by name."""
-        return {n: p.detach() for n, p in zip(self.names, self.parameters)}
-
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``ρ`` at ``params`` (default: the current parameters), float64."""
         params = self.current() if params is None else params
@@ -157,19 +197,26 @@ class ResidualSystem:
             blocks.append(scale * torch.cat([rows[name].reshape(count, -1) for name in self.names], 1))
         return torch.cat(blocks).double()
 
-    def unflatten(self, vector: Tensor) -> dict[str, Tensor]:
-        """The parameters of the flat ``vector`` (in the order of :attr:`names`), each in its dtype."""
-        out, start = {}, 0
-        for name, p in zip(self.names, self.parameters):
-            out[name] = vector[start:start + p.numel()].reshape(p.shape).to(p.dtype)
-            start += p.numel()
-        return out
+    def prepare(self) -> Tensor:
+        """Form ``J`` and the Gram matrix at the current parameters (summed ``JᵀJ`` and ``Jᵀρ``
+        with several processes); return ``ρ``."""
+        params = self.current()
+        rho, jac = self.residual(params), self.jacobian(params)
+        if self.reduce is None:
+            self._prepared = (jac, gram_matrix(jac), rho)
+        else:
+            self._prepared = (self.reduce(jac.T @ jac), self.reduce(jac.T @ rho), rho)
+        return rho
 
-    def assign(self, params: Mapping[str, Tensor]) -> None:
-        """Make ``params`` the network's (and unknowns') parameters."""
-        with torch.no_grad():
-            for name, p in zip(self.names, self.parameters):
-                p.copy_(params[name])
+    def damped_step(self, damping: float) -> Tensor | None:
+        """``δ = −(JᵀJ + μI)⁻¹Jᵀρ`` at the prepared point (float64), ``None`` if the Cholesky
+        factorisation fails."""
+        if self._prepared is None:
+            raise RuntimeError("prepare() the system before asking for a step")
+        first, second, rho = self._prepared
+        if self.reduce is None:
+            return damped_step(first, rho, damping, second)
+        return _solve_damped(first, second, damping)
 
 
 def gram_matrix(jac: Tensor) -> Tensor:
@@ -184,11 +231,17 @@ def damped_step(jac: Tensor, rho: Tensor, damping: float, gram: Tensor | None = 
     from the smaller matrix. ``gram`` is :func:`gram_matrix` of ``jac`` if already known.
     """
     dual = jac.shape[0] < jac.shape[1]
-    matrix = (gram_matrix(jac) if gram is None else gram).clone()
+    solved = _solve_damped(gram_matrix(jac) if gram is None else gram, rho if dual else jac.T @ rho, damping)
+    if solved is None:
+        return None
+    return jac.T @ solved if dual else solved
+
+
+def _solve_damped(gram: Tensor, right: Tensor, damping: float) -> Tensor | None:
+    """``−(G + μI)⁻¹ b`` by Cholesky (``None`` if ``G + μI`` is not numerically positive definite)."""
+    matrix = gram.clone()
     matrix.diagonal().add_(damping)
     factor, info = torch.linalg.cholesky_ex(matrix)
     if int(info) != 0:
         return None
-    right = rho if dual else jac.T @ rho
-    solved = torch.cholesky_solve(right.unsqueeze(1), factor).squeeze(1)
-    return -(jac.T @ solved) if dual else -solved
+    return -torch.cholesky_solve(right.unsqueeze(1), factor).squeeze(1)

@@ -26,55 +26,18 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor
 
-from pinnlang.errors import PinnUsageError
+from pinnlang.solver.gauss_newton import make_residual_system
 from pinnlang.solver.levenberg_marquardt import (
     INITIAL_DAMPING,
     MAX_DAMPING,
     MAX_RETRIES,
     MIN_DAMPING,
     ResidualSystem,
-    damped_step,
-    gram_matrix,
 )
 
 #: How much worse (on fresh points) the final parameters must be than the kept ones to give way:
 #: both losses are estimates on a few thousand random points, so a factor, not any difference.
 RESTORE_FACTOR = 2.0
-
-
-class DenseSteps:
-    """The prepare / damped-step / loss interface over a dense :class:`ResidualSystem` (one
-    process): ``J`` and its Gram matrix formed once per iteration, float64 Cholesky solves."""
-
-    def __init__(self, system: ResidualSystem):
-        self.system = system
-        self.size = system.size
-        self._prepared: tuple[Tensor, Tensor, Tensor] | None = None
-
-    def current(self) -> dict[str, Tensor]:
-        return self.system.current()
-
-    def unflatten(self, vector: Tensor) -> dict[str, Tensor]:
-        return self.system.unflatten(vector)
-
-    def assign(self, params: dict[str, Tensor]) -> None:
-        self.system.assign(params)
-
-    def residual(self, params: dict[str, Tensor] | None = None) -> Tensor:
-        return self.system.residual(params)
-
-    def prepare(self) -> Tensor:
-        jac = self.system.jacobian()
-        rho = self.system.residual()
-        self._prepared = (jac, rho, gram_matrix(jac))
-        return rho
-
-    def damped_step(self, damping: float) -> Tensor | None:
-        jac, rho, gram = self._prepared
-        return damped_step(jac, rho, damping, gram)
-
-    def loss(self, params: dict[str, Tensor] | None = None) -> float:
-        return float(self.system.residual(params).pow(2).sum())
 
 
 class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
@@ -182,24 +145,22 @@ def all_reduce_sum(tensor: Tensor) -> Tensor:
 
 def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any:
     """The residual system of ``module``'s network and unknowns on ``batches`` (this process's
-    points). Under several processes its Gram products and losses are summed over them
+    points), dense or matrix-free (:func:`~pinnlang.solver.gauss_newton.make_residual_system`
+    chooses on the phase's first round; ``module.gauss_newton_choice`` says which and why, and
+    later rounds keep it). Under several processes its products and losses are summed over them
     (``reduce``), and every condition's weight is divided by their number: each process holds
     the same count of points, so the rows are scaled by the whole run's count and the step is the
     one a single process would take on the union of the points."""
     if module.compiled.engine.name != "forward":
         module.use_engine("forward")  # the residual system evaluates through the forward engine
     weights = [float(w) / processes for w in module.loss_weights.weights.tolist()]
-    reduce = all_reduce_sum if processes > 1 else None
-    try:
-        from pinnlang.solver.gauss_newton import make_residual_system
-    except ImportError:  # only the dense system, in one process
-        if processes > 1:
-            raise PinnUsageError("a Levenberg-Marquardt phase in several processes needs "
-                                 "pinnlang.solver.gauss_newton") from None
-        return DenseSteps(ResidualSystem(module.net, module.unknowns, module.compiled.conditions,
-                                         batches, weights))
-    system, _ = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,
-                                     weights, reduce=reduce)
+    mode = module.gauss_newton_mode or "auto"
+    system, why = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,
+                                       weights, reduce=all_reduce_sum if processes > 1 else None, mode=mode)
+    if mode == "auto":
+        module.gauss_newton_mode = "dense" if isinstance(system, ResidualSystem) else "matrix-free"
+        module.gauss_newton_choice = why
+        _report_line(module, f"Levenberg-Marquardt: {why}")
     return system
 
 
@@ -213,11 +174,15 @@ def system_at(module: Any, step: int) -> tuple[Any, int]:
     return module._lm_system[1], round_index
 
 
-def _report(module: Any, optimizer: LevenbergMarquardtOptimizer, line: str | None = None) -> None:
+def _report_line(module: Any, line: str) -> None:
     if module.report_lm and module.trainer.is_global_zero:
-        record = optimizer.record
-        module.print(line or f"Levenberg-Marquardt {record['iteration']}{_of(module)}: loss "
-                             f"{record['loss']:.3e}, damping {record['damping']:.1e}")
+        module.print(line)
+
+
+def _report(module: Any, optimizer: LevenbergMarquardtOptimizer, line: str | None = None) -> None:
+    record = optimizer.record
+    _report_line(module, line or f"Levenberg-Marquardt {record['iteration']}{_of(module)}: loss "
+                                 f"{record['loss']:.3e}, damping {record['damping']:.1e}")
 
 
 def _of(module: Any) -> str:

@@ -113,6 +113,9 @@ class PinnModule(L.LightningModule):
         self._lm_system: tuple[int, Any] | None = None
         #: Print the Levenberg-Marquardt phase's progress lines (``solve`` sets it from ``quiet``).
         self.report_lm = False
+        #: ``dense`` or ``matrix-free`` once the phase chose, and why (see :mod:`~pinnlang.solver.lm_phase`).
+        self.gauss_newton_mode: str | None = None
+        self.gauss_newton_choice: str | None = None
         #: ``loss.backward()`` instead of Lightning's ``manual_backward`` (set in ``on_fit_start``
         #: when nothing would see the difference, see :func:`backward_needs_lightning`).
         self.plain_backward = False

@@ -141,13 +141,15 @@ class _UserNet(nn.Module):
         return self.inner(x)
 
 
-def test_a_network_the_forward_engine_cannot_read_is_refused_before_training():
+def test_a_network_the_forward_engine_cannot_read_trains_matrix_free():
     problem = pinnlang.parse(POISSON)
     module = build_module(problem, resolve_settings({}, {}), _UserNet())
     why = unsupported_network(module.net, module.compiled.conditions)
     assert "forward derivative engine" in why and "_UserNet" in why
-    with pytest.raises(PinnUsageError, match="lm_steps"):
-        pinnlang.solve(problem, model=_UserNet(), steps=5, lm_steps=3, quiet=True)
+    result = pinnlang.solve(problem, model=_UserNet(), steps=5, lm_steps=3, quiet=True)
+    assert result.steps == 8
+    assert result.module.gauss_newton_choice.startswith("matrix-free: the dense Jacobian needs")
+    assert "; Gauss-Newton matrix-free: the dense Jacobian needs" in result.plan
 
 
 def test_lm_steps_must_not_be_negative():

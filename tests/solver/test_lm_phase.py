@@ -11,7 +11,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 import pinnlang
-from pinnlang.solver.lm_phase import DenseSteps, LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
 
 from .conftest import POISSON
 from .test_levenberg_marquardt import _module as residual_module
@@ -23,7 +23,7 @@ def _module(**settings):
 
 
 def _system(module):
-    return DenseSteps(residual_system(module))
+    return residual_system(module)
 
 
 def test_an_iteration_lowers_the_loss_and_keeps_the_parameters_consistent():

@@ -140,6 +140,6 @@ def test_solve_without_step_counts_trains_the_default_plan_and_says_so(tmp_path)
 
 
 def test_a_network_without_the_phase_trains_2000_adam_steps():
-    result = pinnlang.solve(pinnlang.parse(POISSON), model="fourier", features=8, width=8, depth=2,
-                            points=32, quiet=True)
+    # 2,701 parameters: more than a Levenberg-Marquardt phase pinnlang chooses takes
+    result = pinnlang.solve(pinnlang.parse(POISSON), width=50, depth=2, points=32, quiet=True)
     assert result.plan == "2000 Adam steps" and result.steps == 2000

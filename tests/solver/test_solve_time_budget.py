@@ -32,8 +32,8 @@ def test_a_planned_levenberg_marquardt_phase_runs_until_the_time_is_up(heat):
 
 
 def test_budget_is_planned_and_followed(heat, tmp_path):
-    # Fourier features: a network Levenberg-Marquardt cannot take, so the plan is L-BFGS
-    result = pinnlang.solve(heat, max_time=4, model="fourier", features=8, **TINY)
+    # 2,701 parameters: more than a planned Levenberg-Marquardt phase takes, so the plan is L-BFGS
+    result = pinnlang.solve(heat, max_time=4, **{**TINY, "width": 50, "depth": 2})
     plan = result.module.plan
     k = result.module.steps_per_batch
     assert plan.budget == 4 and plan.measurement is not None

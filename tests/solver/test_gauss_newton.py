@@ -1,0 +1,216 @@
+"""The matrix-free Gauss-Newton system: its step is the dense step (for the zoo MLP through the
+forward engine, for every other network against a Jacobian built row by row here), its products
+are J and Jᵀ, it trains, and the factory chooses dense or matrix-free and says why."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+import pinnlang
+from pinnlang.solver import gauss_newton
+from pinnlang.solver.api import build_module
+from pinnlang.solver.gauss_newton import MatrixFreeSystem, conjugate_gradients, make_residual_system
+from pinnlang.solver.levenberg_marquardt import ResidualSystem
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+from pinnlang.solver.settings import resolve_settings
+
+from .conftest import INVERSE, POISSON, write_observations
+
+HEAT = """\
+problem heat
+space x in [0, 1]
+time  t in [0, 1]
+field u
+pde:      d(u, t) = 0.1*d(u, x, x)
+initial:  u = sin(pi*x)
+boundary: u = 0
+"""
+
+EXACT = dict(tolerance=1e-13, max_iterations=5000)  # conjugate gradients run to convergence
+
+
+class _UserNet(nn.Module):
+    """A user's own module: no zoo structure the forward engine could read."""
+
+    def __init__(self, in_dim: int = 2):
+        super().__init__()
+        self.inner = nn.Sequential(nn.Linear(in_dim, 6), nn.Softplus(), nn.Linear(6, 6), nn.Tanh(), nn.Linear(6, 1))
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+def _module(text, body=None, **settings):
+    problem = pinnlang.parse(text) if isinstance(text, str) else text
+    merged = resolve_settings(problem.settings, {"width": 6, "depth": 2, "points": 16, "precision": "64-true",
+                                                 **settings})
+    module = build_module(problem, merged, body)
+    module.use_engine("forward")  # the forward engine, falling back to autograd for other networks
+    return module
+
+
+def _parts(module):
+    weights = [float(w) for w in module.loss_weights.weights.tolist()]
+    return module.net, module.unknowns, module.compiled.conditions, module.training_points(), weights
+
+
+def _explicit_jacobian(system: MatrixFreeSystem) -> torch.Tensor:
+    """``J`` one row at a time, by reverse mode through the batched residual (no torch.func)."""
+    with torch.enable_grad():
+        rho = system.stacked(create_graph=True)
+        rows = []
+        for r in range(len(rho)):
+            grads = torch.autograd.grad(rho[r], system.parameters, retain_graph=True, allow_unused=True)
+            rows.append(torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1)
+                                   for g, p in zip(grads, system.parameters)]))
+    return torch.stack(rows).double()
+
+
+def _dense_step(jac, rho, damping):
+    """``argmin ‖Jδ + ρ‖² + μ‖δ‖²`` by least squares on ``[J; √μ I]`` (better conditioned than
+    the normal equations, so a fair reference at 1e-6)."""
+    stacked = torch.cat([jac, damping ** 0.5 * torch.eye(jac.shape[1], dtype=jac.dtype)])
+    right = torch.cat([-rho, torch.zeros(jac.shape[1], dtype=rho.dtype)])
+    return torch.linalg.lstsq(stacked, right.unsqueeze(1), driver="gelsd").solution.squeeze(1)
+
+
+def _relative(a, b):
+    return float((a - b).norm() / b.norm())
+
+
+@pytest.mark.parametrize("damping", [1e-2, 1e-4])
+def test_the_matrix_free_step_is_the_dense_step_for_an_mlp(damping):
+    parts = _parts(_module(POISSON))
+    dense = ResidualSystem(*parts)
+    free = MatrixFreeSystem(*parts, **EXACT)
+    torch.testing.assert_close(free.prepare(), dense.prepare(), rtol=1e-12, atol=1e-14)
+    assert free.size == dense.size and free.names == dense.names
+    assert _relative(free.damped_step(damping), dense.damped_step(damping)) < 1e-6
+
+
+def test_the_matrix_free_step_learns_an_unknown_like_the_dense_one(tmp_path):
+    write_observations(tmp_path, n=20)
+    (tmp_path / "inverse.pinn").write_text(INVERSE)
+    module = _module(pinnlang.load(str(tmp_path / "inverse.pinn")), points=12)
+    parts = _parts(module)
+    dense, free = ResidualSystem(*parts), MatrixFreeSystem(*parts, **EXACT)
+    dense.prepare(), free.prepare()
+    step = free.damped_step(1e-3)
+    assert _relative(step, dense.damped_step(1e-3)) < 1e-6
+    assert free.names[-1] == "unknowns.k" and step[-1] != 0
+
+
+@pytest.mark.parametrize("model", ["fourier", "siren", "modified_mlp", "resnet", "user"])
+def test_on_any_network_the_step_is_the_explicit_jacobian_s_step_and_lowers_the_loss(model):
+    body = _UserNet() if model == "user" else None
+    module = _module(HEAT, body, **({} if body is not None else {"model": model}), points=10)
+    free = MatrixFreeSystem(*_parts(module), **EXACT)
+    rho = free.prepare()
+    jac = _explicit_jacobian(free)
+    assert jac.shape == (len(rho), free.size) and jac.abs().sum() > 0
+    v = torch.randn(free.size, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    u = torch.randn(len(rho), dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(free.jacobian_product(v), jac @ v, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(free.transposed_product(u), jac.T @ u, rtol=1e-9, atol=1e-12)
+    # μ = 1e-2: with σ_max(J) ≈ 360 (Fourier features) CG's attainable accuracy at μ = 1e-3 is ~1e-6
+    assert _relative(free.damped_step(1e-2), _dense_step(jac, rho, 1e-2)) < 1e-6
+
+    free = MatrixFreeSystem(*_parts(module))  # the default, inexact solves
+    method = LevenbergMarquardtOptimizer(free.parameters)
+    first = free.loss()
+    for _ in range(4):
+        method.step(lambda: (free, 0))
+    assert method.record["loss"] < 0.5 * first
+    assert method.record["loss"] == pytest.approx(free.loss(), rel=1e-10)
+
+
+def test_the_products_are_summed_over_processes_in_both_systems():
+    """``reduce`` stands for the all-reduce over two processes holding the same rows: both
+    systems then solve ``(2JᵀJ + μI) δ = −2Jᵀρ`` and count the loss twice."""
+    parts = _parts(_module(POISSON))
+
+    def twice(t):
+        return 2 * t
+
+    jac = ResidualSystem(*parts).jacobian()
+    dense = ResidualSystem(*parts, reduce=twice)
+    free = MatrixFreeSystem(*parts, reduce=twice, **EXACT)
+    rho = dense.prepare()
+    free.prepare()
+    want = -torch.linalg.solve(2 * jac.T @ jac + 1e-3 * torch.eye(jac.shape[1], dtype=torch.float64),
+                               2 * jac.T @ rho)
+    assert _relative(dense.damped_step(1e-3), want) < 1e-9
+    assert _relative(free.damped_step(1e-3), want) < 1e-6
+    assert free.loss() == pytest.approx(2 * float(rho.pow(2).sum()), rel=1e-12)
+    assert dense.loss() == pytest.approx(free.loss(), rel=1e-12)
+
+
+def test_conjugate_gradients_solve_with_a_preconditioner_and_a_warm_start():
+    generator = torch.Generator().manual_seed(0)
+    base = torch.randn(30, 30, dtype=torch.float64, generator=generator)
+    scales = torch.logspace(0, 3, 30, dtype=torch.float64)
+    matrix = scales[:, None] * (base @ base.T + 30 * torch.eye(30, dtype=torch.float64)) * scales[None, :]
+    b = torch.randn(30, dtype=torch.float64, generator=generator)
+    want = torch.linalg.solve(matrix, b)
+    plain, plain_products = conjugate_gradients(lambda v: matrix @ v, b, tolerance=1e-10, max_iterations=1000)
+    jacobi, jacobi_products = conjugate_gradients(lambda v: matrix @ v, b, inverse_diagonal=1 / matrix.diagonal(),
+                                                  tolerance=1e-10, max_iterations=1000)
+    assert _relative(plain, want) < 1e-6 and _relative(jacobi, want) < 1e-6
+    assert jacobi_products < plain_products
+    warm, warm_products = conjugate_gradients(lambda v: matrix @ v, b, want, tolerance=1e-8)
+    assert warm_products == 1 and _relative(warm, want) < 1e-8  # the start was already the answer
+    _, capped = conjugate_gradients(lambda v: matrix @ v, b, tolerance=1e-12, max_iterations=3)
+    assert capped == 3
+
+
+def test_a_bad_warm_start_is_dropped():
+    matrix = torch.diag(torch.arange(1.0, 6.0, dtype=torch.float64))
+    b = torch.ones(5, dtype=torch.float64)
+    x, _ = conjugate_gradients(lambda v: matrix @ v, b, x0=1e6 * torch.ones(5, dtype=torch.float64),
+                               tolerance=1e-12, max_iterations=50)
+    torch.testing.assert_close(x, 1 / torch.arange(1.0, 6.0, dtype=torch.float64))
+
+
+def test_the_factory_chooses_dense_for_a_small_mlp_and_matrix_free_for_other_networks():
+    system, why = make_residual_system(*_parts(_module(POISSON)))
+    assert isinstance(system, ResidualSystem) and why.startswith("dense: 32 residuals x 61 parameters")
+    system, why = make_residual_system(*_parts(_module(HEAT, model="siren", points=10)))
+    assert isinstance(system, MatrixFreeSystem)
+    assert why.startswith("matrix-free: the dense Jacobian needs a network the forward derivative engine")
+    assert "SIREN" in why or "Siren" in why
+
+
+def test_the_factory_goes_matrix_free_when_the_jacobian_would_not_fit(monkeypatch):
+    monkeypatch.setattr(gauss_newton, "available_memory", lambda device: 1000)
+    system, why = make_residual_system(*_parts(_module(POISSON)))
+    assert isinstance(system, MatrixFreeSystem)
+    assert "32 residuals x 61 parameters need 0.0 GiB, more than 25% of the free memory" in why
+
+
+def test_the_factory_does_what_it_is_asked():
+    parts = _parts(_module(POISSON))
+    assert isinstance(make_residual_system(*parts, mode="matrix-free")[0], MatrixFreeSystem)
+    assert make_residual_system(*parts, mode="dense")[1] == "dense (asked for)"
+    with pytest.raises(ValueError, match="forward engine"):
+        make_residual_system(*_parts(_module(HEAT, _UserNet(), points=10)), mode="dense")
+    with pytest.raises(ValueError, match="auto, dense, matrix-free"):
+        make_residual_system(*parts, mode="sparse")
+
+
+def test_a_step_before_prepare_is_refused():
+    free = MatrixFreeSystem(*_parts(_module(POISSON)))
+    with pytest.raises(RuntimeError, match="prepare"):
+        free.damped_step(1e-3)
+
+
+def test_the_diagonal_estimate_preconditions_and_is_near_the_true_diagonal():
+    module = _module(HEAT, points=40)
+    free = MatrixFreeSystem(*_parts(module))
+    for _ in range(5):  # the estimate averages its probes over iterations at one point here
+        free.prepare()
+    jac = ResidualSystem(*_parts(module)).jacobian()
+    true = jac.pow(2).sum(0)
+    ratio = free._diagonal / true
+    assert float(ratio.median()) == pytest.approx(1.0, abs=0.35)
