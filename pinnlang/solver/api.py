@@ -125,8 +125,9 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     settings.out = run_dir
     manual = manual_optimization(trainer_kwargs)
     module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual)
-    # Under several processes the phase's products and losses are summed over them (lm_phase).
-    lm_parameters = levenberg_marquardt_size(module)
+    # Under several processes the phase's products and losses are summed over them (lm_phase);
+    # its optimizer steps itself, which Lightning's automatic optimisation does not allow.
+    lm_parameters = levenberg_marquardt_size(module) if manual else 0
     module.plan = saved_plan or make_plan(settings, lm_parameters=lm_parameters)
     trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
                             logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
@@ -138,6 +139,10 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     module.report_lm = not settings.quiet
     if any(phase.kind == LM for phase in module.plan.phases):
         require_levenberg_marquardt(module)
+        if not manual:
+            raise PinnUsageError("lm_steps: Levenberg-Marquardt iterations need pinnlang's own optimisation "
+                                 "loop, which a Trainer gradient_clip_val or accumulate_grad_batches turns off",
+                                 hint="use the clip setting instead of gradient_clip_val, or drop lm_steps")
     previous_threads = torch.get_num_threads()
     threads = choose_threads(settings)
     if threads:

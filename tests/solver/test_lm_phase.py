@@ -11,6 +11,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 import pinnlang
+from pinnlang.errors import PinnUsageError
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
 
 from .conftest import POISSON
@@ -142,3 +143,11 @@ def test_a_run_killed_during_its_lm_phase_resumes_to_the_uninterrupted_loss(tmp_
         assert resumed.losses[name] == pytest.approx(value, rel=1e-6, abs=1e-12)
     for a, b in zip(whole.module.parameters(), resumed.module.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_lightning_s_automatic_optimisation_takes_no_lm_phase():
+    problem = pinnlang.parse(POISSON)
+    with pytest.raises(PinnUsageError, match="lm_steps: Levenberg-Marquardt iterations need"):
+        pinnlang.solve(problem, steps=5, lm_steps=3, gradient_clip_val=1.0, quiet=True)
+    result = pinnlang.solve(problem, gradient_clip_val=1.0, width=8, depth=2, points=16, quiet=True)
+    assert result.plan == "2000 Adam steps"  # no default Levenberg-Marquardt phase then
