@@ -2,14 +2,14 @@
 
 Usage::
 
-    python benchmarks/ddp.py                           # 1-D Poisson with no train: line, seed 0
-    python benchmarks/ddp.py problems/heat1d.pinn --seed 1 --device cpu
+    python benchmarks/ddp.py                           # problems/poisson1d.pinn, seed 0
+    python benchmarks/ddp.py problems/heat1d.pinn --seed 1 --file-training
 
 Each run is ``pinnlang solve FILE --seed S --out DIR --quiet`` with ``--devices 1`` and then
 ``--devices 2 --strategy ddp`` (a subprocess: Lightning's DDP launcher re-runs the command for
-every rank), with the file's own training (the default plan when its ``train:`` line names no
-step counts: Adam, then Levenberg-Marquardt, whose products and losses are summed over the
-ranks). Every rank draws its own points, so two processes train on twice the points per step.
+every rank), with the default training: the file is copied without its ``train:`` line (unless
+``--file-training``), so the run takes the default plan, Adam then Levenberg-Marquardt, whose
+products and losses are summed over the ranks. Every rank draws its own points, so two processes train on twice the points per step.
 The table gives the error (``metrics.json``'s ``l2re``), the training time, the steps, and the
 points per second: the collocation points of one round of every condition (its ``pde``
 conditions at the count of each phase of the plan) times the processes, summed over the plan's
@@ -28,15 +28,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The problem of a run without a file: no ``train:`` line, so it trains the default plan.
-POISSON = """\
-problem poisson1d_default "-u'' = pi^2 sin(pi x), u(0) = u(1) = 0, default training"
-space x in [0, 1]
-field u
-pde:      -d(u, x, x) = pi^2*sin(pi*x)
-boundary: u = 0
-exact:    u = sin(pi*x)
-"""
 
 
 def run(path: str, devices: int, seed: int, device: str, folder: Path) -> dict[str, Any]:
@@ -83,15 +74,18 @@ def points_per_second(path: str, metrics: dict[str, Any], processes: int) -> flo
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("problem", nargs="?", help="a .pinn file (default: 1-D Poisson, default training)")
+    parser.add_argument("problem", nargs="?", default=str(ROOT / "problems" / "poisson1d.pinn"))
+    parser.add_argument("--file-training", action="store_true", help="keep the file's train: line")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                         help="Lightning's accelerator (gpu: one or two GPUs; cpu: gloo)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        if args.problem is None:
-            args.problem = str(Path(folder) / "poisson1d_default.pinn")
-            Path(args.problem).write_text(POISSON)
+        if not args.file_training:  # the same problem, trained by the default plan
+            lines = Path(args.problem).read_text().splitlines(keepends=True)
+            copy = Path(folder) / Path(args.problem).name
+            copy.write_text("".join(line for line in lines if not line.lstrip().startswith("train:")))
+            args.problem = str(copy)
         rows = []
         for devices in (1, 2):
             metrics = run(args.problem, devices, args.seed, args.device, Path(folder))
