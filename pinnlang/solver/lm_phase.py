@@ -62,7 +62,8 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
     @property
     def record(self) -> dict[str, Any]:
         """The phase's scalars: ``damping``, ``iteration``, ``round``, ``loss``, ``best_loss``,
-        ``best_iteration``, ``moved`` (kept in the first parameter's state, so in the state dict)."""
+        ``best_iteration``, ``moved`` and the system's ``mode`` (kept in the first parameter's
+        state, so in the state dict)."""
         head = self.state[self._first]
         if "damping" not in head:
             head.update(damping=self.defaults["damping"], iteration=0, round=-1, loss=math.inf,
@@ -197,10 +198,14 @@ def lm_batch(module: Any) -> Tensor:
     wrapped = module.optimizers()
     optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
     total = module.plan.total_steps
+    if module.gauss_newton_mode is None and optimizer.record.get("mode"):  # a resumed phase keeps its system
+        module.gauss_newton_mode = optimizer.record["mode"]
+        module.gauss_newton_choice = f"{module.gauss_newton_mode} (chosen before the resume)"
     for _ in range(module.steps_per_batch):
         step = module.global_step
         wrapped.step(closure=lambda step=step: system_at(module, step))
         done, record = module.global_step, optimizer.record
+        record["mode"] = module.gauss_newton_mode
         phase = module.plan.phase_at(step)
         local = record["iteration"]
         last = (total is not None and done >= total) or not record["moved"]
