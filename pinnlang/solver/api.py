@@ -15,8 +15,8 @@ from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_di
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size, require_levenberg_marquardt
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
-from pinnlang.solver.plan import LM, TrainingPlan, make_plan
-from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
+from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
+from pinnlang.solver.settings import SolveSettings, canonical_name, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
 from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
 
@@ -128,7 +128,11 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     # Under several processes the phase's products and losses are summed over them (lm_phase);
     # its optimizer steps itself, which Lightning's automatic optimisation does not allow.
     lm_parameters = levenberg_marquardt_size(module) if manual else 0
-    module.plan = saved_plan or make_plan(settings, lm_parameters=lm_parameters)
+    replanned = PLAN_SETTINGS & {canonical_name(k) for k, v in overrides.items() if v is not None}
+    if saved_plan is not None and not replanned:  # a resume continues the interrupted run's plan
+        module.plan = saved_plan
+    else:
+        module.plan = make_plan(settings, lm_parameters=lm_parameters)
     trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
                             logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
                             lm_parameters=lm_parameters)

@@ -480,8 +480,6 @@ class PinnModule(L.LightningModule):
         saved = checkpoint.get("pinnlang", {})
         self.history = [dict(r) for r in saved.get("history", [])]
         self._previous_seconds = float(saved.get("train_seconds", 0.0))
-        if saved.get("plan"):
-            self.plan = TrainingPlan.from_dict(saved["plan"])
 
     # ------------------------------------------------------------------ loaders
     def train_dataloader(self) -> StepCounter:

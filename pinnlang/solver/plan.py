@@ -47,6 +47,10 @@ DEFAULT_ADAM_STEPS = 1000
 DEFAULT_LM_STEPS = 200
 #: Settings that, when given, mean the caller chose the training (no default plan).
 CHOSEN = frozenset({"steps", "lbfgs_steps", "lm_steps", "max_time"})
+#: Every setting :func:`make_plan` reads: a resumed run given one of them again is re-planned,
+#: else it keeps the plan saved in its checkpoint.
+PLAN_SETTINGS = CHOSEN | {"resample_every", "lbfgs_resample_every", "lm_resample_every", "lm_points",
+                          "points", "lr_schedule"}
 #: Share of the time left at a time budget's plan that Adam gets before L-BFGS refines in the
 #: rest. A division of the budget between two methods (median error over seeds 0-2 of
 #: ``benchmarks/time_to_accuracy.py``'s problems, shares 0.8 / 0.5 / 0.3 / 0.15), not a cost.
