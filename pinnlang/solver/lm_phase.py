@@ -62,7 +62,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
     @property
     def record(self) -> dict[str, Any]:
         """The phase's scalars: ``damping``, ``iteration``, ``round``, ``loss``, ``best_loss``,
-        ``best_iteration``, ``moved`` and the system's ``mode`` (kept in the first parameter's
+        ``best_iteration``, ``moved`` and ``matrix_free`` (the system's kind; kept in the first parameter's
         state, so in the state dict)."""
         head = self.state[self._first]
         if "damping" not in head:
@@ -198,14 +198,15 @@ def lm_batch(module: Any) -> Tensor:
     wrapped = module.optimizers()
     optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
     total = module.plan.total_steps
-    if module.gauss_newton_mode is None and optimizer.record.get("mode"):  # a resumed phase keeps its system
-        module.gauss_newton_mode = optimizer.record["mode"]
+    if module.gauss_newton_mode is None and optimizer.record.get("matrix_free") is not None:
+        # a resumed phase keeps its kind of system (a bool: the state dict's loading mangles text)
+        module.gauss_newton_mode = "matrix-free" if optimizer.record["matrix_free"] else "dense"
         module.gauss_newton_choice = f"{module.gauss_newton_mode} (chosen before the resume)"
     for _ in range(module.steps_per_batch):
         step = module.global_step
         wrapped.step(closure=lambda step=step: system_at(module, step))
         done, record = module.global_step, optimizer.record
-        record["mode"] = module.gauss_newton_mode
+        record["matrix_free"] = module.gauss_newton_mode == "matrix-free"
         phase = module.plan.phase_at(step)
         local = record["iteration"]
         last = (total is not None and done >= total) or not record["moved"]
