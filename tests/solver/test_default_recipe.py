@@ -76,7 +76,9 @@ def test_solve_without_step_counts_trains_the_recipe_and_says_so():
     assert "default training" in result.summary()
 
 
-def test_a_network_without_the_phase_trains_2000_adam_steps():
+def test_a_network_the_forward_engine_cannot_read_gets_the_phase_matrix_free():
     result = pinnlang.solve(pinnlang.parse(POISSON), model="fourier", features=8, width=8, depth=2,
                             points=32, quiet=True)
-    assert result.plan is None and result.steps == 2000 and result.settings["lm_steps"] == 0
+    assert result.plan.startswith("default training: 1000 Adam steps, then 200 Levenberg-Marquardt")
+    assert result.module.gauss_newton_choice.startswith("matrix-free: the dense Jacobian needs")
+    assert result.errors()["u"] < 1e-2
