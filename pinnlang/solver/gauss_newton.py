@@ -52,7 +52,7 @@ from torch.func import functional_call
 
 from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
-from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, unsupported_network
+from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
 
 Reduce = Callable[[Tensor], Tensor]
 
@@ -107,11 +107,12 @@ class MatrixFreeSystem(TrainedParameters):
         parts, rows = [], 0
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
+            points = total_count(len(batch), reduce, batch.x.device)
             if len(batch.x) == 0:
                 continue
             with torch.enable_grad():
                 width = cond.residual(net, batch, dict(unknowns), create_graph=False).shape[-1]
-            parts.append((cond, batch, math.sqrt(float(weight) / (len(batch) * width))))
+            parts.append((cond, batch, math.sqrt(float(weight) / (points * width))))
             rows += len(batch) * width
         self.stacked = _StackedResidual(net, unknowns, parts)
         self._take_parameters(self.stacked)
