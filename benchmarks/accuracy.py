@@ -199,7 +199,7 @@ def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
 
 
 def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float | None,
-              threads: int | None) -> Row:
+              threads: int | None, device: str | None = None) -> Row:
     """Load, solve and score one problem; every failure becomes the row's status."""
     import torch
 
@@ -214,7 +214,9 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
         problem = pinnlang.load(path)
         row.problem = problem.name
         row.adam_steps, row.lbfgs_steps, row.lm_steps = planned_steps(problem.settings, budget, lbfgs)
-        extra = {"max_time": max_time} if max_time else {}
+        extra: dict[str, Any] = {"max_time": max_time} if max_time else {}
+        if device:
+            extra["accelerator"] = device
         result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
                                 lm_steps=row.lm_steps, quiet=True, **extra)
         row.steps, row.device = result.steps, result.device
@@ -251,18 +253,18 @@ def status_of(row: Row) -> str:
 
 
 def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_time: float | None,
-            jobs: int) -> list[Row]:
+            jobs: int, device: str | None = None) -> list[Row]:
     """Solve every problem (``jobs`` at a time in separate processes); rows in input order."""
     if jobs <= 1:
         rows = []
         for path in paths:
-            rows.append(solve_one(path, budget, lbfgs, max_time, None))
+            rows.append(solve_one(path, budget, lbfgs, max_time, None, device))
             print(f"  {progress_line(rows[-1])}", file=sys.stderr, flush=True)
         return rows
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads) for p in paths]
+        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads, device) for p in paths]
         for future in concurrent.futures.as_completed(futures):
             print(f"  {progress_line(future.result())}", file=sys.stderr, flush=True)
         return [future.result() for future in futures]
@@ -363,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop each problem's training after this many seconds")
     parser.add_argument("--only", metavar="NAMES", help="comma-separated problem names, e.g. burgers,heat1d")
     parser.add_argument("--jobs", type=int, default=1, help="problems solved at once (default 1)")
+    parser.add_argument("--device", choices=("cpu", "gpu"), help="where to train (Lightning's accelerator; "
+                        "default cpu)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
     return parser
 
@@ -378,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"accuracy.py: --jobs must be >= 1, got {args.jobs}")
     paths = select_problems(args.only)
     print(f"solving {len(paths)} problem(s)...", file=sys.stderr, flush=True)
-    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs)
+    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs, args.device)
     print(text_table(rows))
     csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
     print(f"\nwrote {csv_path} and {md_path}")

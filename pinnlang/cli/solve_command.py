@@ -64,7 +64,7 @@ _FLAGS: list[tuple[str, str, object, str]] = [
     ("--log-every", "log_every", int, "steps between rows of the history"),
     ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (for --resume)"),
     ("--val-every", "val_every", int, "steps between validation passes (0: none)"),
-    ("--threads", "threads", int, "torch CPU threads (0: choose)"),
+    ("--threads", "threads", int, "torch CPU threads (0: torch's default)"),
     ("--steps-per-batch", "steps_per_batch", int, "optimiser steps per Lightning batch (0: choose)"),
 ]
 _CHOICE_FLAGS = [

@@ -36,10 +36,11 @@ class Result:
         module: the Lightning module (``None`` for a loaded result).
         trainer: the Lightning trainer (``None`` for a loaded result).
         run_dir: the run folder, once saved or loaded.
-        plan: how a time budget was planned (``time budget 60 s: N Adam + M L-BFGS steps
-            planned from a measured X ms/step``), the default training a run without step counts
-            got (``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations ...``,
-            see :mod:`pinnlang.solver.recipe`), or ``None``.
+        plan: the training plan in words (``default training: 1000 Adam steps, then 200
+            Levenberg-Marquardt iterations ...``, ``time budget 60 s: ...``, see
+            :meth:`pinnlang.solver.plan.TrainingPlan.describe`), or ``None``.
+        phases: the plan's phases as a list of dicts (``kind``, ``steps``, ``resample_every``,
+            ``points``, ...), or ``None``.
     """
 
     def __init__(self, problem: Any, compiled: Any, network: nn.Module, *,
@@ -49,7 +50,7 @@ class Result:
                  steps: int = 0, losses: Mapping[str, float] | None = None, device: str = "cpu",
                  module: Any = None, trainer: Any = None, run_dir: str | None = None,
                  source_text: str | None = None, source_path: str | None = None,
-                 plan: str | None = None):
+                 plan: str | None = None, phases: list[dict[str, Any]] | None = None):
         self.problem = problem
         self.compiled = compiled
         self.network = network
@@ -64,6 +65,7 @@ class Result:
         self.trainer = trainer
         self.run_dir = run_dir
         self.plan = plan
+        self.phases = phases
         self._source_text = source_text
         self._source_path = source_path
         self._errors: dict[str, float] | None = None
@@ -167,6 +169,7 @@ class Result:
             "device": self.device,
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
+            **({"phases": self.phases} if self.phases else {}),
         }
 
     def summary(self) -> str:
@@ -293,5 +296,6 @@ def from_checkpoint(cls: type[Result], data: Mapping[str, Any], *, run_dir: str 
                settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
                steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
                device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
+               phases=metrics.get("phases"),
                source_text=data["source"], source_path=data.get("source_path"))
 

@@ -53,6 +53,7 @@ from torch.func import functional_call
 from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
 from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
+from pinnlang.solver.points import take
 
 Reduce = Callable[[Tensor], Tensor]
 
@@ -213,13 +214,6 @@ def available_memory(device: torch.device) -> int:
         return 0
 
 
-def _head(batch: Batch, n: int) -> Batch:
-    def cut(t: Tensor | None) -> Tensor | None:
-        return None if t is None else t[:n]
-
-    return Batch(cut(batch.x), cut(batch.normals), cut(batch.targets), cut(batch.x_pair))
-
-
 def _seconds(work: Callable[[], Any]) -> float:
     start = time.perf_counter()
     work()
@@ -232,7 +226,8 @@ def _jacobian_seconds(net: nn.Module, unknowns: nn.ParameterDict, conditions: An
     measured time on 16 and 64 points of every condition (a fixed cost plus one per row)."""
     times, counts = [], []
     for n in (16, 64):
-        probe = ResidualSystem(net, unknowns, conditions, {k: _head(b, n) for k, b in batches.items()}, weights)
+        probe = ResidualSystem(net, unknowns, conditions,
+                               {k: take(b, torch.arange(min(n, len(b)))) for k, b in batches.items()}, weights)
         probe.jacobian()  # warm up
         times.append(min(_seconds(probe.jacobian) for _ in range(2)))
         counts.append(len(probe.residual()))

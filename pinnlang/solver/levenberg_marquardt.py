@@ -29,7 +29,6 @@ networks of a few thousand parameters (3×32: 2,241) on a few thousand points.
 from __future__ import annotations
 
 import math
-import time
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping
 
@@ -40,7 +39,6 @@ from torch.func import functional_call, jacrev, vmap
 from pinnlang.compile.conditions import Batch
 from pinnlang.errors import PinnUsageError
 from pinnlang.models.normalize import NormalizedNet
-from pinnlang.solver.settings import UNTIL_TIME_STEPS
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
@@ -256,156 +254,3 @@ def _solve_damped(gram: Tensor, right: Tensor, damping: float) -> Tensor | None:
     if int(info) != 0:
         return None
     return -torch.cholesky_solve(right.unsqueeze(1), factor).squeeze(1)
-
-
-class LevenbergMarquardt:
-    """Damped Gauss–Newton iterations on a :class:`ResidualSystem`.
-
-    Attributes:
-        damping: The current ``μ``.
-        loss: ``‖ρ‖²`` at the current parameters.
-    """
-
-    def __init__(self, system: ResidualSystem, damping: float = INITIAL_DAMPING):
-        self.damping = float(damping)
-        self.use(system)
-
-    def use(self, system: ResidualSystem) -> None:
-        """Iterate on ``system`` from now on (the same parameters on other points); the damping
-        carries over."""
-        self.system = system
-        self.loss = system.loss()  # at the current parameters
-
-    @property
-    def stalled(self) -> bool:
-        return self.damping >= MAX_DAMPING
-
-    def step(self) -> bool:
-        """One iteration; ``True`` if it lowered the loss (``False``: stalled, nothing changed)."""
-        system = self.system
-        theta = torch.cat([p.reshape(-1) for p in system.current().values()]).double()
-        system.prepare()
-        for _ in range(MAX_RETRIES):
-            delta = system.damped_step(self.damping)
-            if delta is not None:
-                trial = system.unflatten(theta + delta)
-                loss = system.loss(trial)
-                if math.isfinite(loss) and loss < self.loss:
-                    system.assign(trial)
-                    self.loss = loss
-                    self.damping = max(self.damping / 3, MIN_DAMPING)
-                    return True
-            self.damping = min(self.damping * 2, MAX_DAMPING)
-            if self.stalled:
-                break
-        return False
-
-
-def run_levenberg_marquardt(module: Any, steps: int, *, max_seconds: float = 0.0,
-                            report: Callable[[str], None] | None = None) -> int:
-    """Run up to ``steps`` iterations on the points of ``module``'s last round; return how many
-    ran. Stops early when ``max_seconds`` (if positive) have passed or the method stalls.
-
-    With ``lm_resample_every = K`` every condition draws fresh points (the rounds after the
-    last one trained on) before iterations K + 1, 2K + 1, ...: the method no longer fits one set
-    of points only (Burgers through ``pinnlang.solve``, 3 x 20, 1000 points, 300 Adam steps and
-    100 iterations: 0.23 on fixed points, 0.022 with fresh points every 5 iterations, 1.6e-3 with
-    2000 points; see ``docs/language.md``). With ``lm_points`` the ``pde`` conditions draw that
-    many points from a fresh round at the start of the phase on. With fresh rounds the phase also
-    keeps the parameters with the lowest loss on a round they were not fitted to, judges the final
-    ones on one more round, and goes back to the kept ones if the final ones do more than twice as
-    badly (:class:`_FreshBest`; on the L-shape, 0.24 became 4.0e-3).
-
-    The module's history gets a row every ``log_every`` iterations and at the end (steps counted
-    on from the run's last Adam/L-BFGS step), and its last losses become the final ones.
-    """
-    from pinnlang.solver.gauss_newton import make_residual_system
-
-    require_levenberg_marquardt(module)
-    module.use_engine("forward")  # it evaluates the networks it cannot read with autograd
-    batches = module.training_points()
-    weights = [float(w) for w in module.loss_weights.weights.tolist()]
-    mode = "auto"  # measured once, on the first points
-
-    def system_on(points: Mapping[str, Batch]) -> ResidualSystem:
-        nonlocal mode
-        system, why = make_residual_system(module.net, module.unknowns, module.compiled.conditions,
-                                           points, weights, mode=mode)
-        if mode == "auto":
-            mode = "dense" if isinstance(system, ResidualSystem) else "matrix-free"
-            module.gauss_newton_choice = why
-            if report is not None:
-                report(f"Levenberg-Marquardt: {why}")
-        return system
-
-    resample = module.settings.lm_resample_every
-    first_round = module.points_round() + 1
-    if module.settings.lm_points:  # the phase's own point counts, from a fresh round on
-        module.set_pde_points(module.settings.lm_points)
-        batches = module.draw_round(first_round)
-        first_round += 1
-    solver = LevenbergMarquardt(system_on(batches))
-    start, first_step = time.perf_counter(), module.global_step
-    every = max(1, module.settings.log_every)
-    until_time = steps >= UNTIL_TIME_STEPS  # a planned phase: iterations until max_time
-    shown = 10 if until_time else max(1, steps // 10)
-    count = "{done} (until the time is up)" if until_time else "{done}/" + str(steps)
-    done, recorded = 0, -1
-    best = _FreshBest()
-    for done in range(1, steps + 1):
-        if resample and done > 1 and (done - 1) % resample == 0:
-            batches = module.draw_round(first_round + (done - 1) // resample - 1)
-            solver.use(system_on(batches))
-            best.consider(solver.loss, solver.system, done - 1)
-        moved = solver.step()
-        out_of_time = max_seconds > 0 and time.perf_counter() - start >= max_seconds
-        last = done == steps or not moved or out_of_time
-        if done % every == 0 or last:
-            module.record_losses(first_step + done, batches)
-            recorded = done
-        if report is not None and (done % shown == 0 or last):
-            report(f"Levenberg-Marquardt {count.format(done=done)}: loss {solver.loss:.3e}, "
-                   f"damping {solver.damping:.1e}")
-        if not moved and report is not None:
-            report("Levenberg-Marquardt stopped: no damping lowers the loss any more")
-        if last:
-            break
-    if resample and done:  # the last points were fitted: judge the result on fresh ones
-        batches = module.draw_round(first_round + done // resample)
-        solver.use(system_on(batches))
-        final = solver.loss
-        if best.restore_if_better(final, solver.system):
-            solver.use(solver.system)
-            if report is not None:
-                report(f"Levenberg-Marquardt: back to the parameters after iteration {best.iteration} "
-                       f"(loss on fresh points {best.loss:.3e}, at the end {final:.3e})")
-        module.record_losses(first_step + done, batches)
-        recorded = done
-    if recorded != done:  # no iteration ran
-        module.record_losses(first_step + done, batches)
-    module.train_seconds += time.perf_counter() - start
-    return done
-
-
-class _FreshBest:
-    """The parameters with the lowest loss on points they were not fitted to (each fresh round
-    before its first iteration), so a phase that went astray late ends where it was best."""
-
-    def __init__(self) -> None:
-        self.loss = math.inf
-        self.params: dict[str, Tensor] | None = None
-        self.iteration = 0
-
-    def consider(self, loss: float, system: ResidualSystem, iteration: int) -> None:
-        """``loss``: of the current parameters (those after ``iteration``) on fresh points."""
-        if math.isfinite(loss) and loss < self.loss:
-            self.loss, self.iteration = loss, iteration
-            self.params = {k: v.clone() for k, v in system.current().items()}
-
-    def restore_if_better(self, final_loss: float, system: ResidualSystem) -> bool:
-        """Put back the best parameters if they beat the final ones on fresh points by more than
-        a factor of 2 (their estimates are noisy)."""
-        if self.params is None or not (self.loss * 2 < final_loss or not math.isfinite(final_loss)):
-            return False
-        system.assign(self.params)
-        return True

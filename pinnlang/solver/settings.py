@@ -27,10 +27,6 @@ LOGGERS = ("none", "csv", "tensorboard")
 ENGINES = ("auto", "autograd", "forward")
 COMPILE_CHOICES = ("auto", "true", "false")
 
-#: Adam steps of a run with a time limit and no step count, until the time budget is planned
-#: (see :mod:`pinnlang.solver.budget`).
-UNTIL_TIME_STEPS = 100_000_000
-
 #: Names accepted as aliases of a setting (the file and the CLI may use either).
 ALIASES = {"nodes": "num_nodes", "lbfgs": "lbfgs_steps", "minibatch": "batch_size", "batch": "batch_size"}
 
@@ -81,9 +77,10 @@ class SolveSettings:
         accelerator, devices, strategy, num_nodes, precision: passed to the Lightning ``Trainer``.
         max_time: stop training after this many seconds (0: no limit, else a hard stop). With a
             time limit and no ``steps`` given (in the file or as an argument) the budget is planned
-            (see :mod:`pinnlang.solver.budget`): after a short measured warm-up, Adam gets about
-            30 % of the remaining time with an exponential learning-rate decay, and L-BFGS the
-            rest; an ``lbfgs_steps`` or ``lr_schedule`` given is kept.
+            (see :mod:`pinnlang.solver.plan` and :mod:`pinnlang.solver.budget`): after a short
+            measured warm-up, Adam gets a share of the remaining time with an exponential
+            learning-rate decay, and Levenberg-Marquardt (or L-BFGS) the rest; an
+            ``lbfgs_steps`` or ``lr_schedule`` given is kept.
         logger: ``none``, ``csv`` or ``tensorboard`` (written inside the run folder).
         log_every: steps between two logged rows of the history (and progress-bar refreshes).
         checkpoint_every: steps between two checkpoints of the run (for ``--resume``).
@@ -97,7 +94,7 @@ class SolveSettings:
             :mod:`pinnlang.solver.tuning`).
         compile: ``torch.compile`` the loss of the forward engine: ``true``, ``false`` or ``auto``
             (off: measured not to pay on CPU, see :mod:`pinnlang.solver.tuning`).
-        threads: torch threads while training (0: one, measured fastest on the shared machine).
+        threads: torch threads while training (0: torch's own default).
         steps_per_batch: optimiser steps per Lightning batch (0: chosen so every logging,
             checkpoint, resampling and epoch interval falls on a batch end). Callbacks' batch hooks
             run once per batch.
@@ -274,8 +271,6 @@ def resolve_settings(file_settings: Mapping[str, Any] | None = None,
     _apply(values, dict(file_settings or {}), "in the train: statement", spans)
     _apply(values, passed, "given to solve")
     named = frozenset(canonical_name(k) for k in [*(file_settings or {}), *passed])
-    if values["max_time"] and "steps" not in named:
-        values["steps"] = UNTIL_TIME_STEPS
     return SolveSettings(**values, given=named)
 
 

@@ -13,9 +13,9 @@ import pytest
 import torch
 
 import pinnlang
-from pinnlang.compile.conditions import Batch
 from pinnlang.solver.api import build_module
 from pinnlang.solver.gauss_newton import make_residual_system
+from pinnlang.solver.points import take
 from pinnlang.solver.settings import resolve_settings
 
 from .conftest import HEAT
@@ -41,20 +41,13 @@ dist.destroy_process_group()
 """
 
 
-def _half(batch: Batch, rank: int, ranks: int) -> Batch:
-    def cut(t):
-        return None if t is None else t[rank::ranks]
-
-    return Batch(cut(batch.x), cut(batch.normals), cut(batch.targets), cut(batch.x_pair))
-
-
 def steps_on(rank: int, ranks: int, reduce=None) -> dict[str, torch.Tensor]:
     """The dense and matrix-free steps and losses on this rank's share of the points (every
     ``ranks``-th point from ``rank``; the network and points are the same in every process)."""
     problem = pinnlang.parse(HEAT)
     module = build_module(problem, resolve_settings(problem.settings, SETTINGS))
     module.use_engine("forward")
-    batches = {k: _half(b, rank, ranks) for k, b in module.training_points().items()}
+    batches = {k: take(b, torch.arange(rank, len(b), ranks)) for k, b in module.training_points().items()}
     weights = [float(w) for w in module.loss_weights.weights.tolist()]
     out = {}
     for mode in ("dense", "matrix-free"):
