@@ -18,6 +18,7 @@ from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
 from pinnlang.solver.settings import resolve_settings
 
 from .conftest import HEAT, INVERSE, POISSON, write_observations
+from .test_levenberg_marquardt import MIXED, PERIODIC
 
 EXACT = dict(tolerance=1e-13, max_iterations=2000)  # the damped solves run to convergence
 
@@ -71,9 +72,9 @@ def _relative(a, b):
     return float((a - b).norm() / b.norm())
 
 
-@pytest.mark.parametrize("damping", [1e-2, 1e-4])
-def test_the_matrix_free_step_is_the_dense_step_for_an_mlp(damping):
-    parts = _parts(_module(POISSON))
+@pytest.mark.parametrize("text, damping", [(POISSON, 1e-2), (POISSON, 1e-4), (PERIODIC, 1e-3), (MIXED, 1e-3)])
+def test_the_matrix_free_step_is_the_dense_step_for_an_mlp(text, damping):
+    parts = _parts(_module(text))
     dense = ResidualSystem(*parts)
     free = MatrixFreeSystem(*parts, **EXACT)
     torch.testing.assert_close(free.prepare(), dense.prepare(), rtol=1e-12, atol=1e-14)
@@ -93,7 +94,7 @@ def test_the_matrix_free_step_learns_an_unknown_like_the_dense_one(tmp_path):
     assert free.names[-1] == "unknowns.k" and step[-1] != 0
 
 
-@pytest.mark.parametrize("model", ["fourier", "siren", "modified_mlp", "resnet", "user"])
+@pytest.mark.parametrize("model", ["mlp", "fourier", "siren", "modified_mlp", "resnet", "user"])
 def test_on_any_network_the_step_is_the_explicit_jacobian_s_step_and_lowers_the_loss(model):
     body = _UserNet() if model == "user" else None
     module = _module(HEAT, body, **({} if body is not None else {"model": model}), points=10)
