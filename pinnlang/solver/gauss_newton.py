@@ -140,7 +140,7 @@ class MatrixFreeSystem(TrainedParameters):
     def prepare(self) -> Tensor:
         """Linearise at the current parameters: build the graphs of ``ρ`` and of ``u ↦ Jᵀu``,
         and compute ``Jᵀρ``; return ``ρ`` (float64)."""
-        self._transposed = []
+        self._transposed, self._rho, self._probe, self._krylov = [], None, None, None  # free the last graph first
         with torch.enable_grad():
             rho = self.stacked(create_graph=True)
             self._probe = torch.zeros_like(rho, requires_grad=True)
@@ -148,7 +148,6 @@ class MatrixFreeSystem(TrainedParameters):
             self._transposed = [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, self.parameters)]
             self._rho = rho
             self._gradient = self._sum(self._vjp(rho.detach()))
-        self._krylov = None
         return rho.detach().double()
 
     def damped_step(self, damping: float) -> Tensor | None:
