@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pinnlang  # noqa: E402
 from pinnlang.reference.burgers import burgers_cole_hopf  # noqa: E402
 from pinnlang.solver.gauss_newton import MatrixFreeSystem, make_residual_system  # noqa: E402
-from pinnlang.solver.levenberg_marquardt import LevenbergMarquardt, ResidualSystem  # noqa: E402
+from pinnlang.solver.levenberg_marquardt import ResidualSystem  # noqa: E402
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer  # noqa: E402
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "problems"
 
@@ -82,41 +83,42 @@ def run_burgers(args: argparse.Namespace) -> None:
     def system(batches):
         return MatrixFreeSystem(*_parts(module, batches), tolerance=args.tolerance, max_iterations=args.cg_max)
 
-    method = LevenbergMarquardt(system(module.training_points()))
-    print(f"{method.system.size} parameters, {method.system.rows} residual rows, "
-          f"engine {args.engine}, "
-          f"CG tolerance {args.tolerance:g}, at most {args.cg_max} products per solve")
-    print(f"{'iteration':>9} {'loss':>10} {'u L2 error':>11} {'ms/iter':>8} {'CG/iter':>8} "
+    current = system(module.training_points())
+    method = LevenbergMarquardtOptimizer(current.parameters)
+    print(f"{current.size} parameters, {current.rows} residual rows, engine {args.engine}, "
+          f"CG tolerance {args.tolerance:g}, at most {args.cg_max} products per linearisation")
+    print(f"{'iteration':>9} {'loss':>10} {'u L2 error':>11} {'ms/iter':>8} {'cpu ms':>8} {'CG/iter':>8} "
           f"{'damping':>8} {'peak MB':>8}")
-    block_seconds, block_products, best = 0.0, 0, math.inf
+    block_seconds, block_cpu, block_products, best = 0.0, 0.0, 0, math.inf
     deadline = start + 60 * args.minutes if args.minutes > 0 else math.inf
     for iteration in range(1, args.iterations + 1):
         if args.resample_every and iteration > 1 and (iteration - 1) % args.resample_every == 0:
             round_index += 1
-            method.use(system(module.draw_round(round_index)))
-        tick = time.perf_counter()
-        products = _products_of(method)
+            current = system(module.draw_round(round_index))
+        tick, cpu = time.perf_counter(), time.process_time()
+        block_products += _iterate(method, current, round_index)
         block_seconds += time.perf_counter() - tick
-        block_products += products
+        block_cpu += time.process_time() - cpu
         last = iteration == args.iterations or time.perf_counter() >= deadline or method.stalled
         if iteration % args.every == 0 or last:
             count = iteration % args.every or args.every
             error = burgers_error(module.net)
             best = min(best, error)
-            print(f"{iteration:>9} {method.loss:>10.3e} {error:>11.3e} {1000 * block_seconds / count:>8.0f} "
+            print(f"{iteration:>9} {method.record['loss']:>10.3e} {error:>11.3e} "
+                  f"{1000 * block_seconds / count:>8.0f} {1000 * block_cpu / count:>8.0f} "
                   f"{block_products / count:>8.1f} {method.damping:>8.1e} {peak_memory_mb(device):>8.0f}",
                   flush=True)
-            block_seconds, block_products = 0.0, 0
+            block_seconds, block_cpu, block_products = 0.0, 0.0, 0
         if last:
             break
     print(f"best u error {best:.3e}; total {time.perf_counter() - start:.0f} s")
 
 
-def _products_of(method: LevenbergMarquardt) -> int:
-    """One iteration of ``method``; the conjugate-gradient products it took (all its solves)."""
-    before = getattr(method.system, "products", 0)
-    method.step()
-    return getattr(method.system, "products", 0) - before
+def _iterate(method: LevenbergMarquardtOptimizer, system, round_index: int = 0) -> int:
+    """One iteration of ``method`` on ``system``; the products with ``JᵀJ`` it took (matrix-free)."""
+    before = getattr(system, "products", 0)
+    method.step(lambda: (system, round_index))
+    return getattr(system, "products", 0) - before
 
 
 def run_compare(args: argparse.Namespace) -> None:
@@ -136,17 +138,16 @@ def run_compare(args: argparse.Namespace) -> None:
                                                                         max_iterations=args.cg_max))):
             system = build(*_parts(module, batches))
             system.assign(start_params)
-            method = LevenbergMarquardt(system)
-            _products_of(method)  # warm up
+            _iterate(LevenbergMarquardtOptimizer(system.parameters), system)  # warm up
             system.assign(start_params)
-            method = LevenbergMarquardt(system)
+            method = LevenbergMarquardtOptimizer(system.parameters)
             tick, products = time.perf_counter(), 0
             for _ in range(args.compare_iterations):
-                products += _products_of(method)
+                products += _iterate(method, system)
             ms = 1000 * (time.perf_counter() - tick) / args.compare_iterations
             cg = f"{products / args.compare_iterations:.1f}" if name != "dense" else "-"
             print(f"{f'3x{width}':>8} {system.size:>7} {len(system.residual()):>6} {name:>12} {ms:>8.1f} "
-                  f"{cg:>8} {method.loss:>11.3e}")
+                  f"{cg:>8} {method.record['loss']:>11.3e}")
         print(f"  auto: {chosen}")
 
 

@@ -52,7 +52,8 @@ from torch.func import functional_call
 
 from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
-from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, unsupported_network
+from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
+from pinnlang.solver.points import take
 
 Reduce = Callable[[Tensor], Tensor]
 
@@ -107,11 +108,12 @@ class MatrixFreeSystem(TrainedParameters):
         parts, rows = [], 0
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
+            points = total_count(len(batch), reduce, batch.x.device)
             if len(batch.x) == 0:
                 continue
             with torch.enable_grad():
                 width = cond.residual(net, batch, dict(unknowns), create_graph=False).shape[-1]
-            parts.append((cond, batch, math.sqrt(float(weight) / (len(batch) * width))))
+            parts.append((cond, batch, math.sqrt(float(weight) / (points * width))))
             rows += len(batch) * width
         self.stacked = _StackedResidual(net, unknowns, parts)
         self._take_parameters(self.stacked)
@@ -138,7 +140,7 @@ class MatrixFreeSystem(TrainedParameters):
     def prepare(self) -> Tensor:
         """Linearise at the current parameters: build the graphs of ``ρ`` and of ``u ↦ Jᵀu``,
         and compute ``Jᵀρ``; return ``ρ`` (float64)."""
-        self._transposed = []
+        self._transposed, self._rho, self._probe, self._krylov = [], None, None, None  # free the last graph first
         with torch.enable_grad():
             rho = self.stacked(create_graph=True)
             self._probe = torch.zeros_like(rho, requires_grad=True)
@@ -146,7 +148,6 @@ class MatrixFreeSystem(TrainedParameters):
             self._transposed = [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, self.parameters)]
             self._rho = rho
             self._gradient = self._sum(self._vjp(rho.detach()))
-        self._krylov = None
         return rho.detach().double()
 
     def damped_step(self, damping: float) -> Tensor | None:
@@ -212,13 +213,6 @@ def available_memory(device: torch.device) -> int:
         return 0
 
 
-def _head(batch: Batch, n: int) -> Batch:
-    def cut(t: Tensor | None) -> Tensor | None:
-        return None if t is None else t[:n]
-
-    return Batch(cut(batch.x), cut(batch.normals), cut(batch.targets), cut(batch.x_pair))
-
-
 def _seconds(work: Callable[[], Any]) -> float:
     start = time.perf_counter()
     work()
@@ -231,7 +225,8 @@ def _jacobian_seconds(net: nn.Module, unknowns: nn.ParameterDict, conditions: An
     measured time on 16 and 64 points of every condition (a fixed cost plus one per row)."""
     times, counts = [], []
     for n in (16, 64):
-        probe = ResidualSystem(net, unknowns, conditions, {k: _head(b, n) for k, b in batches.items()}, weights)
+        probe = ResidualSystem(net, unknowns, conditions,
+                               {k: take(b, torch.arange(min(n, len(b)))) for k, b in batches.items()}, weights)
         probe.jacobian()  # warm up
         times.append(min(_seconds(probe.jacobian) for _ in range(2)))
         counts.append(len(probe.residual()))

@@ -97,6 +97,15 @@ class _RowResidual(nn.Module):
         return self.condition.residual(self.net, batch, dict(self.unknowns)).reshape(-1)
 
 
+def total_count(count: int, reduce: Callable[[Tensor], Tensor] | None, device: torch.device) -> int:
+    """``count`` summed over all processes (``reduce``: the all-reduce sum; ``None``: one process).
+    Each condition's scale ``√(w / (N k))`` divides by its points over all processes, so the
+    ranks' ``‖ρ‖²`` add up to the loss of one process holding every rank's points."""
+    if reduce is None:
+        return count
+    return int(round(float(reduce(torch.tensor(float(count), dtype=torch.float64, device=device)))))
+
+
 class TrainedParameters(ABC):
     """The trained parameters of a residual system (the network's and the unknowns', by name)
     as one flat vector; the part of the residual-system interface both systems share."""
@@ -166,8 +175,8 @@ class ResidualSystem(TrainedParameters):
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
             fields = tuple(getattr(batch, f) for f in _FIELDS)
-            rows = len(batch.x)
-            if rows == 0:
+            rows = total_count(len(batch.x), reduce, batch.x.device)
+            if len(batch.x) == 0:
                 continue
             module = _RowResidual(net, unknowns, cond)
 

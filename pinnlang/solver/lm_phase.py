@@ -149,12 +149,12 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     points), dense or matrix-free (:func:`~pinnlang.solver.gauss_newton.make_residual_system`
     chooses on the phase's first round; ``module.gauss_newton_choice`` says which and why, and
     later rounds keep it). Under several processes its products and losses are summed over them
-    (``reduce``), and every condition's weight is divided by their number: each process holds
-    the same count of points, so the rows are scaled by the whole run's count and the step is the
-    one a single process would take on the union of the points."""
+    (``reduce``) and each condition's rows are scaled by its point count over all processes
+    (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the step is the one a single
+    process would take on the union of the points."""
     if module.compiled.engine.name != "forward":
         module.use_engine("forward")  # the residual system evaluates through the forward engine
-    weights = [float(w) / processes for w in module.loss_weights.weights.tolist()]
+    weights = [float(w) for w in module.loss_weights.weights.tolist()]
     mode = module.gauss_newton_mode or "auto"
     system, why = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,
                                        weights, reduce=all_reduce_sum if processes > 1 else None, mode=mode)
