@@ -134,7 +134,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
             if damping >= MAX_DAMPING:
                 break
         record.update(damping=damping, loss=loss, moved=moved, iteration=record["iteration"] + 1)
-        return torch.tensor(loss, dtype=torch.float64)
+        return torch.tensor(loss, dtype=torch.float64, device=self._first.device)
 
 
 # ---------------------------------------------------------------------- the module's side
