@@ -254,15 +254,15 @@ def _factor_seconds(side: int, inner: int, device: torch.device) -> float:
 
 
 def choose_mode(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any, batches: Mapping[str, Batch],
-                weights: list[float], free: MatrixFreeSystem, *, reduce: Reduce | None = None,
-                ) -> tuple[str, str]:
+                weights: list[float], free: MatrixFreeSystem, *,
+                reduce: Reduce | None = None) -> tuple[str, str]:
     """``("dense" | "matrix-free", why)`` for a run: dense when the forward engine reads the
     network, ``J`` and its Gram matrix fit in a share of the free memory and one dense iteration
     is estimated faster than one matrix-free iteration at its cap of products. Both costs
     are measured here on this problem: the Jacobian on a few rows per condition (extrapolated to
     all rows), the matrix product and Cholesky rates on this device (scaled to the Gram matrix's
-    flops), and one linearisation and one ``JᵀJv`` product of ``free``. With several processes the measurements
-    are summed over them (``reduce``), so every process chooses the same."""
+    flops), and one linearisation and one ``JᵀJv`` product of ``free``. With several processes
+    the measurements are summed over them (``reduce``), so every process chooses the same."""
     why = unsupported_network(net, conditions)
     if why:
         return "matrix-free", f"matrix-free: the dense Jacobian {why.removeprefix('it ')}"
