@@ -35,11 +35,14 @@ from lightning.pytorch.strategies import SingleDeviceStrategy
 
 from pinnlang.solver.settings import SolveSettings
 
-#: A run shorter than this many steps skips the engine trial (it would cost more than it saves).
+#: A run shorter than this many steps skips the engine trial: the trial's 2 x (1 + TRIAL_ROUNDS)
+#: evaluations are then more than ~3 % of the run, on any machine (a ratio of step counts).
 TRIAL_MIN_STEPS = 300
-#: Timed evaluations per engine in the trial (after one warm-up each), interleaved.
+#: Timed evaluations per engine in the trial (after one warm-up each), interleaved: the median of
+#: three is the smallest sample that drops one outlier.
 TRIAL_ROUNDS = 3
-#: The forward engine must be at least this much faster to be chosen over autograd.
+#: The forward engine must be at least this much faster to be chosen over autograd: a 5 % margin
+#: against timing noise between two engines that compute the same residuals.
 TRIAL_MARGIN = 0.95
 #: Without a trial, the forward engine takes a zoo MLP whose derivatives go up to this order: it
 #: was the faster engine on every such problem measured (Burgers, heat, 2-, 3- and 5-D Poisson,
