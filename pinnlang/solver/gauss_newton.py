@@ -214,8 +214,14 @@ def available_memory(device: torch.device) -> int:
 
 
 def _seconds(work: Callable[[], Any]) -> float:
+    """Wall seconds of ``work()``, waiting for queued GPU kernels before and after."""
+    gpu = torch.cuda.is_available() and torch.cuda.is_initialized()
+    if gpu:
+        torch.cuda.synchronize()
     start = time.perf_counter()
     work()
+    if gpu:
+        torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
