@@ -97,7 +97,7 @@ class MatrixFreeSystem(TrainedParameters):
         tolerance, max_iterations: The damped solves' stopping rule.
 
     Attributes:
-        rows: Residual rows over all processes.
+        rows, local_rows: Residual rows over all processes, and this process's.
         cg_iterations: Products with ``JᵀJ`` at the current linearisation so far.
         products: Products with ``JᵀJ`` of every damped solve so far.
     """
@@ -119,8 +119,8 @@ class MatrixFreeSystem(TrainedParameters):
         self._take_parameters(self.stacked)
         self.reduce = reduce
         self.tolerance, self.max_iterations = tolerance, max_iterations
-        #: residual rows over all processes
-        self.rows = rows if reduce is None else int(reduce(torch.tensor(float(rows), device=self.parameters[0].device)))
+        self.local_rows = rows
+        self.rows = total_count(rows, reduce, self.parameters[0].device)
         self.cg_iterations = self.products = 0
         self._rho: Tensor | None = None
         self._gradient: Tensor | None = None  # Jᵀρ, reduced
@@ -272,7 +272,7 @@ def choose_mode(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any, bat
     why = unsupported_network(net, conditions)
     if why:
         return "matrix-free", f"matrix-free: the dense Jacobian {why.removeprefix('it ')}"
-    rows, size, total_rows = len(free.residual()), free.size, free.rows
+    rows, size, total_rows = free.local_rows, free.size, free.rows
     device = free.parameters[0].device
     side = size if reduce is not None else min(total_rows, size)
     dense_bytes = 8 * (rows * size + side * side)
