@@ -24,6 +24,7 @@ import math
 from typing import Any, Callable, Iterable
 
 import torch
+from lightning.pytorch.callbacks import Timer
 from torch import Tensor
 
 from pinnlang.solver.gauss_newton import make_residual_system
@@ -220,7 +221,18 @@ def lm_batch(module: Any) -> Tensor:
             _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
             module.trainer.should_stop = True
             break
+        if out_of_time(module.trainer):  # max_time ends the phase between two iterations of a batch
+            module.trainer.should_stop = True
+            break
     return module._last[0]
+
+
+def out_of_time(trainer: Any) -> bool:
+    """Whether Lightning's ``max_time`` has passed (rank 0's clock, so every process agrees)."""
+    timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+    remaining = timer.time_remaining() if timer is not None else None
+    done = remaining is not None and remaining <= 0
+    return bool(trainer.strategy.broadcast(done)) if trainer.world_size > 1 else done
 
 
 def finish_lm_phase(module: Any) -> None:

@@ -151,3 +151,11 @@ def test_lightning_s_automatic_optimisation_takes_no_lm_phase():
         pinnlang.solve(problem, steps=5, lm_steps=3, gradient_clip_val=1.0, quiet=True)
     result = pinnlang.solve(problem, gradient_clip_val=1.0, width=8, depth=2, points=16, quiet=True)
     assert result.plan == "2000 Adam steps"  # no default Levenberg-Marquardt phase then
+
+
+def test_max_time_ends_the_phase_between_two_iterations_of_a_batch():
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=10**6, max_time=3, width=8, depth=2,
+                            points=32, quiet=True)
+    assert result.module.steps_per_batch == 20  # up to 20 iterations a batch ...
+    assert 20 < result.steps < 20 + 10**6  # ... and the time, not the count, ended the phase
+    assert result.trainer.should_stop and result.history[-1]["step"] == result.steps
