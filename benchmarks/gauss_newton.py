@@ -71,7 +71,8 @@ def run_burgers(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     problem = pinnlang.load(str(PROBLEMS / "burgers.pinn"))
     warm = pinnlang.solve(problem, steps=args.warmup, lm_steps=0, lm_resample_every=0, model="mlp",
-                          width=100, depth=5, points=8192, boundary_points=1024, lr=1e-3,
+                          width=args.width, depth=args.depth, points=args.pde_points,
+                          boundary_points=args.other_points, lr=1e-3,
                           seed=args.seed, accelerator=args.device, threads=args.threads, quiet=True)
     module = warm.module
     device = next(module.net.parameters()).device
@@ -125,7 +126,7 @@ def run_compare(args: argparse.Namespace) -> None:
     problem = pinnlang.load(str(PROBLEMS / "poisson2d.pinn"))
     print(f"{'network':>8} {'params':>7} {'rows':>6} {'system':>12} {'ms/iter':>8} {'CG/iter':>8} "
           f"{'loss after':>11}")
-    for width in (20, 40):
+    for width in args.widths:
         warm = pinnlang.solve(problem, steps=args.warmup, lm_steps=0, lm_resample_every=0, model="mlp",
                               width=width, depth=3, seed=args.seed, threads=args.threads, quiet=True)
         module = warm.module
@@ -155,6 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", nargs="?", default="burgers", choices=("burgers", "compare"))
     parser.add_argument("--warmup", type=int, default=None, help="Adam steps first (burgers 500, compare 300)")
+    parser.add_argument("--width", type=int, default=100, help="burgers: the MLP's width")
+    parser.add_argument("--depth", type=int, default=5, help="burgers: the MLP's hidden layers")
+    parser.add_argument("--pde-points", type=int, default=8192, help="burgers: pde points")
+    parser.add_argument("--other-points", type=int, default=1024, help="burgers: initial and boundary points each")
     parser.add_argument("--iterations", type=int, default=1000, help="Levenberg-Marquardt iterations at most")
     parser.add_argument("--minutes", type=float, default=12.0, help="stop the burgers run after this (0: never)")
     parser.add_argument("--every", type=int, default=5, help="a table row every this many iterations")
@@ -163,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cg-max", type=int, default=100, help="products with J^T J per linearisation at most")
     parser.add_argument("--engine", choices=("forward", "autograd"), default="forward")
     parser.add_argument("--compare-iterations", type=int, default=10)
+    parser.add_argument("--widths", type=lambda text: [int(w) for w in text.split(",")], default=[20, 40],
+                        help="compare: the widths of the 3-layer networks (comma-separated)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: the run's default)")
     parser.add_argument("--seed", type=int, default=0)

@@ -97,7 +97,7 @@ class MatrixFreeSystem(TrainedParameters):
         tolerance, max_iterations: The damped solves' stopping rule.
 
     Attributes:
-        rows: Residual rows over all processes.
+        rows, local_rows: Residual rows over all processes, and this process's.
         cg_iterations: Products with ``JᵀJ`` at the current linearisation so far.
         products: Products with ``JᵀJ`` of every damped solve so far.
     """
@@ -119,8 +119,8 @@ class MatrixFreeSystem(TrainedParameters):
         self._take_parameters(self.stacked)
         self.reduce = reduce
         self.tolerance, self.max_iterations = tolerance, max_iterations
-        #: residual rows over all processes
-        self.rows = rows if reduce is None else int(reduce(torch.tensor(float(rows), device=self.parameters[0].device)))
+        self.local_rows = rows
+        self.rows = total_count(rows, reduce, self.parameters[0].device)
         self.cg_iterations = self.products = 0
         self._rho: Tensor | None = None
         self._gradient: Tensor | None = None  # Jᵀρ, reduced
@@ -214,8 +214,14 @@ def available_memory(device: torch.device) -> int:
 
 
 def _seconds(work: Callable[[], Any]) -> float:
+    """Wall seconds of ``work()``, waiting for queued GPU kernels before and after."""
+    gpu = torch.cuda.is_available() and torch.cuda.is_initialized()
+    if gpu:
+        torch.cuda.synchronize()
     start = time.perf_counter()
     work()
+    if gpu:
+        torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
@@ -254,19 +260,19 @@ def _factor_seconds(side: int, inner: int, device: torch.device) -> float:
 
 
 def choose_mode(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any, batches: Mapping[str, Batch],
-                weights: list[float], free: MatrixFreeSystem, *, reduce: Reduce | None = None,
-                ) -> tuple[str, str]:
+                weights: list[float], free: MatrixFreeSystem, *,
+                reduce: Reduce | None = None) -> tuple[str, str]:
     """``("dense" | "matrix-free", why)`` for a run: dense when the forward engine reads the
     network, ``J`` and its Gram matrix fit in a share of the free memory and one dense iteration
     is estimated faster than one matrix-free iteration at its cap of products. Both costs
     are measured here on this problem: the Jacobian on a few rows per condition (extrapolated to
     all rows), the matrix product and Cholesky rates on this device (scaled to the Gram matrix's
-    flops), and one linearisation and one ``JᵀJv`` product of ``free``. With several processes the measurements
-    are summed over them (``reduce``), so every process chooses the same."""
+    flops), and one linearisation and one ``JᵀJv`` product of ``free``. With several processes
+    the measurements are summed over them (``reduce``), so every process chooses the same."""
     why = unsupported_network(net, conditions)
     if why:
         return "matrix-free", f"matrix-free: the dense Jacobian {why.removeprefix('it ')}"
-    rows, size, total_rows = len(free.residual()), free.size, free.rows
+    rows, size, total_rows = free.local_rows, free.size, free.rows
     device = free.parameters[0].device
     side = size if reduce is not None else min(total_rows, size)
     dense_bytes = 8 * (rows * size + side * side)
