@@ -50,8 +50,8 @@ class SolveSettings:
     steps: int = setting(2000, "Adam steps (with no step count anywhere: 1000, then 200 Levenberg-Marquardt "
                          "iterations on fresh points when the network allows it, else 2000)", at_least=0)
     lbfgs_steps: int = setting(0, "L-BFGS iterations after Adam, in the same run", at_least=0)
-    lm_steps: int = setting(0, "Levenberg-Marquardt iterations after Adam and L-BFGS (zoo MLPs of a few "
-                            "thousand parameters, one process)", at_least=0)
+    lm_steps: int = setting(0, "Levenberg-Marquardt iterations after Adam and L-BFGS (any network: a dense "
+                            "or matrix-free Gauss-Newton step, chosen by measuring both)", at_least=0)
     lm_resample_every: int = setting(0, "draw fresh points every N Levenberg-Marquardt iterations (0: never)",
                                      at_least=0)
     lm_points: int = setting(0, "points per pde condition in the Levenberg-Marquardt phase (0: the training "
@@ -101,7 +101,7 @@ class SolveSettings:
     engine: str = setting("auto", "derivative engine (auto: a timed trial of both)", choices=ENGINES)
     compile: str = setting("auto", "torch.compile the forward engine's loss (auto: only where it pays)",
                            choices=COMPILE_CHOICES)
-    threads: int = setting(0, "torch CPU threads while training (0: choose)", at_least=0)
+    threads: int = setting(0, "torch CPU threads while training (0: torch's own default)", at_least=0)
     steps_per_batch: int = setting(0, "optimiser steps per Lightning batch (0: choose)", at_least=0)
     quiet: bool = setting(False, "no progress bar and no summary table")
     given: frozenset[str] = field(default=frozenset(), repr=False, compare=False)

@@ -44,6 +44,11 @@ class Result:
             planned from a measured X ms/step``), the default training a run without step counts
             got (``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations ...``,
             see :mod:`pinnlang.solver.recipe`), or ``None``.
+        plan: the training plan in words (``default training: 1000 Adam steps, then 200
+            Levenberg-Marquardt iterations ...``, ``time budget 60 s: ...``, see
+            :meth:`pinnlang.solver.plan.TrainingPlan.describe`), or ``None``.
+        phases: the plan's phases as a list of dicts (``kind``, ``steps``, ``resample_every``,
+            ``points``, ...), or ``None``.
     """
 
     def __init__(self, problem: Any, compiled: Any, network: nn.Module, *,
@@ -53,7 +58,8 @@ class Result:
                  steps: int = 0, losses: Mapping[str, float] | None = None, device: str = "cpu",
                  module: Any = None, trainer: Any = None, run_dir: str | None = None,
                  source_text: str | None = None, source_path: str | None = None,
-                 plan: str | None = None, diagnosis: Mapping[str, Any] | None = None):
+                 plan: str | None = None, phases: list[dict[str, Any]] | None = None,
+                 diagnosis: Mapping[str, Any] | None = None):
         self.problem = problem
         self.compiled = compiled
         self.network = network
@@ -69,6 +75,7 @@ class Result:
         self.run_dir = run_dir
         self.plan = plan
         self.diagnosis = dict(diagnosis) if diagnosis else None
+        self.phases = phases
         self._source_text = source_text
         self._source_path = source_path
         self._errors: tuple[dict[str, float], dict[str, float]] | None = None
@@ -245,6 +252,7 @@ class Result:
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
             **({"diagnosis": self.diagnosis} if self.diagnosis else {}),
+            **({"phases": self.phases} if self.phases else {}),
         }
 
     def _shift_metrics(self) -> dict[str, Any]:
@@ -399,4 +407,4 @@ class Result:
                    settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
                    steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
                    device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
-                   diagnosis=metrics.get("diagnosis"), source_text=data["source"], source_path=data.get("source_path"))
+                   phases=metrics.get("phases"), diagnosis=metrics.get("diagnosis"), source_text=data["source"], source_path=data.get("source_path"))

@@ -13,11 +13,11 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
 from pinnlang.solver.diagnosis import diagnose
-from pinnlang.solver.levenberg_marquardt import require_levenberg_marquardt, run_levenberg_marquardt
-from pinnlang.solver.recipe import default_recipe_for
+from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size, require_levenberg_marquardt
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
-from pinnlang.solver.settings import SolveSettings, resolve_settings, split_settings
+from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
+from pinnlang.solver.settings import SolveSettings, canonical_name, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
 from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
 
@@ -65,13 +65,16 @@ def resolve_run_dir(problem_name: str, out: str | None, resume: bool) -> tuple[s
     return run_dir, ckpt_path
 
 
-def saved_settings(ckpt_path: str) -> dict[str, Any]:
-    """The settings an interrupted run was started with (from its Lightning checkpoint)."""
+def saved_run(ckpt_path: str) -> tuple[dict[str, Any], TrainingPlan | None]:
+    """The settings an interrupted run was started with and its training plan (from its
+    Lightning checkpoint)."""
     checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    saved = dict(checkpoint.get("pinnlang", {}).get("settings", {}))
+    ours = checkpoint.get("pinnlang", {})
+    saved = dict(ours.get("settings", {}))
     for key in ("out", "quiet"):  # where and how this invocation reports is its own business
         saved.pop(key, None)
-    return saved
+    plan = TrainingPlan.from_dict(ours["plan"]) if ours.get("plan") else None
+    return saved, plan
 
 
 def solve(problem_or_path: Any, *, steps: int | None = None,
@@ -117,42 +120,53 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     spans = getattr(problem, "spans", None) or {}
     file_settings = dict(problem.settings)
     run_dir, ckpt_path = resolve_run_dir(problem.name, overrides["out"], resume)
-    if ckpt_path is not None:  # the interrupted run's settings, unless given again
-        file_settings.update(saved_settings(ckpt_path))
+    saved_plan = None
+    if ckpt_path is not None:  # the interrupted run's settings and plan, unless given again
+        saved, saved_plan = saved_run(ckpt_path)
+        file_settings.update(saved)
     settings = resolve_settings(file_settings, overrides, spans=spans)
     settings.out = run_dir
     manual = manual_optimization(trainer_kwargs)
     module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual,
                           allow_data=allow_data)
-    recipe = default_recipe_for(module, settings)
-    trainer = build_trainer(settings, run_dir=run_dir, callbacks=list(callbacks or []), logger=logger,
-                            trainer_kwargs=trainer_kwargs, manual=manual)
+    # Under several processes the phase's products and losses are summed over them (lm_phase);
+    # its optimizer steps itself, which Lightning's automatic optimisation does not allow.
+    lm_parameters = levenberg_marquardt_size(module) if manual else 0
+    replanned = PLAN_SETTINGS & {canonical_name(k) for k, v in overrides.items() if v is not None}
+    if saved_plan is not None and not replanned:  # a resume continues the interrupted run's plan
+        module.plan = saved_plan
+    else:
+        module.plan = make_plan(settings, lm_parameters=lm_parameters)
+    trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
+                            logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
+                            lm_parameters=lm_parameters)
     set_steps_per_batch(module, trainer)
     # Lightning's self.log costs ~0.1 ms a call: metrics go through it only when a logger, a
     # validation loop or the caller's callbacks may read them.
     module.publish_metrics = bool(trainer.loggers) or bool(callbacks) or bool(settings.val_every)
-    if settings.lm_steps:
-        require_levenberg_marquardt(module, trainer.world_size)
+    module.report_lm = not settings.quiet
+    if any(phase.kind == LM for phase in module.plan.phases):
+        require_levenberg_marquardt(module)
+        if not manual:
+            raise PinnUsageError("lm_steps: Levenberg-Marquardt iterations need pinnlang's own optimisation "
+                                 "loop, which a Trainer gradient_clip_val or accumulate_grad_batches turns off",
+                                 hint="use the clip setting instead of gradient_clip_val, or drop lm_steps")
     previous_threads = torch.get_num_threads()
-    torch.set_num_threads(choose_threads(settings))
-    lm_done = 0
+    threads = choose_threads(settings)
+    if threads:
+        torch.set_num_threads(threads)
     try:
         with quiet_lightning():
             trainer.fit(module, ckpt_path=ckpt_path)
-        if settings.lm_steps:
-            left = settings.max_time - module.train_seconds if settings.max_time else 0.0
-            if not settings.max_time or left > 0:
-                lm_done = run_levenberg_marquardt(module, settings.lm_steps, max_seconds=left,
-                                                  report=None if settings.quiet else print_flush)
     finally:
         torch.set_num_threads(previous_threads)
     diagnosis = judge(module, settings) if trainer.is_global_zero else None
     result = Result(problem, module.compiled, module.net, unknowns=module.unknown_values(),
                     history=module.history, settings=settings.to_dict(),
-                    train_seconds=module.train_seconds, steps=trainer.global_step + lm_done,
+                    train_seconds=module.train_seconds, steps=trainer.global_step,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
-                    plan=module.budget_plan.describe() if module.budget_plan is not None else recipe,
+                    plan=describe_plan(module), phases=module.plan.to_list(),
                     diagnosis=diagnosis)
     if trainer.is_global_zero:
         if run_dir:
@@ -171,6 +185,10 @@ def judge(module: PinnModule, settings: SolveSettings) -> dict[str, Any]:
 
 def print_flush(line: str) -> None:
     print(line, flush=True)
+def describe_plan(module: PinnModule) -> str:
+    """The plan in words, and the Gauss-Newton system its Levenberg-Marquardt phase chose."""
+    choice = module.gauss_newton_choice
+    return module.plan.describe() + (f"; Gauss-Newton {choice}" if choice else "")
 
 
 def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:

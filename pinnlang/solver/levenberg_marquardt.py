@@ -29,7 +29,7 @@ networks of a few thousand parameters (3×32: 2,241) on a few thousand points.
 from __future__ import annotations
 
 import math
-import time
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping
 
 import torch
@@ -39,7 +39,6 @@ from torch.func import functional_call, jacrev, vmap
 from pinnlang.compile.conditions import Batch
 from pinnlang.errors import PinnUsageError
 from pinnlang.models.normalize import NormalizedNet
-from pinnlang.solver.settings import UNTIL_TIME_STEPS
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
@@ -50,7 +49,8 @@ _FIELDS = ("x", "normals", "targets", "x_pair")
 
 
 def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
-    """Why Levenberg–Marquardt cannot run on ``network`` (``None`` if it can)."""
+    """Why the dense :class:`ResidualSystem` cannot run on ``network`` (``None`` if it can; the
+    matrix-free system of :mod:`pinnlang.solver.gauss_newton` runs on any network)."""
     from pinnlang.compile.forward_engine import ForwardModeEngine
 
     body = network.net if isinstance(network, NormalizedNet) else network  # behind the input normalisation
@@ -63,19 +63,17 @@ def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
 
 
 def require_levenberg_marquardt(module: Any, processes: int = 1) -> None:
-    """Refuse a Levenberg–Marquardt phase on ``module`` that could not run (several processes,
-    a network the forward engine cannot read)."""
+    """Refuse a Levenberg–Marquardt phase on ``module`` that could not run (several processes)."""
     if processes > 1:
         raise PinnUsageError("lm_steps runs in one process; set devices = 1 (and nodes = 1) to use it")
-    why = unsupported_network(module.net, module.compiled.conditions)
-    if why:
-        raise PinnUsageError(f"lm_steps: {why}", hint="use model = mlp, or drop lm_steps")
 
 
 def levenberg_marquardt_size(module: Any, processes: int = 1) -> int:
     """The number of parameters (network and unknowns) a Levenberg–Marquardt phase of
-    ``module`` would train, or 0 if it cannot run (several processes, an unsupported network)."""
-    if processes > 1 or unsupported_network(module.net, module.compiled.conditions):
+    ``module`` would train, or 0 if it cannot run (several processes). Any network can: the
+    forward engine's networks with a dense or matrix-free system, the others matrix-free
+    (:func:`~pinnlang.solver.gauss_newton.make_residual_system`)."""
+    if processes > 1:
         return 0
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
@@ -99,7 +97,59 @@ class _RowResidual(nn.Module):
         return self.condition.residual(self.net, batch, dict(self.unknowns)).reshape(-1)
 
 
-class ResidualSystem:
+def total_count(count: int, reduce: Callable[[Tensor], Tensor] | None, device: torch.device) -> int:
+    """``count`` summed over all processes (``reduce``: the all-reduce sum; ``None``: one process).
+    Each condition's scale ``√(w / (N k))`` divides by its points over all processes, so the
+    ranks' ``‖ρ‖²`` add up to the loss of one process holding every rank's points."""
+    if reduce is None:
+        return count
+    return int(round(float(reduce(torch.tensor(float(count), dtype=torch.float64, device=device)))))
+
+
+class TrainedParameters(ABC):
+    """The trained parameters of a residual system (the network's and the unknowns', by name)
+    as one flat vector; the part of the residual-system interface both systems share."""
+
+    names: list[str]
+    parameters: list[nn.Parameter]
+    size: int
+    reduce: Callable[[Tensor], Tensor] | None
+
+    def _take_parameters(self, owner: nn.Module) -> None:
+        trained = [(name, p) for name, p in owner.named_parameters() if p.requires_grad]
+        self.names = [name for name, _ in trained]
+        self.parameters = [p for _, p in trained]
+        self.size = sum(p.numel() for p in self.parameters)
+
+    def current(self) -> dict[str, Tensor]:
+        """The parameters now, by name."""
+        return {n: p.detach() for n, p in zip(self.names, self.parameters)}
+
+    def unflatten(self, vector: Tensor) -> dict[str, Tensor]:
+        """The parameters of the flat ``vector`` (in the order of :attr:`names`), each in its dtype."""
+        out, start = {}, 0
+        for name, p in zip(self.names, self.parameters):
+            out[name] = vector[start:start + p.numel()].reshape(p.shape).to(p.dtype)
+            start += p.numel()
+        return out
+
+    def assign(self, params: Mapping[str, Tensor]) -> None:
+        """Make ``params`` the network's (and unknowns') parameters."""
+        with torch.no_grad():
+            for name, p in zip(self.names, self.parameters):
+                p.copy_(params[name])
+
+    @abstractmethod
+    def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
+        """``ρ`` at ``params`` (default: the current parameters), float64, this process's rows."""
+
+    def loss(self, params: Mapping[str, Tensor] | None = None) -> float:
+        """``‖ρ‖²`` at ``params`` summed over all processes."""
+        total = self.residual(params).pow(2).sum()
+        return float(total if self.reduce is None else self.reduce(total))
+
+
+class ResidualSystem(TrainedParameters):
     """The stacked, weighted residual ``ρ(θ)`` of a run and its Jacobian.
 
     Args:
@@ -108,15 +158,16 @@ class ResidualSystem:
         conditions: The compiled conditions.
         batches: Condition name -> its points.
         weights: The weight of every condition, in the order of ``conditions``.
+        reduce: Sum over processes (all-reduce), or ``None`` in one process. With it the step
+            comes from the summed ``P × P`` Gram matrix ``JᵀJ`` and ``Jᵀρ`` of every process's rows.
     """
 
     def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
-                 batches: Mapping[str, Batch], weights: list[float]):
-        owner = _RowResidual(net, unknowns, conditions[0])
-        trained = [(name, p) for name, p in owner.named_parameters() if p.requires_grad]
-        self.names = [name for name, _ in trained]
-        self.parameters = [p for _, p in trained]
-        self.size = sum(p.numel() for p in self.parameters)
+                 batches: Mapping[str, Batch], weights: list[float], *,
+                 reduce: Callable[[Tensor], Tensor] | None = None):
+        self.reduce = reduce
+        self._prepared: tuple[Tensor, Tensor, Tensor] | None = None  # (J, Gram, ρ) or (JᵀJ, Jᵀρ, ρ)
+        self._take_parameters(_RowResidual(net, unknowns, conditions[0]))
         #: (row module, row function, vmap in_dims, the batch's tensors, scale √(w / (N k)))
         #: per condition with points
         self.parts: list[tuple[nn.Module, Callable, tuple, tuple, float]] = []
@@ -124,8 +175,8 @@ class ResidualSystem:
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
             fields = tuple(getattr(batch, f) for f in _FIELDS)
-            rows = len(batch.x)
-            if rows == 0:
+            rows = total_count(len(batch.x), reduce, batch.x.device)
+            if len(batch.x) == 0:
                 continue
             module = _RowResidual(net, unknowns, cond)
 
@@ -136,10 +187,6 @@ class ResidualSystem:
             with torch.no_grad():
                 width = one(params, *(None if f is None else f[0] for f in fields)).numel()
             self.parts.append((module, one, in_dims, fields, math.sqrt(float(weight) / (rows * width))))
-
-    def current(self) -> dict[str, Tensor]:
-        """The parameters now, by name."""
-        return {n: p.detach() for n, p in zip(self.names, self.parameters)}
 
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``ρ`` at ``params`` (default: the current parameters), float64."""
@@ -159,19 +206,26 @@ class ResidualSystem:
             blocks.append(scale * torch.cat([rows[name].reshape(count, -1) for name in self.names], 1))
         return torch.cat(blocks).double()
 
-    def unflatten(self, vector: Tensor) -> dict[str, Tensor]:
-        """The parameters of the flat ``vector`` (in the order of :attr:`names`), each in its dtype."""
-        out, start = {}, 0
-        for name, p in zip(self.names, self.parameters):
-            out[name] = vector[start:start + p.numel()].reshape(p.shape).to(p.dtype)
-            start += p.numel()
-        return out
+    def prepare(self) -> Tensor:
+        """Form ``J`` and the Gram matrix at the current parameters (summed ``JᵀJ`` and ``Jᵀρ``
+        with several processes); return ``ρ``."""
+        params = self.current()
+        rho, jac = self.residual(params), self.jacobian(params)
+        if self.reduce is None:
+            self._prepared = (jac, gram_matrix(jac), rho)
+        else:
+            self._prepared = (self.reduce(jac.T @ jac), self.reduce(jac.T @ rho), rho)
+        return rho
 
-    def assign(self, params: Mapping[str, Tensor]) -> None:
-        """Make ``params`` the network's (and unknowns') parameters."""
-        with torch.no_grad():
-            for name, p in zip(self.names, self.parameters):
-                p.copy_(params[name])
+    def damped_step(self, damping: float) -> Tensor | None:
+        """``δ = −(JᵀJ + μI)⁻¹Jᵀρ`` at the prepared point (float64), ``None`` if the Cholesky
+        factorisation fails."""
+        if self._prepared is None:
+            raise RuntimeError("prepare() the system before asking for a step")
+        first, second, rho = self._prepared
+        if self.reduce is None:
+            return damped_step(first, rho, damping, second)
+        return _solve_damped(first, second, damping)
 
 
 def gram_matrix(jac: Tensor) -> Tensor:
@@ -186,157 +240,17 @@ def damped_step(jac: Tensor, rho: Tensor, damping: float, gram: Tensor | None = 
     from the smaller matrix. ``gram`` is :func:`gram_matrix` of ``jac`` if already known.
     """
     dual = jac.shape[0] < jac.shape[1]
-    matrix = (gram_matrix(jac) if gram is None else gram).clone()
+    solved = _solve_damped(gram_matrix(jac) if gram is None else gram, rho if dual else jac.T @ rho, damping)
+    if solved is None:
+        return None
+    return jac.T @ solved if dual else solved
+
+
+def _solve_damped(gram: Tensor, right: Tensor, damping: float) -> Tensor | None:
+    """``−(G + μI)⁻¹ b`` by Cholesky (``None`` if ``G + μI`` is not numerically positive definite)."""
+    matrix = gram.clone()
     matrix.diagonal().add_(damping)
     factor, info = torch.linalg.cholesky_ex(matrix)
     if int(info) != 0:
         return None
-    right = rho if dual else jac.T @ rho
-    solved = torch.cholesky_solve(right.unsqueeze(1), factor).squeeze(1)
-    return -(jac.T @ solved) if dual else -solved
-
-
-class LevenbergMarquardt:
-    """Damped Gauss–Newton iterations on a :class:`ResidualSystem`.
-
-    Attributes:
-        damping: The current ``μ``.
-        loss: ``‖ρ‖²`` at the current parameters.
-    """
-
-    def __init__(self, system: ResidualSystem, damping: float = INITIAL_DAMPING):
-        self.damping = float(damping)
-        self.use(system)
-
-    def use(self, system: ResidualSystem) -> None:
-        """Iterate on ``system`` from now on (the same parameters on other points); the damping
-        carries over."""
-        self.system = system
-        self._rho = system.residual()  # ρ at the current parameters
-        self.loss = float(self._rho.pow(2).sum())
-
-    @property
-    def stalled(self) -> bool:
-        return self.damping >= MAX_DAMPING
-
-    def step(self) -> bool:
-        """One iteration; ``True`` if it lowered the loss (``False``: stalled, nothing changed)."""
-        system = self.system
-        params = system.current()
-        theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
-        jac = system.jacobian(params)
-        gram = gram_matrix(jac)
-        for _ in range(MAX_RETRIES):
-            delta = damped_step(jac, self._rho, self.damping, gram)
-            if delta is not None:
-                trial = system.unflatten(theta + delta)
-                rho = system.residual(trial)
-                loss = float(rho.pow(2).sum())
-                if math.isfinite(loss) and loss < self.loss:
-                    system.assign(trial)
-                    self._rho, self.loss = rho, loss
-                    self.damping = max(self.damping / 3, MIN_DAMPING)
-                    return True
-            self.damping = min(self.damping * 2, MAX_DAMPING)
-            if self.stalled:
-                break
-        return False
-
-
-def run_levenberg_marquardt(module: Any, steps: int, *, max_seconds: float = 0.0,
-                            report: Callable[[str], None] | None = None) -> int:
-    """Run up to ``steps`` iterations on the points of ``module``'s last round; return how many
-    ran. Stops early when ``max_seconds`` (if positive) have passed or the method stalls.
-
-    With ``lm_resample_every = K`` every condition draws fresh points (the rounds after the
-    last one trained on) before iterations K + 1, 2K + 1, ...: the method no longer fits one set
-    of points only (Burgers through ``pinnlang.solve``, 3 x 20, 1000 points, 300 Adam steps and
-    100 iterations: 0.23 on fixed points, 0.022 with fresh points every 5 iterations, 1.6e-3 with
-    2000 points; see ``docs/benchmarks.md``). With ``lm_points`` the ``pde`` conditions draw that
-    many points from a fresh round at the start of the phase on. With fresh rounds the phase also
-    keeps the parameters with the lowest loss on a round they were not fitted to, judges the final
-    ones on one more round, and goes back to the kept ones if the final ones do more than twice as
-    badly (:class:`_FreshBest`; on the L-shape, 0.24 became 4.0e-3).
-
-    The module's history gets a row every ``log_every`` iterations and at the end (steps counted
-    on from the run's last Adam/L-BFGS step), and its last losses become the final ones.
-    """
-    require_levenberg_marquardt(module)
-    module.use_engine("forward")
-    batches = module.training_points()
-    weights = [float(w) for w in module.loss_weights.weights.tolist()]
-
-    def system_on(points: Mapping[str, Batch]) -> ResidualSystem:
-        return ResidualSystem(module.net, module.unknowns, module.compiled.conditions, points, weights)
-
-    resample = module.settings.lm_resample_every
-    first_round = module.points_round() + 1
-    if module.settings.lm_points:  # the phase's own point counts, from a fresh round on
-        module.set_pde_points(module.settings.lm_points)
-        batches = module.draw_round(first_round)
-        first_round += 1
-    solver = LevenbergMarquardt(system_on(batches))
-    start, first_step = time.perf_counter(), module.global_step
-    every = max(1, module.settings.log_every)
-    until_time = steps >= UNTIL_TIME_STEPS  # a planned phase: iterations until max_time
-    shown = 10 if until_time else max(1, steps // 10)
-    count = "{done} (until the time is up)" if until_time else "{done}/" + str(steps)
-    done, recorded = 0, -1
-    best = _FreshBest()
-    for done in range(1, steps + 1):
-        if resample and done > 1 and (done - 1) % resample == 0:
-            batches = module.draw_round(first_round + (done - 1) // resample - 1)
-            solver.use(system_on(batches))
-            best.consider(solver.loss, solver.system, done - 1)
-        moved = solver.step()
-        out_of_time = max_seconds > 0 and time.perf_counter() - start >= max_seconds
-        last = done == steps or not moved or out_of_time
-        if done % every == 0 or last:
-            module.record_losses(first_step + done, batches)
-            recorded = done
-        if report is not None and (done % shown == 0 or last):
-            report(f"Levenberg-Marquardt {count.format(done=done)}: loss {solver.loss:.3e}, "
-                   f"damping {solver.damping:.1e}")
-        if not moved and report is not None:
-            report("Levenberg-Marquardt stopped: no damping lowers the loss any more")
-        if last:
-            break
-    if resample and done:  # the last points were fitted: judge the result on fresh ones
-        batches = module.draw_round(first_round + done // resample)
-        solver.use(system_on(batches))
-        final = solver.loss
-        if best.restore_if_better(final, solver.system):
-            solver.use(solver.system)
-            if report is not None:
-                report(f"Levenberg-Marquardt: back to the parameters after iteration {best.iteration} "
-                       f"(loss on fresh points {best.loss:.3e}, at the end {final:.3e})")
-        module.record_losses(first_step + done, batches)
-        recorded = done
-    if recorded != done:  # no iteration ran
-        module.record_losses(first_step + done, batches)
-    module.train_seconds += time.perf_counter() - start
-    return done
-
-
-class _FreshBest:
-    """The parameters with the lowest loss on points they were not fitted to (each fresh round
-    before its first iteration), so a phase that went astray late ends where it was best."""
-
-    def __init__(self) -> None:
-        self.loss = math.inf
-        self.params: dict[str, Tensor] | None = None
-        self.iteration = 0
-
-    def consider(self, loss: float, system: ResidualSystem, iteration: int) -> None:
-        """``loss``: of the current parameters (those after ``iteration``) on fresh points."""
-        if math.isfinite(loss) and loss < self.loss:
-            self.loss, self.iteration = loss, iteration
-            self.params = {k: v.clone() for k, v in system.current().items()}
-
-    def restore_if_better(self, final_loss: float, system: ResidualSystem) -> bool:
-        """Put back the best parameters if they beat the final ones on fresh points by more than
-        a factor of 2 (their estimates are noisy)."""
-        if self.params is None or not (self.loss * 2 < final_loss or not math.isfinite(final_loss)):
-            return False
-        system.assign(self.params)
-        return True
+    return -torch.cholesky_solve(right.unsqueeze(1), factor).squeeze(1)

@@ -3,9 +3,12 @@
 One optimiser step evaluates every condition's residual on its current collocation points, takes
 each mean square (causally weighted for a time-dependent ``pde`` if asked), and minimises the
 weighted sum. The conditions that read only the fields' values (initial and Dirichlet data,
-``data`` statements) share one network call (see :mod:`pinnlang.compile.grouping`). Adam runs
-for ``steps`` steps, then (if ``lbfgs_steps`` > 0) the optimizer is swapped for
-:class:`torch.optim.LBFGS` in the same run, and a checkpoint taken in either phase resumes in it.
+``data`` statements) share one network call (see :mod:`pinnlang.compile.grouping`). The run
+follows its :class:`~pinnlang.solver.plan.TrainingPlan` (``self.plan``): Adam, then
+:class:`torch.optim.LBFGS`, then Levenberg–Marquardt
+(:class:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer`, one iteration per optimiser
+step), each phase's optimizer swapped in at its first step, and a checkpoint taken in any phase
+resumes in it (the plan is in the checkpoint).
 
 Optimisation is manual (``automatic_optimization = False``) and one Lightning batch runs
 ``steps_per_batch`` optimiser steps (see :func:`pinnlang.solver.tuning.batch_steps`): the
@@ -28,55 +31,28 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Callback
-from lightning.pytorch.plugins.precision import Precision
-from lightning.pytorch.strategies import SingleDeviceStrategy
 from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
+from pinnlang.solver.plan import ADAM, LBFGS, LM, TrainingPlan, make_plan
 from pinnlang.solver.points import (
     RAD_CANDIDATE_FACTOR,
     CollocationPoints,
     pull_into_time_window,
     residual_adaptive,
-    round_at,
     take,
     time_window_share,
 )
 from pinnlang.solver.settings import SolveSettings
 from pinnlang.solver.step_counter import StepCounter
-from pinnlang.solver.tuning import choose_engine, compile_losses
+from pinnlang.solver.tuning import backward_needs_lightning, choose_engine, compile_losses
 from pinnlang.solver.weighting import LossWeights, causal_mean_square
 
 VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
-
-
-#: Hooks that ``manual_backward`` calls around ``loss.backward()``.
-_BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
-
-
-def backward_needs_lightning(trainer: Any) -> bool:
-    """Whether ``manual_backward`` does anything beyond ``loss.backward()`` in this run.
-
-    It does under several processes (the strategy prepares the gradient reduction), under a
-    precision other than plain (loss scaling), and when a callback or the module overrides the
-    hooks it calls (:data:`_BACKWARD_HOOKS`). Otherwise ``loss.backward()`` is the same thing,
-    without Lightning's per-step hook dispatch.
-    """
-    if trainer.world_size != 1 or type(trainer.strategy) is not SingleDeviceStrategy:
-        return True
-    if type(trainer.strategy.precision_plugin) is not Precision:
-        return True
-    module = trainer.lightning_module
-    for hook in _BACKWARD_HOOKS:
-        if getattr(type(module), hook) is not getattr(L.LightningModule, hook):
-            return True
-        if any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in trainer.callbacks):
-            return True
-    return False
 
 
 class PinnModule(L.LightningModule):
@@ -86,12 +62,17 @@ class PinnModule(L.LightningModule):
         compiled: a :class:`~pinnlang.compile.CompiledProblem`.
         network: ``(N, inputs) -> (N, fields)``, input normalisation included.
         settings: the resolved :class:`SolveSettings`.
+        plan: the training plan (default: the settings' own phases, see
+            :func:`~pinnlang.solver.plan.make_plan`); :func:`pinnlang.solve` gives the run's.
         manual: manual optimisation with several steps per batch (``False``: Lightning's
             automatic optimisation, one step per batch).
     """
 
-    def __init__(self, compiled: Any, network: nn.Module, settings: SolveSettings, *, manual: bool = True):
+    def __init__(self, compiled: Any, network: nn.Module, settings: SolveSettings, *, manual: bool = True,
+                 plan: TrainingPlan | None = None):
         super().__init__()
+        #: The training plan; a time budget replaces it once (see :mod:`pinnlang.solver.budget`).
+        self.plan = plan if plan is not None else make_plan(settings)
         self.automatic_optimization = not manual
         self.steps_per_batch = 1
         self.compiled = compiled
@@ -128,8 +109,13 @@ class PinnModule(L.LightningModule):
         #: Whether losses go through Lightning's ``self.log`` (for loggers and callbacks that read
         #: ``trainer.callback_metrics``); :func:`pinnlang.solve` turns it off when nothing listens.
         self.publish_metrics = True
-        #: The time-budget plan (a :class:`~pinnlang.solver.budget.BudgetPlan`), once made.
-        self.budget_plan: Any = None
+        #: The Levenberg-Marquardt phase's residual system and the round of its points.
+        self._lm_system: tuple[int, Any] | None = None
+        #: Print the Levenberg-Marquardt phase's progress lines (``solve`` sets it from ``quiet``).
+        self.report_lm = False
+        #: ``dense`` or ``matrix-free`` once the phase chose, and why (see :mod:`~pinnlang.solver.lm_phase`).
+        self.gauss_newton_mode: str | None = None
+        self.gauss_newton_choice: str | None = None
         #: ``loss.backward()`` instead of Lightning's ``manual_backward`` (set in ``on_fit_start``
         #: when nothing would see the difference, see :func:`backward_needs_lightning`).
         self.plain_backward = False
@@ -182,14 +168,25 @@ class PinnModule(L.LightningModule):
         return self._points
 
     def configure_optimizers(self) -> Any:
-        s = self.settings
-        if s.lbfgs_steps > 0 and self._resume_step >= s.steps:
-            return self._lbfgs()
-        adam = adam_optimizer(self.parameters(), s.lr)
-        if s.lr_schedule == "constant":
+        # A resumed run gets the optimizer its checkpoint was saved with (that of the last step
+        # taken), whose state Lightning then loads; the next phase's is swapped in at its start.
+        index = self.plan.index_at(max(self._resume_step - 1, 0)) if self.plan.phases else 0
+        phase = self.plan.phases[index] if self.plan.phases else None
+        if phase is not None and phase.kind != ADAM:
+            return self.phase_optimizer(index)
+        adam = adam_optimizer(self.parameters(), self.settings.lr)
+        if phase is None or phase.lr_schedule == "constant":
             return adam
-        scheduler = self.step_scheduler(adam, s.lr_schedule, s.steps)
+        scheduler = self.step_scheduler(adam, phase.lr_schedule, (phase.steps or 1) - phase.schedule_from)
         return {"optimizer": adam, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def phase_optimizer(self, index: int) -> torch.optim.Optimizer:
+        """The optimizer of the plan's phase ``index`` (L-BFGS or Levenberg-Marquardt)."""
+        phase = self.plan.phases[index]
+        if phase.kind == LBFGS:
+            return self._lbfgs()
+        trained = [p for p in self.parameters() if p.requires_grad]
+        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0)
 
     def step_scheduler(self, optimizer: torch.optim.Optimizer, schedule: str,
                        steps: int) -> torch.optim.lr_scheduler.LambdaLR:
@@ -200,24 +197,29 @@ class PinnModule(L.LightningModule):
         return lbfgs_optimizer(self.parameters())
 
     @property
+    def phase_kind(self) -> str:
+        """``adam``, ``lbfgs`` or ``lm``: the phase of the next optimiser step."""
+        return self.plan.kind_at(self.global_step)
+
+    @property
     def in_lbfgs_phase(self) -> bool:
-        return self.global_step >= self.settings.steps and self.settings.lbfgs_steps > 0
+        return self.phase_kind == LBFGS
 
     # ------------------------------------------------------------------ points
     def _round(self, step: int) -> int:
-        """The points' round at ``step`` (see :func:`~pinnlang.solver.points.round_at`)."""
-        s = self.settings
-        return round_at(step, s.steps, s.lbfgs_steps, s.resample_every, s.lbfgs_resample_every)
+        """The points' round at ``step`` (see :meth:`~pinnlang.solver.plan.TrainingPlan.round_at`)."""
+        return self.plan.round_at(step)
 
     def current_batches(self, step: int) -> dict[str, Any]:
         """The points every condition trains on at ``step`` (resampled, RAD'd, minibatched)."""
         points = self._collocation()
         round_index = self._round(step)
         if points.round != round_index:
+            self.count_points(self.plan.phase_at(step).points)
             self.draw_round(round_index)
         batches = self._in_time_window(points.batches, step, round_index)
         size = self.settings.batch_size
-        if size and not self.in_lbfgs_phase:
+        if size and self.plan.kind_at(step) == ADAM:
             batches = {name: b if len(b.x) <= size else
                        take(b, torch.randint(len(b.x), (size,), device=b.x.device,
                                              generator=self._minibatch_generator))
@@ -236,11 +238,14 @@ class PinnModule(L.LightningModule):
         points.batches = batches
         return dict(batches)
 
-    def set_pde_points(self, count: int) -> None:
-        """Draw ``count`` points for every ``pde`` condition without its own count from the next
-        round on."""
+    def count_points(self, count: int) -> None:
+        """Draw ``count`` points (0: the run's ``points``) for every ``pde`` condition without its
+        own count from the next round on."""
         points = self._collocation()
-        points.recount({c.name: count for c in self.compiled.conditions if c.kind == "pde" and not c.n_points})
+        wanted = {c.name: count or self.settings.points for c in self.compiled.conditions
+                  if c.kind == "pde" and not c.n_points}
+        if any(points.counts.get(name) != n for name, n in wanted.items()):
+            points.recount(wanted)
 
     def points_round(self) -> int:
         """The round of the current points (-1 before any was drawn)."""
@@ -249,9 +254,12 @@ class PinnModule(L.LightningModule):
     def time_window(self, step: int) -> float:
         """The share of the time interval training covers at ``step`` (``time_windows``, see
         :func:`~pinnlang.solver.points.time_window_share`; 1 for a problem without time)."""
-        if self._time_column is None:
+        if self._time_column is None or not self.settings.time_windows:
             return 1.0
-        return time_window_share(step, self.settings.steps, self.settings.time_windows)
+        adam = self.plan.first_order_steps()
+        if adam is None:  # a time budget not planned yet: the first window
+            return 1.0 / self.settings.time_windows
+        return time_window_share(step, adam, self.settings.time_windows)
 
     def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
         """``batches`` with every non-``data`` condition's times pulled into the window of
@@ -305,7 +313,7 @@ class PinnModule(L.LightningModule):
         now = torch.where(torch.isfinite(vector.detach()), -1, step + 1)
         self.first_nonfinite = torch.where(first < 0, now, first)
         s = self.settings
-        if (self.loss_weights.anneals and not self.in_lbfgs_phase and step > 0
+        if (self.loss_weights.anneals and self.plan.kind_at(step) == ADAM and step > 0
                 and step % s.anneal_every == 0):
             self.loss_weights.anneal(list(vector.unbind()), list(self.net.parameters()))
         total = self.loss_weights.combine(vector)
@@ -315,6 +323,8 @@ class PinnModule(L.LightningModule):
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor | None:
         if self.automatic_optimization:
             total = self.step_loss(self.global_step)
+        elif self.phase_kind == LM:
+            total = lm_batch(self)
         else:
             optimizer = self.optimizers()
             lbfgs = isinstance(optimizer.optimizer, torch.optim.LBFGS)
@@ -387,8 +397,10 @@ class PinnModule(L.LightningModule):
         self._started = time.perf_counter()
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
-        if self.in_lbfgs_phase and not isinstance(self.trainer.optimizers[0], torch.optim.LBFGS):
-            self.trainer.strategy.optimizers = [self._lbfgs()]
+        kind = self.phase_kind
+        wanted = {ADAM: torch.optim.Adam, LBFGS: torch.optim.LBFGS, LM: LevenbergMarquardtOptimizer}[kind]
+        if kind != ADAM and not isinstance(self.trainer.optimizers[0], wanted):
+            self.trainer.strategy.optimizers = [self.phase_optimizer(self.plan.index_at(self.global_step))]
             self.trainer.strategy.lr_scheduler_configs = []
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
@@ -397,11 +409,14 @@ class PinnModule(L.LightningModule):
 
     def _record_if_due(self) -> None:
         step = self.global_step
-        due = step % self.settings.log_every == 0 or step >= self.settings.total_steps
+        total = self.plan.total_steps
+        due = step % self.settings.log_every == 0 or (total is not None and step >= total)
         if due and not (self.history and self.history[-1]["step"] == step):
             self.record(step)
 
     def on_train_end(self) -> None:
+        if self.trainer.optimizers and isinstance(self.trainer.optimizers[0], LevenbergMarquardtOptimizer):
+            finish_lm_phase(self)
         if self._started is not None:
             self.train_seconds = self._previous_seconds + time.perf_counter() - self._started
         if self._last is not None and (not self.history or self.history[-1]["step"] != self.global_step):
@@ -422,7 +437,8 @@ class PinnModule(L.LightningModule):
         if self._last is None:
             return
         row: dict[str, Any] = {"step": step, **self._loss_values()}
-        row["lr"] = float(self.trainer.optimizers[0].param_groups[0]["lr"]) if self.trainer.optimizers else math.nan
+        group = self.trainer.optimizers[0].param_groups[0] if self.trainer.optimizers else {}
+        row["lr"] = float(group.get("lr", math.nan))
         row.update({f"unknown/{k}": v for k, v in self.unknown_values().items()})
         if self.loss_weights.anneals:
             row.update({f"weight/{n}": float(w) for n, w in zip(self.condition_names, self.loss_weights.weights.tolist())})
@@ -435,15 +451,12 @@ class PinnModule(L.LightningModule):
             self.current_batches(self.global_step)
         return dict(points.batches)
 
-    def record_losses(self, step: int, batches: dict[str, Any]) -> None:
-        """Make the losses on ``batches`` now the last ones and add a history row at ``step``
-        (for a phase that runs after Lightning's loop, see :mod:`~pinnlang.solver.levenberg_marquardt`)."""
+    def measure_losses(self, batches: dict[str, Any]) -> None:
+        """Make the losses on ``batches`` now the last ones (a phase whose optimizer does not
+        evaluate them itself, see :mod:`~pinnlang.solver.lm_phase`)."""
         with torch.enable_grad():  # residuals need input derivatives
             vector = torch.stack(self.condition_losses(batches)).detach()
         self._last = (self.loss_weights.combine(vector).detach(), vector)
-        row: dict[str, Any] = {"step": step, **self._loss_values(), "lr": math.nan}
-        row.update({f"unknown/{k}": v for k, v in self.unknown_values().items()})
-        self.history.append(row)
 
     def final_losses(self) -> dict[str, float]:
         """The last logged loss of every condition."""
@@ -460,7 +473,7 @@ class PinnModule(L.LightningModule):
         elapsed = time.perf_counter() - self._started if self._started is not None else 0.0
         checkpoint["pinnlang"] = {"history": [dict(r) for r in self.history],
                                   "train_seconds": self._previous_seconds + elapsed,
-                                  "settings": self.settings.to_dict()}
+                                  "settings": self.settings.to_dict(), "plan": self.plan.to_dict()}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._resume_step = int(checkpoint.get("global_step", 0))
@@ -471,8 +484,9 @@ class PinnModule(L.LightningModule):
     # ------------------------------------------------------------------ loaders
     def train_dataloader(self) -> StepCounter:
         """Batch indices only: the collocation points live on the module, on the device."""
-        s = self.settings
-        epoch = min(s.steps_per_epoch, max(s.total_steps, 1))
+        epoch = self.settings.steps_per_epoch
+        if self.plan.total_steps is not None:
+            epoch = min(epoch, max(self.plan.total_steps, 1))
         k = self.steps_per_batch
         return StepCounter(max(epoch // k, 1), start=(self._resume_step % epoch) // k)
 

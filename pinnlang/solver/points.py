@@ -50,17 +50,6 @@ def move(batch: Batch, device: torch.device, dtype: torch.dtype) -> Batch:
     return map_batch(batch, lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
 
 
-def round_at(step: int, adam_steps: int, lbfgs_steps: int, resample_every: int,
-             lbfgs_resample_every: int) -> int:
-    """The points' round at ``step``: Adam draws a fresh round every ``resample_every`` steps (0:
-    never); L-BFGS starts on Adam's last round and, with ``lbfgs_resample_every``, draws another
-    every that many iterations (each a round after the last, so none repeats)."""
-    last_adam = max(min(step, adam_steps - 1), 0) // resample_every if resample_every else 0
-    if lbfgs_resample_every and lbfgs_steps > 0 and step >= adam_steps:
-        return last_adam + (step - adam_steps) // lbfgs_resample_every
-    return last_adam
-
-
 def time_window_share(step: int, adam_steps: int, windows: int) -> float:
     """The share of the time interval a curriculum of ``windows`` stages covers at ``step``:
     Adam's steps fall into equal stages covering 1/K, 2/K, ..., K/K of it; from the end of Adam

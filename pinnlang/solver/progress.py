@@ -7,9 +7,9 @@ optimiser step of the run instead::
 
     adam:  41%|████▏     | 2460/6000 [00:21<00:30, 117 steps/s, loss=0.0123, pde=0.0101, ...]
 
-The description says the phase (``adam``, then ``l-bfgs``); the total follows the trainer's step
-limit, so it is updated when a time-budget plan (:mod:`pinnlang.solver.budget`) sets the number
-of steps. A run with a time limit and no step count shows a bar without a total until then.
+The description says the phase (``adam``, ``l-bfgs``, ``levenberg-marquardt``); the total follows
+the trainer's step limit, so it is updated when a time-budget plan (:mod:`pinnlang.solver.budget`)
+sets the number of steps. A run until ``max_time`` shows a bar without a total.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import lightning as L
 from lightning.pytorch.callbacks import ProgressBar
 from tqdm.auto import tqdm
 
-from pinnlang.solver.settings import UNTIL_TIME_STEPS
 
 
 class StepProgressBar(ProgressBar):
@@ -61,16 +60,17 @@ class StepProgressBar(ProgressBar):
     # ------------------------------------------------------------------ the bar
     @staticmethod
     def total_steps(trainer: L.Trainer) -> int | None:
-        """The run's step limit, or ``None`` while it is the placeholder of a time budget."""
+        """The run's step limit, or ``None`` for a run until ``max_time``."""
         limit = trainer.max_steps
-        if limit is None or limit < 0 or limit >= UNTIL_TIME_STEPS:
+        if limit is None or limit < 0:
             return None
         return int(limit)
 
     @staticmethod
     def phase(pl_module: L.LightningModule) -> str:
-        """``l-bfgs`` once the module has switched optimiser, else ``adam``."""
-        return "l-bfgs" if getattr(pl_module, "in_lbfgs_phase", False) else "adam"
+        """The phase of the module's plan: ``adam``, ``l-bfgs`` or ``levenberg-marquardt``."""
+        kind = getattr(pl_module, "phase_kind", "adam")
+        return {"lbfgs": "l-bfgs", "lm": "levenberg-marquardt"}.get(kind, kind)
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not self._enabled or not trainer.is_global_zero:

@@ -32,9 +32,6 @@ from pinnlang.settings_schema import (  # noqa: F401  (re-exported: the solver's
 )
 from pinnlang.source import Span
 
-#: Adam steps of a run with a time limit and no step count, until the time budget is planned
-#: (see :mod:`pinnlang.solver.budget`).
-UNTIL_TIME_STEPS = 100_000_000
 
 
 def resolve_settings(file_settings: Mapping[str, Any] | None = None,
@@ -56,8 +53,6 @@ def resolve_settings(file_settings: Mapping[str, Any] | None = None,
     values.update(check_settings(dict(file_settings or {}), spans))
     values.update(check_settings(passed))
     named = frozenset(canonical_name(k) for k in [*(file_settings or {}), *passed])
-    if values["max_time"] and "steps" not in named:
-        values["steps"] = UNTIL_TIME_STEPS
     return SolveSettings(**values, given=named)
 
 

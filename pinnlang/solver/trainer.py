@@ -22,7 +22,8 @@ from lightning.pytorch.loggers import CSVLogger, Logger
 
 from pinnlang.errors import PinnUsageError
 from pinnlang.results.run_folder import LIGHTNING_CHECKPOINT_DIR
-from pinnlang.solver.budget import TimeBudget, wants_plan
+from pinnlang.solver.budget import TimeBudget
+from pinnlang.solver.plan import TrainingPlan
 from pinnlang.solver.progress import StepProgressBar
 from pinnlang.settings_schema import suggest
 from pinnlang.solver.settings import SolveSettings
@@ -114,29 +115,41 @@ def make_logger(settings: SolveSettings, run_dir: str | None) -> Logger | bool:
                              hint="pip install tensorboard, or use --logger csv") from None
 
 
-def default_checkpoint_every(total_steps: int) -> int:
-    return max(1, min(500, total_steps // 10))
+#: Steps between two checkpoints of a run (for ``--resume``) at most, unless ``checkpoint_every``.
+CHECKPOINT_EVERY_AT_MOST = 500
 
 
-def build_trainer(settings: SolveSettings, *, run_dir: str | None,
+def default_checkpoint_every(total_steps: int | None) -> int:
+    """A tenth of the run, at most :data:`CHECKPOINT_EVERY_AT_MOST` (a run until ``max_time``:
+    that many)."""
+    if total_steps is None:
+        return CHECKPOINT_EVERY_AT_MOST
+    return max(1, min(CHECKPOINT_EVERY_AT_MOST, total_steps // 10))
+
+
+def build_trainer(settings: SolveSettings, plan: TrainingPlan, *, run_dir: str | None,
                   callbacks: Sequence[Callback] = (), logger: Logger | bool | None = None,
-                  trainer_kwargs: dict[str, Any] | None = None, manual: bool = False) -> L.Trainer:
-    """A ``Trainer`` running ``settings.steps + settings.lbfgs_steps`` steps (for a time budget
-    with no step count, the steps planned by :class:`~pinnlang.solver.budget.TimeBudget`).
+                  trainer_kwargs: dict[str, Any] | None = None, manual: bool = False,
+                  lm_parameters: int = 0) -> L.Trainer:
+    """A ``Trainer`` running the steps of ``plan`` (until ``max_time`` when it has an open-ended
+    phase; a time budget not planned yet gets the :class:`~pinnlang.solver.budget.TimeBudget`
+    callback that plans it).
 
     Args:
         settings: the resolved settings.
+        plan: the run's training plan.
         run_dir: the run folder; Lightning's ``checkpoints/last.ckpt`` goes there (for resume).
         callbacks: the user's callbacks, added after pinnlang's.
         logger: the user's logger; ``None`` takes ``settings.logger``.
         trainer_kwargs: further ``Trainer`` arguments, which win over pinnlang's.
         manual: the module optimises manually (it clips gradients itself; Lightning's
             ``gradient_clip_val`` is only for automatic optimisation).
+        lm_parameters: what a Levenberg-Marquardt phase would train (for a time budget's plan).
     """
     trainer_kwargs = dict(trainer_kwargs or {})
     check_trainer_kwargs(trainer_kwargs)
-    total = max(settings.total_steps, 1)
-    epoch = min(settings.steps_per_epoch, total)
+    total = plan.total_steps
+    epoch = settings.steps_per_epoch if total is None else min(settings.steps_per_epoch, max(total, 1))
     all_callbacks: list[Callback] = []
     show_progress = not settings.quiet and trainer_kwargs.get("enable_progress_bar", True)
     if show_progress and not any(isinstance(c, ProgressBar) for c in callbacks):
@@ -146,13 +159,14 @@ def build_trainer(settings: SolveSettings, *, run_dir: str | None,
             dirpath=os.path.join(run_dir, LIGHTNING_CHECKPOINT_DIR), filename="step{step}",
             save_top_k=0, save_last=True,
             every_n_train_steps=settings.checkpoint_every or default_checkpoint_every(total)))
-    if wants_plan(settings):
-        all_callbacks.append(TimeBudget())
+    if plan.measuring:
+        all_callbacks.append(TimeBudget(lm_parameters))
     all_callbacks += list(callbacks)
     options: dict[str, Any] = dict(
         accelerator=settings.accelerator, devices=settings.devices, strategy=settings.strategy,
         num_nodes=settings.num_nodes, precision=settings.precision,
-        max_steps=total, max_epochs=math.ceil(total / epoch),
+        max_steps=-1 if total is None else max(total, 1),
+        max_epochs=-1 if total is None else math.ceil(max(total, 1) / epoch),
         max_time=datetime.timedelta(seconds=settings.max_time) if settings.max_time else None,
         gradient_clip_val=None if manual else (settings.clip or None),
         log_every_n_steps=settings.log_every,

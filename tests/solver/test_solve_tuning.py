@@ -8,7 +8,8 @@ import torch
 import pinnlang
 from pinnlang.errors import PinnUsageError
 from pinnlang.solver.api import build_module
-from pinnlang.solver.settings import UNTIL_TIME_STEPS, SolveSettings, resolve_settings
+from pinnlang.solver.plan import make_plan
+from pinnlang.solver.settings import SolveSettings, resolve_settings
 from pinnlang.solver.tuning import (
     TRIAL_MIN_STEPS,
     UNTRIED_FORWARD_ORDER,
@@ -24,15 +25,21 @@ from pinnlang.solver.tuning import (
 from .conftest import TINY
 
 
+def _batch_steps(checkpoint_every: int = 0, **settings) -> int:
+    s = SolveSettings(**settings)
+    return batch_steps(s, checkpoint_every, make_plan(s).boundaries())
+
+
 def test_steps_per_batch_divide_every_interval():
-    assert batch_steps(SolveSettings()) == 50  # epoch 100, steps 2000: capped at BATCH_CAP
+    assert _batch_steps() == 50  # epoch 100, steps 2000: capped at BATCH_CAP
     assert BATCH_CAP == 50
-    assert batch_steps(SolveSettings(steps=60, lbfgs_steps=10, log_every=5), checkpoint_every=10) == 10
-    assert batch_steps(SolveSettings(steps=2000, resample_every=250, log_every=50)) == 50
-    assert batch_steps(SolveSettings(steps=2000, resample_every=30)) == 10
-    assert batch_steps(SolveSettings(steps=7)) == 1
-    assert batch_steps(SolveSettings(steps_per_batch=4)) == 4  # the largest divisor of 100 up to 4
-    assert batch_steps(SolveSettings(steps_per_batch=30)) == 25
+    assert _batch_steps(steps=60, lbfgs_steps=10, log_every=5, checkpoint_every=10) == 10
+    assert _batch_steps(steps=2000, resample_every=250, log_every=50) == 50
+    assert _batch_steps(steps=2000, resample_every=30) == 10
+    assert _batch_steps(steps=7) == 1
+    assert _batch_steps(steps=100, lm_steps=30) == 10  # every phase ends on a batch end
+    assert _batch_steps(steps_per_batch=4) == 4  # the largest divisor of 100 up to 4
+    assert _batch_steps(steps_per_batch=30) == 25
 
 
 def test_history_keeps_its_log_interval_inside_larger_batches(poisson):
@@ -53,21 +60,23 @@ def test_engine_compile_and_threads_settings_are_checked():
 
 
 def test_a_time_limit_without_a_step_count_trains_until_the_time_is_up():
-    assert resolve_settings({}, {"max_time": 60}).steps == UNTIL_TIME_STEPS
-    assert resolve_settings({"steps": 300}, {"max_time": 60}).steps == 300
-    assert resolve_settings({}, {"max_time": 60, "steps": 40}).steps == 40
+    plan = make_plan(resolve_settings({}, {"max_time": 60}))
+    assert plan.measuring and plan.total_steps is None and plan.phases[0].steps is None
+    assert make_plan(resolve_settings({"steps": 300}, {"max_time": 60})).total_steps == 300
+    assert make_plan(resolve_settings({}, {"max_time": 60, "steps": 40})).total_steps == 40
 
 
 def test_compile_only_for_the_forward_engine_and_long_runs():
     assert not compile_wanted(SolveSettings(compile="true"), "autograd")
     assert compile_wanted(SolveSettings(compile="true"), "forward")
     assert not compile_wanted(SolveSettings(compile="auto"), "forward", step_seconds=0.02)
-    assert compile_wanted(SolveSettings(compile="auto", steps=100_000), "forward", step_seconds=0.02)
-    assert not compile_wanted(SolveSettings(compile="auto", steps=100_000, max_time=60), "forward", 0.02)
+    assert not compile_wanted(SolveSettings(compile="auto"), "forward", step_seconds=0.02, steps=2000)
+    assert compile_wanted(SolveSettings(compile="auto"), "forward", step_seconds=0.02, steps=100_000)
+    assert not compile_wanted(SolveSettings(compile="auto", max_time=60), "forward", 0.02, steps=100_000)
 
 
-def test_one_thread_unless_asked():
-    assert choose_threads(SolveSettings()) == 1
+def test_torch_s_own_threads_unless_asked():
+    assert choose_threads(SolveSettings()) is None
     assert choose_threads(SolveSettings(threads=3)) == 3
 
 

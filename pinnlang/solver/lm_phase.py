@@ -1,0 +1,257 @@
+"""The Levenberg–Marquardt phase inside Lightning's ``fit``: a :class:`torch.optim.Optimizer`.
+
+Each optimiser step of the phase (one ``training_step`` iteration of
+:class:`~pinnlang.solver.module.PinnModule`) is one Levenberg–Marquardt iteration on a residual
+system (the interface of :mod:`pinnlang.solver.levenberg_marquardt`: ``prepare``,
+``damped_step``, ``loss``, ``current``, ``unflatten``, ``assign``): prepare at the current
+parameters, then damped solves of ``(JᵀJ + μI) δ = −Jᵀρ``, the damping doubled after a refused
+step (up to :data:`MAX_RETRIES` solves), divided by 3 after a taken one. The closure the module
+passes returns the system of the step's points and their round; on a new round (fresh points
+every ``resample_every`` iterations) the loss before the iteration is the current parameters'
+loss on points they were not fitted to, and the parameters with the lowest such loss are kept
+(:meth:`LevenbergMarquardtOptimizer.restore_best`: at the end of the phase the final parameters,
+judged on one more fresh round, give way to the kept ones if they do more than twice as badly;
+on the L-shape 0.24 became 4.0e-3).
+
+Everything the iterations depend on lives in the optimiser's state — the damping, the iteration,
+the round, the best loss and the best parameters (one tensor per parameter) — so Lightning's
+checkpoint holds it and ``--resume`` continues mid-phase where the interrupted run was.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+import torch
+from lightning.pytorch.callbacks import Timer
+from torch import Tensor
+
+from pinnlang.solver.gauss_newton import make_residual_system
+from pinnlang.solver.levenberg_marquardt import (
+    INITIAL_DAMPING,
+    MAX_DAMPING,
+    MAX_RETRIES,
+    MIN_DAMPING,
+    ResidualSystem,
+)
+
+#: How much worse (on fresh points) the final parameters must be than the kept ones to give way:
+#: both losses are estimates on a few thousand random points, so a factor, not any difference.
+RESTORE_FACTOR = 2.0
+
+
+class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
+    """One Levenberg–Marquardt iteration per :meth:`step`.
+
+    Args:
+        params: the trained parameters (the network's and the unknowns').
+        damping: the damping ``μ`` of the first iteration.
+        keep_best: keep the parameters with the lowest loss on each fresh round (a phase that
+            resamples).
+    """
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], damping: float = INITIAL_DAMPING,
+                 keep_best: bool = False):
+        super().__init__(list(params), {"damping": float(damping), "keep_best": bool(keep_best)})
+
+    # ------------------------------------------------------------------ state
+    @property
+    def _first(self) -> torch.nn.Parameter:
+        return self.param_groups[0]["params"][0]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The phase's scalars: ``damping``, ``iteration``, ``round``, ``loss``, ``best_loss``,
+        ``best_iteration``, ``moved`` and ``matrix_free`` (the system's kind; kept in the first parameter's
+        state, so in the state dict)."""
+        head = self.state[self._first]
+        if "damping" not in head:
+            head.update(damping=self.defaults["damping"], iteration=0, round=-1, loss=math.inf,
+                        best_loss=math.inf, best_iteration=0, moved=True)
+        return head
+
+    @property
+    def damping(self) -> float:
+        return float(self.record["damping"])
+
+    @property
+    def stalled(self) -> bool:
+        return self.damping >= MAX_DAMPING
+
+    def _keep(self, loss: float) -> None:
+        record = self.record
+        if math.isfinite(loss) and loss < record["best_loss"]:
+            record["best_loss"], record["best_iteration"] = loss, record["iteration"]
+            for group in self.param_groups:
+                for p in group["params"]:
+                    self.state[p]["best"] = p.detach().clone()
+
+    def restore_best(self, final_loss: float) -> bool:
+        """Put back the kept parameters if they beat ``final_loss`` (the final parameters' loss
+        on fresh points) by more than :data:`RESTORE_FACTOR`; whether they came back."""
+        best = self.record["best_loss"]
+        if "best" not in self.state[self._first] or not math.isfinite(best):
+            return False
+        if math.isfinite(final_loss) and best * RESTORE_FACTOR >= final_loss:
+            return False
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.copy_(self.state[p]["best"])
+        return True
+
+    # ------------------------------------------------------------------ the iteration
+    @torch.no_grad()
+    def step(self, closure: Callable[[], tuple[Any, int]]) -> Tensor:  # type: ignore[override]
+        """One iteration. ``closure()`` returns ``(system, round)``: the residual system of the
+        step's points (at the current parameters) and the round of those points. Returns the
+        loss after the iteration (unchanged if no damping lowered it: then ``moved`` is false)."""
+        with torch.enable_grad():
+            system, round_index = closure()
+        record = self.record
+        rho = system.prepare()
+        loss = system.loss()
+        if round_index != record["round"]:
+            record["round"] = round_index
+            if self.defaults["keep_best"]:
+                self._keep(loss)
+        del rho
+        params = system.current()
+        theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
+        damping, moved = self.damping, False
+        for _ in range(MAX_RETRIES):
+            delta = system.damped_step(damping)
+            if delta is not None:
+                trial = system.unflatten(theta + delta.to(theta.device))
+                trial_loss = system.loss(trial)
+                if math.isfinite(trial_loss) and trial_loss < loss:
+                    system.assign(trial)
+                    loss, moved = trial_loss, True
+                    damping = max(damping / 3, MIN_DAMPING)
+                    break
+            damping = min(damping * 2, MAX_DAMPING)
+            if damping >= MAX_DAMPING:
+                break
+        record.update(damping=damping, loss=loss, moved=moved, iteration=record["iteration"] + 1)
+        return torch.tensor(loss, dtype=torch.float64, device=self._first.device)
+
+
+# ---------------------------------------------------------------------- the module's side
+def all_reduce_sum(tensor: Tensor) -> Tensor:
+    """The sum of ``tensor`` over every process (a copy)."""
+    total = tensor.clone()
+    torch.distributed.all_reduce(total)
+    return total
+
+
+def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any:
+    """The residual system of ``module``'s network and unknowns on ``batches`` (this process's
+    points), dense or matrix-free (:func:`~pinnlang.solver.gauss_newton.make_residual_system`
+    chooses on the phase's first round; ``module.gauss_newton_choice`` says which and why, and
+    later rounds keep it). Under several processes its products and losses are summed over them
+    (``reduce``) and each condition's rows are scaled by its point count over all processes
+    (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the step is the one a single
+    process would take on the union of the points."""
+    if module.compiled.engine.name != "forward":
+        module.use_engine("forward")  # the residual system evaluates through the forward engine
+    weights = [float(w) for w in module.loss_weights.weights.tolist()]
+    mode = module.gauss_newton_mode or "auto"
+    system, why = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,
+                                       weights, reduce=all_reduce_sum if processes > 1 else None, mode=mode)
+    if mode == "auto":
+        module.gauss_newton_mode = "dense" if isinstance(system, ResidualSystem) else "matrix-free"
+        module.gauss_newton_choice = why
+        _report_line(module, f"Levenberg-Marquardt: {why}")
+    return system
+
+
+def system_at(module: Any, step: int) -> tuple[Any, int]:
+    """The residual system of optimiser step ``step``'s points and their round (one system per
+    round, built when the round is drawn)."""
+    batches = module.current_batches(step)
+    round_index = module.points_round()
+    if module._lm_system is None or module._lm_system[0] != round_index:
+        module._lm_system = (round_index, make_system(module, batches, module.trainer.world_size))
+    return module._lm_system[1], round_index
+
+
+def _report_line(module: Any, line: str) -> None:
+    if module.report_lm and module.trainer.is_global_zero:
+        module.print(line)
+
+
+def _report(module: Any, optimizer: LevenbergMarquardtOptimizer, line: str | None = None) -> None:
+    record = optimizer.record
+    _report_line(module, line or f"Levenberg-Marquardt {record['iteration']}{_of(module)}: loss "
+                                 f"{record['loss']:.3e}, damping {record['damping']:.1e}")
+
+
+def _of(module: Any) -> str:
+    steps = module.plan.phases[module.plan.index_at(module.global_step - 1)].steps
+    return " (until the time is up)" if steps is None else f"/{steps}"
+
+
+def lm_batch(module: Any) -> Tensor:
+    """One Lightning batch of the Levenberg-Marquardt phase: ``module.steps_per_batch``
+    iterations, the history's rows and the progress lines at their steps; stops the run when no
+    damping lowers the loss any more. Returns the loss."""
+    wrapped = module.optimizers()
+    optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
+    total = module.plan.total_steps
+    if module.gauss_newton_mode is None and optimizer.record.get("matrix_free") is not None:
+        # a resumed phase keeps its kind of system (a bool: the state dict's loading mangles text)
+        module.gauss_newton_mode = "matrix-free" if optimizer.record["matrix_free"] else "dense"
+        module.gauss_newton_choice = f"{module.gauss_newton_mode} (chosen before the resume)"
+    for _ in range(module.steps_per_batch):
+        step = module.global_step
+        wrapped.step(closure=lambda step=step: system_at(module, step))
+        done, record = module.global_step, optimizer.record
+        record["matrix_free"] = module.gauss_newton_mode == "matrix-free"
+        phase = module.plan.phase_at(step)
+        local = record["iteration"]
+        last = (total is not None and done >= total) or not record["moved"]
+        if done % module.settings.log_every == 0 or last or module._last is None:
+            module.measure_losses(module.current_batches(step))
+            module._record_if_due()
+        shown = 10 if phase.steps is None else max(1, phase.steps // 10)
+        if local % shown == 0 or last:
+            _report(module, optimizer)
+        if not record["moved"]:
+            _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
+            module.trainer.should_stop = True
+            break
+        if out_of_time(module.trainer):  # max_time ends the phase between two iterations of a batch
+            module.trainer.should_stop = True
+            break
+    return module._last[0]
+
+
+def out_of_time(trainer: Any) -> bool:
+    """Whether Lightning's ``max_time`` has passed (rank 0's clock, so every process agrees)."""
+    timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+    remaining = timer.time_remaining() if timer is not None else None
+    done = remaining is not None and remaining <= 0
+    return bool(trainer.strategy.broadcast(done)) if trainer.world_size > 1 else done
+
+
+def finish_lm_phase(module: Any) -> None:
+    """At the end of a phase on fresh rounds: judge the final parameters on one more round and
+    go back to the kept ones if they do more than :data:`RESTORE_FACTOR` times better; the
+    losses on that round become the final ones."""
+    optimizer: LevenbergMarquardtOptimizer = module.trainer.optimizers[0]
+    record = optimizer.record
+    if not optimizer.defaults["keep_best"] or not record["iteration"]:
+        return
+    with torch.enable_grad():
+        batches = module.draw_round(module.points_round() + 1)
+        final = make_system(module, batches, module.trainer.world_size).loss()
+    if optimizer.restore_best(final):
+        _report(module, optimizer, f"Levenberg-Marquardt: back to the parameters after iteration "
+                                   f"{record['best_iteration']} (loss on fresh points "
+                                   f"{record['best_loss']:.3e}, at the end {final:.3e})")
+    module._lm_system = None
+    module.measure_losses(batches)
+    if module.history and module.history[-1]["step"] == module.global_step:
+        module.history.pop()
+    module.record(module.global_step)

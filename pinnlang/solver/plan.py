@@ -1,0 +1,333 @@
+"""The training plan: an immutable, ordered tuple of phases, decided by one function.
+
+A run trains through phases, each a normal optimiser inside Lightning's ``fit`` (see
+:mod:`pinnlang.solver.module`): ``adam``, ``lbfgs`` (L-BFGS) and ``lm`` (Levenberg–Marquardt, a
+damped Gauss–Newton method, see :mod:`pinnlang.solver.levenberg_marquardt`). A
+:class:`Phase` has a budget (``steps``, or ``None``: until ``max_time`` stops the run) and a
+point policy (a fresh round of points every ``resample_every`` steps or never, ``points`` per
+``pde`` condition). :func:`make_plan` builds the :class:`TrainingPlan` from the resolved settings
+(defaults < file ``train:`` < keyword arguments / flags) and what is known of the run (the
+parameters a Levenberg–Marquardt phase would train, 0 if it cannot run; the measured cost of a
+step once a time budget is planned). Everything else reads the plan: the module (optimiser,
+rounds of points, learning-rate schedule), the trainer (step limit), the progress bar, the
+summary (:meth:`TrainingPlan.describe`), the Lightning checkpoint and ``metrics.json``
+(:meth:`TrainingPlan.to_list`). Settings are never rewritten.
+
+Three kinds of plan:
+
+- the settings' own (``steps``, ``lbfgs_steps``, ``lm_steps`` ... given): Adam, then L-BFGS, then
+  Levenberg–Marquardt, the phases with steps;
+- the default (none of ``steps``, ``lbfgs_steps``, ``lm_steps``, ``max_time`` given, and a
+  Levenberg–Marquardt phase can run): :data:`DEFAULT_ADAM_STEPS` Adam steps, then
+  :data:`DEFAULT_LM_STEPS` iterations on fresh points (:func:`lm_points_policy`);
+- a time budget (``max_time`` and no ``steps``): first Adam until the cost of a step is measured
+  (by :class:`~pinnlang.solver.budget.TimeBudget`), then the same function re-plans with a
+  :class:`Measurement`: Adam for a share of the time left, then Levenberg–Marquardt until the
+  time is up (or L-BFGS for the rest, for a network Levenberg–Marquardt cannot take).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from pinnlang.solver.settings import SolveSettings
+
+ADAM, LBFGS, LM = "adam", "lbfgs", "lm"
+PHASE_NAMES = {ADAM: "Adam", LBFGS: "L-BFGS", LM: "Levenberg-Marquardt"}
+
+#: Adam steps before the Levenberg–Marquardt phase of the default training. A step count, not a
+#: time: the same on every machine. Adam only has to bring the network near a basin the
+#: Gauss–Newton steps can take over from (with no training named, 2000 Adam steps on 3 x 20 left
+#: 1-D heat at 3.5e-3 and Burgers at 0.46; this default reached 1.3e-6 and 4.0e-3).
+DEFAULT_ADAM_STEPS = 1000
+#: Levenberg–Marquardt iterations of the default training (a count of iterations of the method,
+#: whose convergence per iteration does not depend on the machine).
+DEFAULT_LM_STEPS = 200
+#: Settings that, when given, mean the caller chose the training (no default plan).
+CHOSEN = frozenset({"steps", "lbfgs_steps", "lm_steps", "max_time"})
+#: Every setting :func:`make_plan` reads: a resumed run given one of them again is re-planned,
+#: else it keeps the plan saved in its checkpoint.
+PLAN_SETTINGS = CHOSEN | {"resample_every", "lbfgs_resample_every", "lm_resample_every", "lm_points",
+                          "points", "lr_schedule"}
+#: Share of the time left at a time budget's plan that Adam gets before L-BFGS refines in the
+#: rest. A division of the budget between two methods (median error over seeds 0-2 of
+#: ``benchmarks/time_to_accuracy.py``'s problems, shares 0.8 / 0.5 / 0.3 / 0.15), not a cost.
+ADAM_SHARE = 0.3
+#: Loss-and-gradient evaluations of one L-BFGS iteration per Adam step: the iteration's own and
+#: at least one in the strong-Wolfe line search, a property of the method (measured 1.7-2.4).
+LBFGS_COST = 2.2
+#: Share of the time left that Adam gets before a Levenberg–Marquardt phase, which converges in
+#: far fewer iterations than Adam once near a basin (about 300 Adam steps of Burgers' 18 s).
+LM_ADAM_SHARE = 0.1
+#: Iterations between two fresh draws of points in a Levenberg–Marquardt phase pinnlang chooses.
+#: A property of the method: a Gauss–Newton step fits its points almost exactly, so it must see
+#: new ones every few iterations (Burgers, every 3 / 5 / 10: 0.031 / 0.025 / 0.31; never: 0.30).
+LM_RESAMPLE_EVERY = 5
+#: Residual rows per trained parameter of each ``pde`` condition in that phase: a Gauss–Newton
+#: step on fewer rows than parameters is under-determined and fits its points and little else.
+LM_ROWS_PER_PARAMETER = 2
+#: Largest network (trained parameters) of a dense Levenberg–Marquardt phase pinnlang chooses:
+#: its Jacobian (``2P`` rows by ``P`` columns) and Gram matrix in float64 take ``24 P²`` bytes,
+#: 150 MB at this size; beyond it the plan is L-BFGS.
+LM_MAX_PARAMETERS = 2500
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of a training plan.
+
+    Attributes:
+        kind: ``adam``, ``lbfgs`` or ``lm``.
+        steps: optimiser steps (iterations) of the phase; ``None``: until ``max_time`` stops the
+            run (only the last phase, or an Adam phase before a time budget is planned).
+        resample_every: a fresh round of points every this many steps of the phase (0: never).
+        points: points of each ``pde`` condition without its own count (0: the run's ``points``).
+        fresh: the phase starts on a fresh round (else on the previous phase's last one).
+        lr_schedule: Adam's learning-rate schedule over its steps (from ``schedule_from`` on).
+        schedule_from: the global step the schedule starts at (a time budget's plan).
+    """
+
+    kind: str
+    steps: int | None
+    resample_every: int = 0
+    points: int = 0
+    fresh: bool = False
+    lr_schedule: str = "constant"
+    schedule_from: int = 0
+
+    def describe(self) -> str:
+        name = PHASE_NAMES[self.kind]
+        unit = "iterations" if self.kind != ADAM else "steps"
+        count = f"{name} until the time is up" if self.steps is None else f"{self.steps} {name} {unit}"
+        parts = [f"fresh points every {self.resample_every} iterations"] if self.resample_every and self.kind == LM else []
+        if self.points:
+            parts.append(f"{self.points} per pde condition")
+        return count + (f" ({', '.join(parts)})" if parts else "")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a time budget's plan is made from: measured once training has run a while.
+
+    Attributes:
+        at_step: the global step now (a batch end).
+        remaining: seconds of ``max_time`` left.
+        step_seconds: measured wall-clock seconds per Adam step.
+        steps_per_batch: optimiser steps per Lightning batch (phases end on batch ends).
+    """
+
+    at_step: int
+    remaining: float
+    step_seconds: float
+    steps_per_batch: int = 1
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """The phases of a run, in order, and where they came from.
+
+    Attributes:
+        phases: the phases (each with steps > 0 or ``None``).
+        origin: ``settings``, ``default`` or ``time budget``.
+        budget: ``max_time`` of a time budget (0: none).
+        measurement: what a time budget's plan was made from (``None``: not measured yet).
+    """
+
+    phases: tuple[Phase, ...]
+    origin: str = "settings"
+    budget: float = 0.0
+    measurement: Measurement | None = None
+
+    # ------------------------------------------------------------------ steps
+    @property
+    def starts(self) -> tuple[int, ...]:
+        """The global step each phase starts at (after an open-ended phase: none follow)."""
+        out, at = [], 0
+        for phase in self.phases:
+            out.append(at)
+            at += phase.steps or 0
+        return tuple(out)
+
+    @property
+    def total_steps(self) -> int | None:
+        """Steps of the whole run (``None``: until ``max_time``)."""
+        if any(p.steps is None for p in self.phases):
+            return None
+        return sum(p.steps for p in self.phases)
+
+    @property
+    def measuring(self) -> bool:
+        """A time budget not planned yet (its first phase runs until it is)."""
+        return self.origin == "time budget" and self.measurement is None
+
+    def index_at(self, step: int) -> int:
+        """The index of the phase optimiser step ``step`` (0-based) runs in (the last phase for
+        steps past the end)."""
+        for i, (phase, start) in enumerate(zip(self.phases, self.starts)):
+            if phase.steps is None or step < start + phase.steps:
+                return i
+        return len(self.phases) - 1
+
+    def phase_at(self, step: int) -> Phase:
+        return self.phases[self.index_at(step)]
+
+    def kind_at(self, step: int) -> str:
+        return self.phase_at(step).kind if self.phases else ADAM
+
+    def first_order_steps(self) -> int | None:
+        """Steps of the leading Adam phase (0 if the run starts otherwise, ``None``: open)."""
+        if not self.phases or self.phases[0].kind != ADAM:
+            return 0
+        return self.phases[0].steps
+
+    def round_at(self, step: int) -> int:
+        """The round of points optimiser step ``step`` trains on: phase by phase, a fresh round
+        every ``resample_every`` steps, a ``fresh`` phase starting on the round after the last
+        one of the phase before it; so no round repeats and a resumed run draws the same ones."""
+        previous = 0
+        for i, (phase, start) in enumerate(zip(self.phases, self.starts)):
+            first = previous + 1 if (phase.fresh and i) else previous
+            last_local = None if phase.steps is None else phase.steps - 1
+            local = step - start if last_local is None else min(max(step - start, 0), last_local)
+            if last_local is None or step - start <= last_local:
+                return first + (local // phase.resample_every if phase.resample_every else 0)
+            previous = first + (last_local // phase.resample_every if phase.resample_every else 0)
+        return previous
+
+    def boundaries(self) -> list[int]:
+        """The global steps where a phase ends (for the steps-per-batch divisor)."""
+        ends, at = [], 0
+        for phase in self.phases:
+            if phase.steps is None:
+                break
+            at += phase.steps
+            ends.append(at)
+        return ends
+
+    # ------------------------------------------------------------------ reporting
+    def describe(self) -> str:
+        """``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations (fresh
+        points every 5 iterations, 1842 per pde condition)``, ``time budget 60 s: ...``, or the
+        phases alone for a plan from the settings."""
+        phases = ", then ".join(p.describe() for p in self.phases) or "no steps"
+        if self.origin == "default":
+            return f"default training: {phases}"
+        if self.origin == "time budget":
+            if self.measurement is None:
+                return f"time budget {self.budget:g} s: Adam until a step's cost is measured"
+            return (f"time budget {self.budget:g} s: {phases}, planned from a measured "
+                    f"{self.measurement.step_seconds * 1e3:.2f} ms/step")
+        return phases
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (for a checkpoint): ``{"origin", "budget", "measurement", "phases"}``."""
+        return {"origin": self.origin, "budget": self.budget,
+                "measurement": dataclasses.asdict(self.measurement) if self.measurement else None,
+                "phases": self.to_list()}
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The phases as a list of dicts (``metrics.json``)."""
+        return [dataclasses.asdict(p) for p in self.phases]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainingPlan:
+        measured = data.get("measurement")
+        return cls(tuple(Phase(**p) for p in data["phases"]), origin=data.get("origin", "settings"),
+                   budget=float(data.get("budget", 0.0)),
+                   measurement=Measurement(**measured) if measured else None)
+
+
+def lm_phase_fits(lm_parameters: int) -> bool:
+    """Whether pinnlang chooses a Levenberg–Marquardt phase for a network of ``lm_parameters``
+    trained parameters (0: the phase cannot run), up to :data:`LM_MAX_PARAMETERS`."""
+    return 0 < lm_parameters <= LM_MAX_PARAMETERS
+
+
+def lm_points_policy(settings: SolveSettings, lm_parameters: int) -> tuple[int, int]:
+    """``(resample_every, points)`` of a Levenberg–Marquardt phase pinnlang chooses: the ones
+    given, else :data:`LM_RESAMPLE_EVERY` and max(``points``, :data:`LM_ROWS_PER_PARAMETER` ×
+    parameters) (0 when ``points`` was given: its count stays)."""
+    given = settings.given
+    resample = settings.lm_resample_every if "lm_resample_every" in given else LM_RESAMPLE_EVERY
+    if "lm_points" in given or "points" in given:
+        return resample, settings.lm_points
+    return resample, max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
+
+
+def _lm_phase(steps: int | None, resample: int, points: int) -> Phase:
+    return Phase(LM, steps, resample_every=resample, points=points, fresh=bool(resample or points))
+
+
+def _adam(settings: SolveSettings, steps: int | None, schedule: str | None = None, start: int = 0) -> Phase:
+    return Phase(ADAM, steps, resample_every=settings.resample_every,
+                 lr_schedule=schedule or settings.lr_schedule, schedule_from=start)
+
+
+def _from_settings(settings: SolveSettings) -> tuple[Phase, ...]:
+    s = settings
+    phases = [_adam(s, s.steps), Phase(LBFGS, s.lbfgs_steps, resample_every=s.lbfgs_resample_every),
+              _lm_phase(s.lm_steps, s.lm_resample_every, s.lm_points)]
+    return tuple(p for p in phases if p.steps)
+
+
+def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tuple[Phase, ...]:
+    """A time budget's phases from the measured step (see the module docstring)."""
+    k = max(m.steps_per_batch, 1)
+    seconds = max(m.step_seconds, 1e-9)
+    given = settings.given
+    schedule = settings.lr_schedule if "lr_schedule" in given else "exponential"
+    if lm_phase_fits(lm_parameters) and "lbfgs_steps" not in given:
+        adam = max(int(LM_ADAM_SHARE * m.remaining / seconds) // k, 1) * k
+        resample, points = lm_points_policy(settings, lm_parameters)
+        lm = settings.lm_steps if "lm_steps" in given else None
+        return _adam(settings, m.at_step + adam, schedule, m.at_step), _lm_phase(lm, resample, points)
+    lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
+    lbfgs_seconds = LBFGS_COST * seconds
+    adam_seconds = ADAM_SHARE * m.remaining if lbfgs is None else m.remaining - lbfgs * lbfgs_seconds
+    adam = max(int(adam_seconds / seconds) // k, 1) * k
+    if lbfgs is None:
+        lbfgs = max(int((m.remaining - adam * seconds) / lbfgs_seconds) // k, 0) * k
+    phases = [_adam(settings, m.at_step + adam, schedule, m.at_step),
+              Phase(LBFGS, lbfgs, resample_every=settings.lbfgs_resample_every)]
+    return tuple(p for p in phases if p.steps)
+
+
+def wants_budget(settings: SolveSettings) -> bool:
+    """Whether the run is time-limited with no step count given (so its budget gets planned)."""
+    return settings.max_time > 0 and "steps" not in settings.given
+
+
+def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
+              measurement: Measurement | None = None) -> TrainingPlan:
+    """The training plan of a run (see the module docstring).
+
+    Args:
+        settings: the resolved settings; ``settings.given`` says what the file or caller set.
+        lm_parameters: trained parameters of a Levenberg–Marquardt phase of this run (0: the
+            phase cannot run here: the network, the processes).
+        measurement: a time budget's measured step (``None``: not measured yet).
+    """
+    if wants_budget(settings):
+        phases = (_budgeted(settings, measurement, lm_parameters) if measurement is not None
+                  else (_adam(settings, None),))
+        return TrainingPlan(phases, "time budget", settings.max_time, measurement)
+    if not CHOSEN & settings.given and lm_phase_fits(lm_parameters):
+        resample, points = lm_points_policy(settings, lm_parameters)
+        phases = (_adam(settings, DEFAULT_ADAM_STEPS), _lm_phase(DEFAULT_LM_STEPS, resample, points))
+        return TrainingPlan(phases, "default")
+    return TrainingPlan(_from_settings(settings), "settings")
+
+
+def single_process(settings: SolveSettings) -> bool:
+    """Whether the run's ``devices``/``num_nodes`` name one process (``auto`` counts on the CPU
+    only, where Lightning takes one device)."""
+    if settings.num_nodes != 1:
+        return False
+    devices = settings.devices
+    if isinstance(devices, (list, tuple)):
+        return len(devices) == 1
+    if devices == "auto":
+        return settings.accelerator == "cpu"
+    return str(devices) == "1"

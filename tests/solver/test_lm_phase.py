@@ -1,0 +1,161 @@
+"""The Levenberg-Marquardt phase inside Lightning's fit: an optimizer whose state (damping,
+iteration, the best parameters on fresh points) is checkpointed, so a run interrupted during the
+phase resumes to the loss of an uninterrupted one."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from lightning.pytorch.callbacks import Callback
+
+import pinnlang
+from pinnlang.errors import PinnUsageError
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+
+from .conftest import POISSON
+from .test_levenberg_marquardt import _module as residual_module
+from .test_levenberg_marquardt import _system as residual_system
+
+
+def _module(**settings):
+    return residual_module(pinnlang.parse(POISSON), **settings)
+
+
+def _system(module):
+    return residual_system(module)
+
+
+def test_an_iteration_lowers_the_loss_and_keeps_the_parameters_consistent():
+    module = _module(precision="64-true")
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters())
+    before = system.loss()
+    after = float(optimizer.step(lambda: (system, 0)))
+    assert after < before and optimizer.record["moved"] and optimizer.record["iteration"] == 1
+    assert after == pytest.approx(float(system.residual().pow(2).sum()), rel=1e-12)
+    assert optimizer.damping < 1e-2  # a taken step lowers the damping
+
+
+def test_the_best_parameters_on_fresh_points_come_back_when_the_end_is_much_worse():
+    module = _module()
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    good = [p.detach().clone() for p in module.parameters()]
+    fresh = system.loss()
+    optimizer.step(lambda: (system, 7))  # a new round: its loss before the iteration is kept
+    assert optimizer.record["best_loss"] == pytest.approx(fresh) and optimizer.record["best_iteration"] == 0
+    assert not optimizer.restore_best(fresh * 1.5)  # within the estimates' noise: kept
+    assert any(not torch.equal(p, g) for p, g in zip(module.parameters(), good))
+    assert optimizer.restore_best(fresh * 3)
+    for p, g in zip(module.parameters(), good):
+        torch.testing.assert_close(p.detach(), g)
+    assert optimizer.restore_best(math.nan)  # a non-finite end always goes back
+
+
+def test_nothing_to_go_back_to_without_fresh_rounds():
+    module = _module()
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=False)
+    optimizer.step(lambda: (system, 0))
+    assert not optimizer.restore_best(10.0)
+
+
+def test_the_state_dict_holds_everything_the_iterations_depend_on():
+    module = _module()
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    for _ in range(3):
+        optimizer.step(lambda: (system, 0))
+    state = optimizer.state_dict()
+    again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    again.load_state_dict(state)
+    for key in ("damping", "iteration", "round", "loss", "best_loss", "best_iteration"):
+        assert again.record[key] == optimizer.record[key]
+    assert again.record["iteration"] == 3
+    first = next(iter(module.parameters()))
+    torch.testing.assert_close(again.state[first]["best"], optimizer.state[first]["best"])
+
+
+def test_every_iteration_is_a_lightning_step_seen_by_callbacks():
+    seen = []
+
+    class Steps(Callback):
+        def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+            seen.append((trainer.global_step, module.phase_kind))
+
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=6, width=8, depth=2, points=32,
+                            steps_per_batch=1, quiet=True, callbacks=[Steps()])
+    assert result.steps == 26 and [s for s, _ in seen] == list(range(1, 27))
+    assert [k for _, k in seen[:19]] == ["adam"] * 19 and [k for _, k in seen[20:]] == ["lm"] * 6
+    assert isinstance(result.trainer.optimizers[0], LevenbergMarquardtOptimizer)
+    assert result.history[-1]["step"] == 26 and math.isnan(result.history[-1]["lr"])
+
+
+def test_fresh_points_every_k_iterations_and_the_phase_s_own_point_count():
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=5, lm_resample_every=2,
+                            lm_points=48, width=8, depth=2, points=32, quiet=True)
+    module = result.module
+    # Adam on round 0; the phase on fresh rounds 1, 1, 2, 2, 3 (its own count), one more judges the end
+    assert [module.plan.round_at(s) for s in range(20, 25)] == [1, 1, 2, 2, 3]
+    assert module.points_round() == 4
+    points = module.training_points()
+    assert len(points["pde"].x) == 48
+
+
+def test_without_resampling_the_phase_keeps_the_last_round():
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=4, width=8, depth=2, points=32,
+                            quiet=True)
+    module = result.module
+    assert module.points_round() == 0 and len(module.training_points()["pde"].x) == 32
+
+
+class Interrupted(Exception):
+    pass
+
+
+class InterruptAt(Callback):
+    """Kills the run (an exception, as a crash would) once ``step`` optimiser steps are done."""
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+        if trainer.global_step >= self.step:
+            raise Interrupted
+
+
+def test_a_run_killed_during_its_lm_phase_resumes_to_the_uninterrupted_loss(tmp_path):
+    problem = pinnlang.parse(POISSON)
+    common = dict(steps=40, lm_steps=16, lm_resample_every=3, lm_points=40, width=8, depth=2,
+                  points=32, steps_per_batch=1, checkpoint_every=2, quiet=True, seed=3)
+    whole = pinnlang.solve(problem, out=str(tmp_path / "whole"), **common)
+    with pytest.raises(Interrupted):
+        pinnlang.solve(problem, out=str(tmp_path / "cut"), callbacks=[InterruptAt(49)], **common)
+    saved = torch.load(tmp_path / "cut" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert 40 < saved["global_step"] < 56  # the checkpoint is inside the LM phase
+    state = saved["optimizer_states"][0]["state"][0]
+    assert state["iteration"] == saved["global_step"] - 40 and "damping" in state and state["matrix_free"] is False
+    resumed = pinnlang.solve(problem, out=str(tmp_path / "cut"), resume=True, quiet=True)
+    assert resumed.steps == whole.steps == 56
+    for name, value in whole.losses.items():
+        assert resumed.losses[name] == pytest.approx(value, rel=1e-6, abs=1e-12)
+    for a, b in zip(whole.module.parameters(), resumed.module.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_lightning_s_automatic_optimisation_takes_no_lm_phase():
+    problem = pinnlang.parse(POISSON)
+    with pytest.raises(PinnUsageError, match="lm_steps: Levenberg-Marquardt iterations need"):
+        pinnlang.solve(problem, steps=5, lm_steps=3, gradient_clip_val=1.0, quiet=True)
+    result = pinnlang.solve(problem, gradient_clip_val=1.0, width=8, depth=2, points=16, quiet=True)
+    assert result.plan == "2000 Adam steps"  # no default Levenberg-Marquardt phase then
+
+
+def test_max_time_ends_the_phase_between_two_iterations_of_a_batch():
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=10**6, max_time=3, width=8, depth=2,
+                            points=32, quiet=True)
+    assert result.module.steps_per_batch == 20  # up to 20 iterations a batch ...
+    assert 20 < result.steps < 20 + 10**6  # ... and the time, not the count, ended the phase
+    assert result.trainer.should_stop and result.history[-1]["step"] == result.steps
