@@ -43,6 +43,8 @@ class Result:
             planned from a measured X ms/step``), the default training a run without step counts
             got (``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations ...``,
             see :mod:`pinnlang.solver.recipe`), or ``None``.
+        defaults: the settings and weights the defaults derived from the problem, and why
+            (``width 32 (3 fields, 2 inputs), ...``, see :mod:`pinnlang.solver.defaults`), or ``None``.
     """
 
     def __init__(self, problem: Any, compiled: Any, network: nn.Module, *,
@@ -52,7 +54,8 @@ class Result:
                  steps: int = 0, losses: Mapping[str, float] | None = None, device: str = "cpu",
                  module: Any = None, trainer: Any = None, run_dir: str | None = None,
                  source_text: str | None = None, source_path: str | None = None,
-                 plan: str | None = None, diagnosis: Mapping[str, Any] | None = None):
+                 plan: str | None = None, diagnosis: Mapping[str, Any] | None = None,
+                 defaults: str | None = None):
         self.problem = problem
         self.compiled = compiled
         self.network = network
@@ -67,6 +70,7 @@ class Result:
         self.trainer = trainer
         self.run_dir = run_dir
         self.plan = plan
+        self.defaults = defaults
         self.diagnosis = dict(diagnosis) if diagnosis else None
         self._source_text = source_text
         self._source_path = source_path
@@ -188,6 +192,7 @@ class Result:
             "device": self.device,
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
+            **({"defaults": self.defaults} if self.defaults else {}),
             **({"diagnosis": self.diagnosis} if self.diagnosis else {}),
         }
 
@@ -201,6 +206,8 @@ class Result:
         ]
         if self.plan:
             rows.append(("plan", self.plan))
+        if self.defaults:
+            rows.append(("defaults", self.defaults))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
         rows += [(f"L2 rel. error {field}", f"{value:.3e}") for field, value in self.errors().items()]
         rows += scoring.summary_rows(self.reference_errors(), self.quantities())
@@ -311,4 +318,4 @@ class Result:
                    settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
                    steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
                    device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
-                   diagnosis=metrics.get("diagnosis"), source_text=data["source"], source_path=data.get("source_path"))
+                   diagnosis=metrics.get("diagnosis"), defaults=metrics.get("defaults"), source_text=data["source"], source_path=data.get("source_path"))
