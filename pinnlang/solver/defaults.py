@@ -13,10 +13,12 @@
 :func:`default_choices` turns them into settings, each only when the file and the caller did not
 give it (``SolveSettings.given``), and one line per choice for the run's summary:
 
-- ``width`` grows with the number of fields and of inputs, within the parameter count the
-  default training's Levenberg–Marquardt phase takes;
+- ``width`` grows with the number of fields, within the parameter count the default training's
+  Levenberg–Marquardt phase takes; ``points`` grows with the number of inputs;
 - ``model = fourier`` with ``sigma`` from the data wavenumber when the data oscillate faster
-  than a plain MLP resolves;
+  than a plain MLP resolves, and the default training's second-order phase can train a Fourier
+  network (with the dense Levenberg–Marquardt of zoo MLPs only, it cannot: 2000 Adam steps alone
+  leave such a problem worse than the MLP with Levenberg–Marquardt);
 - condition weights that balance the blocks of the Gauss–Newton system when they differ by more
   than an order of magnitude (Wang, Yu & Perdikaris 2022, "When and why PINNs fail to train: a
   neural tangent kernel perspective"). A condition's ``[weight = ...]`` always wins: when the
@@ -34,7 +36,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from pinnlang.solver.budget import LM_MAX_PARAMETERS
+from pinnlang.solver.budget import LM_MAX_PARAMETERS, lm_phase_fits
 from pinnlang.solver.network import build_body, wrap
 
 #: The default network of the smallest problem (one field, at most two inputs): the 3 x 20 tanh
@@ -43,8 +45,12 @@ BASE_WIDTH, BASE_DEPTH = 20, 3
 #: Neurons added per field beyond the first: every field is a linear combination of the last
 #: hidden layer, so k fields share one basis and need about k times its richness.
 WIDTH_PER_FIELD = 6
-#: Neurons added per input beyond two: each input is one more direction the first layer resolves.
-WIDTH_PER_INPUT = 2
+#: Collocation points per pde condition for every three inputs (rounded up): each input is one
+#: more direction the points must cover. Random points' spacing in d dimensions is about
+#: N^(-1/d); keeping it would grow N exponentially, which no budget affords, so the count grows
+#: like the cost of a step, linearly. (The hidden width does not grow with the inputs: the first
+#: layer's weights already do, and the Levenberg–Marquardt phase costs ~ parameters^3.)
+POINTS_PER_THREE_INPUTS = 1000
 #: Above this wavenumber of the data on the normalised inputs (two periods across [-1, 1]), a
 #: tanh MLP with Xavier initialisation is slow to fit them (spectral bias: it learns the low
 #: frequencies first; Rahaman et al. 2019); random Fourier features lift that (Tancik et al. 2020).
@@ -72,6 +78,8 @@ class ProblemTraits:
         row_norms: ``{condition: mean squared gradient norm of a residual row}`` at the
             initial network (conditions the network cannot be differentiated for are absent).
         user_weights: whether any condition has a ``weight`` option.
+        fourier_trainable: whether the default training's Levenberg–Marquardt phase can train
+            the zoo's ``fourier`` network of the default size on this problem.
     """
 
     inputs: int
@@ -82,6 +90,7 @@ class ProblemTraits:
     row_norms: Mapping[str, float] = field(default_factory=dict)
     kinds: Mapping[str, str] = field(default_factory=dict)
     user_weights: bool = False
+    fourier_trainable: bool = False
 
     @property
     def time_dependent(self) -> bool:
@@ -120,7 +129,8 @@ def traits(compiled: Any, *, seed: int = 0) -> ProblemTraits:
         data_wavenumber=data_wavenumber(compiled, rng), time_span=span,
         row_norms=jacobian_row_norms(compiled, net, rng),
         kinds={c.name: c.kind for c in compiled.conditions},
-        user_weights=any("weight" in c.source.options for c in compiled.conditions))
+        user_weights=any("weight" in c.source.options for c in compiled.conditions),
+        fourier_trainable=_second_order_trains(compiled, "fourier"))
 
 
 def default_choices(t: ProblemTraits, given: frozenset[str] | set[str]) -> DefaultChoices:
@@ -128,7 +138,11 @@ def default_choices(t: ProblemTraits, given: frozenset[str] | set[str]) -> Defau
     every setting named in ``given`` (and every weight when the file gives one)."""
     settings: dict[str, Any] = {}
     reasons: list[str] = []
-    if "model" not in given and t.data_wavenumber > FOURIER_WAVENUMBER:
+    fast = t.data_wavenumber > FOURIER_WAVENUMBER
+    if "model" not in given and fast and not t.fourier_trainable:
+        reasons.append(f"no fourier features (data wavenumber {t.data_wavenumber:.0f}): the "
+                       f"Levenberg-Marquardt phase cannot train them")
+    if "model" not in given and fast and t.fourier_trainable:
         sigma = fourier_sigma(t.data_wavenumber)
         settings["model"] = "fourier"
         if "sigma" not in given:
@@ -140,7 +154,11 @@ def default_choices(t: ProblemTraits, given: frozenset[str] | set[str]) -> Defau
         width = default_width(t.inputs, t.fields, BASE_DEPTH if "depth" not in given else None)
         if width != BASE_WIDTH:
             settings["width"] = width
-            reasons.append(f"width {width} ({t.fields} field{'s' * (t.fields > 1)}, {t.inputs} inputs)")
+            reasons.append(f"width {width} ({t.fields} fields)")
+    points = POINTS_PER_THREE_INPUTS * math.ceil(t.inputs / 3)
+    if "points" not in given and points != POINTS_PER_THREE_INPUTS:
+        settings["points"] = points
+        reasons.append(f"points {points} ({t.inputs} inputs)")
     weights = {} if t.user_weights or "weighting" in given else balanced_weights(t)
     if weights:
         reasons.append("weights " + ", ".join(f"{name} {w:.2g}" for name, w in weights.items())
@@ -160,10 +178,10 @@ def apply_defaults(compiled: Any, settings: Any) -> str | None:
 
 
 def default_width(inputs: int, fields: int, depth: int | None) -> int:
-    """The base width, grown per field and per input (see the constants), and kept within
+    """The base width, grown per field (see :data:`WIDTH_PER_FIELD`), and kept within
     :data:`LM_MAX_PARAMETERS` at ``depth`` hidden layers: the default training's second-order
     phase solves a system as large as the parameter count (``depth=None``: no cap)."""
-    width = BASE_WIDTH + WIDTH_PER_FIELD * (fields - 1) + WIDTH_PER_INPUT * max(0, inputs - 2)
+    width = BASE_WIDTH + WIDTH_PER_FIELD * (fields - 1)
     while depth is not None and width > BASE_WIDTH and mlp_parameters(inputs, fields, width, depth) > LM_MAX_PARAMETERS:
         width -= 1
     return width
@@ -219,6 +237,26 @@ def jacobian_row_norms(compiled: Any, net: torch.nn.Module, rng: np.random.Gener
             continue  # a condition this network cannot be differentiated for alone
         out[cond.name] = total / max(1, min(len(rows), JACOBIAN_ROWS))
     return out
+
+
+def _second_order_trains(compiled: Any, model: str) -> bool:
+    """Whether the default training's Levenberg–Marquardt phase would run on the zoo's ``model``
+    of the default size for ``compiled`` (the question :mod:`pinnlang.solver.recipe` asks)."""
+    from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
+
+    body = build_body(model, len(compiled.input_names), len(compiled.field_names),
+                      {"width": BASE_WIDTH, "depth": BASE_DEPTH})
+    probe = _Probe(wrap(body, compiled.lower, compiled.upper).to(compiled.lower.dtype), compiled)
+    return lm_phase_fits(levenberg_marquardt_size(probe))
+
+
+class _Probe(torch.nn.Module):
+    """What :func:`levenberg_marquardt_size` reads of a module: its network and problem."""
+
+    def __init__(self, net: torch.nn.Module, compiled: Any):
+        super().__init__()
+        self.net = net
+        self.compiled = compiled
 
 
 def _order(compiled: Any) -> int:

@@ -68,12 +68,22 @@ def test_fast_oscillating_data_get_fourier_features_with_the_documented_sigma():
     measured = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
     # sin(20 pi x) on [0, 1]: wavenumber 20 pi / 2 = 31 on the normalised input
     assert 25 < measured.data_wavenumber < 40
-    choices = default_choices(measured, frozenset())
+    # once the second-order phase trains any network (a matrix-free Gauss-Newton system)
+    choices = default_choices(dataclasses.replace(measured, fourier_trainable=True), frozenset())
     assert choices.settings["model"] == "fourier"
     # the sigma setting's documentation: sin(k pi x) on a unit interval needs about k / 4 = 5
     assert 4 <= choices.settings["sigma"] <= 6
     assert "width" not in choices.settings  # the fourier model's own width is left alone
     assert "fourier sigma" in choices.describe() and "wavenumber" in choices.describe()
+
+
+def test_no_fourier_features_where_the_second_order_phase_cannot_train_them():
+    measured = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
+    # the dense Levenberg-Marquardt phase takes zoo MLPs only: a Fourier network would lose it
+    assert not measured.fourier_trainable
+    choices = default_choices(measured, frozenset())
+    assert "model" not in choices.settings and "sigma" not in choices.settings
+    assert "no fourier features" in choices.describe()
 
 
 def test_slow_data_keep_the_plain_network():
@@ -92,6 +102,13 @@ def test_more_fields_and_inputs_get_a_wider_network_within_the_second_order_phas
     assert mlp_parameters(3, 3, width, 3) <= LM_MAX_PARAMETERS
     assert default_width(3, 3, None) >= width  # the cap only ever narrows
     assert default_width(8, 4, 3) < default_width(8, 4, None)
+
+
+def test_more_inputs_get_more_collocation_points():
+    small = _traits(_poisson())
+    assert "points" not in default_choices(small, frozenset()).settings
+    assert default_choices(dataclasses.replace(small, inputs=6), frozenset()).settings["points"] == 2000
+    assert "points" not in default_choices(dataclasses.replace(small, inputs=6), frozenset({"points"})).settings
 
 
 def test_pde_terms_1e4_larger_than_the_boundary_data_get_a_balancing_weight():
@@ -116,7 +133,7 @@ def test_balanced_conditions_keep_weight_one():
 
 
 def test_a_given_setting_or_weight_is_never_overridden():
-    fast = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
+    fast = dataclasses.replace(_traits(_heat(initial=sp.sin(20 * sp.pi * x))), fourier_trainable=True)
     assert "model" not in default_choices(fast, frozenset({"model"})).settings
     kept_sigma = default_choices(fast, frozenset({"sigma"})).settings
     assert kept_sigma["model"] == "fourier" and "sigma" not in kept_sigma
