@@ -13,8 +13,8 @@
 :func:`default_choices` turns them into settings, each only when the file and the caller did not
 give it (``SolveSettings.given``), and one line per choice for the run's summary:
 
-- ``width`` grows with the number of fields, within the parameter count the default training's
-  Levenberg–Marquardt phase takes; ``points`` grows with the number of inputs;
+- ``width`` grows with the number of fields, within the Jacobian the default training's
+  Levenberg–Marquardt phase affords (it has about two rows per parameter per pde condition); ``points`` grows with the number of inputs;
 - ``model = fourier`` with ``sigma`` from the data wavenumber when the data oscillate faster
   than a plain MLP resolves, and the default training's second-order phase can train a Fourier
   network (with the dense Levenberg–Marquardt of zoo MLPs only, it cannot: 2000 Adam steps alone
@@ -151,7 +151,8 @@ def default_choices(t: ProblemTraits, given: frozenset[str] | set[str]) -> Defau
         else:
             reasons.append(f"fourier features (data wavenumber {t.data_wavenumber:.0f})")
     if "width" not in given and settings.get("model", "mlp") == "mlp" and "model" not in given:
-        width = default_width(t.inputs, t.fields, BASE_DEPTH if "depth" not in given else None)
+        pdes = sum(kind == "pde" for kind in t.kinds.values())
+        width = default_width(t.inputs, t.fields, BASE_DEPTH if "depth" not in given else None, pdes)
         if width != BASE_WIDTH:
             settings["width"] = width
             reasons.append(f"width {width} ({t.fields} fields)")
@@ -177,12 +178,16 @@ def apply_defaults(compiled: Any, settings: Any) -> str | None:
     return choices.describe()
 
 
-def default_width(inputs: int, fields: int, depth: int | None) -> int:
-    """The base width, grown per field (see :data:`WIDTH_PER_FIELD`), and kept within
-    :data:`LM_MAX_PARAMETERS` at ``depth`` hidden layers: the default training's second-order
-    phase solves a system as large as the parameter count (``depth=None``: no cap)."""
+def default_width(inputs: int, fields: int, depth: int | None, pdes: int = 1) -> int:
+    """The base width, grown per field (see :data:`WIDTH_PER_FIELD`), and kept at ``depth``
+    hidden layers within the Jacobian the default training's Levenberg–Marquardt phase affords
+    (``depth=None``: no cap). That phase draws about two rows per parameter for each of the
+    ``pdes`` pde conditions, so its Jacobian holds ``pdes * 2 * P**2`` entries: ``P`` is kept
+    at :data:`LM_MAX_PARAMETERS` over the square root of ``pdes``, the Jacobian of one pde
+    condition at the cap."""
     width = BASE_WIDTH + WIDTH_PER_FIELD * (fields - 1)
-    while depth is not None and width > BASE_WIDTH and mlp_parameters(inputs, fields, width, depth) > LM_MAX_PARAMETERS:
+    cap = LM_MAX_PARAMETERS / math.sqrt(max(1, pdes))
+    while depth is not None and width > BASE_WIDTH and mlp_parameters(inputs, fields, width, depth) > cap:
         width -= 1
     return width
 

@@ -99,7 +99,9 @@ def test_more_fields_and_inputs_get_a_wider_network_within_the_second_order_phas
     assert "width" not in default_choices(small, frozenset()).settings  # 1-D, 1 field: 3 x 20
     width = default_choices(large, frozenset()).settings["width"]
     assert width > BASE_WIDTH
-    assert mlp_parameters(3, 3, width, 3) <= LM_MAX_PARAMETERS
+    # three pde conditions: the Levenberg-Marquardt Jacobian has 2 P rows for each
+    assert mlp_parameters(3, 3, width, 3) <= LM_MAX_PARAMETERS / math.sqrt(3)
+    assert default_width(3, 3, 3, pdes=1) >= width
     assert default_width(3, 3, None) >= width  # the cap only ever narrows
     assert default_width(8, 4, 3) < default_width(8, 4, None)
 
