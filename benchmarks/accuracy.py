@@ -12,7 +12,8 @@ Each problem is solved with its file's ``train:`` settings, or with ``--budget S
 With ``--no-settings`` every file's ``train:`` settings and every condition's ``weight`` are
 removed and the problem gets pinnlang's default training with no argument (``--max-time`` still
 applies): a problem written the natural way. The "converged" column is the run's own verdict
-from its residuals on fresh points (:mod:`pinnlang.solver.diagnosis`).
+from its residuals on fresh points (:mod:`pinnlang.solver.diagnosis`); what the defaults derived
+from the problem (:mod:`pinnlang.solver.defaults`) is in the progress line and the csv.
 The error of each field is ``||u_net - u_ref|| / ||u_ref||``, where ``u_ref`` is, in this order,
 
 - the ``exact:`` solution of the file (``Result.errors()``), on the problem's evaluation points (a
@@ -124,6 +125,7 @@ class Row:
     device: str = ""
     engine: str = ""
     converged: str = ""
+    defaults: str = ""
 
     # ------------------------------------------------------------------ cells of the table
     def l2re_text(self) -> str:
@@ -153,7 +155,7 @@ class Row:
             "steps_taken": self.steps,
             "final_loss": "" if self.final_loss is None else f"{self.final_loss:.6e}", "wall_seconds": f"{self.wall_seconds:.1f}",
             "train_seconds": f"{self.train_seconds:.1f}", "device": self.device, "engine": self.engine,
-            "converged": self.converged,
+            "converged": self.converged, "defaults": self.defaults,
             "pinnacle_case": PINNACLE_CASES.get(self.problem, ""),
             "pinnacle_baseline_l2re": f"{PINNACLE_BASELINE[self.problem][0]:.6e}" if self.problem in PINNACLE_BASELINE else "",
         }
@@ -241,6 +243,7 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
                                     lm_steps=row.lm_steps, quiet=True, **extra)
         if result.diagnosis:
             row.converged = "yes" if result.diagnosis["converged"] else "no"
+        row.defaults = result.defaults or ""
         row.steps, row.device = result.steps, result.device
         row.engine = str(result.module.engine_choice.get("engine", ""))
         row.train_seconds = result.train_seconds
@@ -294,7 +297,8 @@ def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_tim
 
 
 def progress_line(row: Row) -> str:
-    return f"{row.problem}: {row.status}, {row.l2re_text()}, {row.wall_seconds:.1f} s"
+    chosen = f" (defaults: {row.defaults})" if row.defaults else ""
+    return f"{row.problem}: {row.status}, {row.l2re_text()}, {row.wall_seconds:.1f} s{chosen}"
 
 
 # ------------------------------------------------------------------ the table

@@ -40,15 +40,13 @@ class Result:
         diagnosis: what the residuals on fresh points said after training
             (:func:`pinnlang.solver.diagnosis.diagnose`: ``converged``, ``summary``, the relative
             residual of every condition, suggestions), or ``None``.
-        plan: how a time budget was planned (``time budget 60 s: N Adam + M L-BFGS steps
-            planned from a measured X ms/step``), the default training a run without step counts
-            got (``default training: 1000 Adam steps, then 200 Levenberg-Marquardt iterations ...``,
-            see :mod:`pinnlang.solver.recipe`), or ``None``.
         plan: the training plan in words (``default training: 1000 Adam steps, then 200
             Levenberg-Marquardt iterations ...``, ``time budget 60 s: ...``, see
             :meth:`pinnlang.solver.plan.TrainingPlan.describe`), or ``None``.
         phases: the plan's phases as a list of dicts (``kind``, ``steps``, ``resample_every``,
             ``points``, ...), or ``None``.
+        defaults: the settings and weights the defaults derived from the problem, and why
+            (``width 32 (3 fields, 2 inputs), ...``, see :mod:`pinnlang.solver.defaults`), or ``None``.
     """
 
     def __init__(self, problem: Any, compiled: Any, network: nn.Module, *,
@@ -59,7 +57,7 @@ class Result:
                  module: Any = None, trainer: Any = None, run_dir: str | None = None,
                  source_text: str | None = None, source_path: str | None = None,
                  plan: str | None = None, phases: list[dict[str, Any]] | None = None,
-                 diagnosis: Mapping[str, Any] | None = None):
+                 diagnosis: Mapping[str, Any] | None = None, defaults: str | None = None):
         self.problem = problem
         self.compiled = compiled
         self.network = network
@@ -74,6 +72,7 @@ class Result:
         self.trainer = trainer
         self.run_dir = run_dir
         self.plan = plan
+        self.defaults = defaults
         self.diagnosis = dict(diagnosis) if diagnosis else None
         self.phases = phases
         self._source_text = source_text
@@ -251,6 +250,7 @@ class Result:
             "device": self.device,
             "settings": dict(self.settings),
             **({"plan": self.plan} if self.plan else {}),
+            **({"defaults": self.defaults} if self.defaults else {}),
             **({"diagnosis": self.diagnosis} if self.diagnosis else {}),
             **({"phases": self.phases} if self.phases else {}),
         }
@@ -274,6 +274,8 @@ class Result:
         ]
         if self.plan:
             rows.append(("plan", self.plan))
+        if self.defaults:
+            rows.append(("defaults", self.defaults))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
         removed = self.removed_shifts
         rows += [(f"L2 rel. error {field}", f"{value:.3e}" + (
@@ -407,4 +409,4 @@ class Result:
                    settings=data["settings"], train_seconds=metrics.get("train_seconds", 0.0),
                    steps=metrics.get("steps", 0), losses=metrics.get("losses", {}),
                    device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
-                   phases=metrics.get("phases"), diagnosis=metrics.get("diagnosis"), source_text=data["source"], source_path=data.get("source_path"))
+                   phases=metrics.get("phases"), diagnosis=metrics.get("diagnosis"), defaults=metrics.get("defaults"), source_text=data["source"], source_path=data.get("source_path"))

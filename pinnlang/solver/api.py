@@ -12,6 +12,7 @@ from torch import nn
 from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
+from pinnlang.solver.defaults import apply_defaults
 from pinnlang.solver.diagnosis import diagnose
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size, require_levenberg_marquardt
 from pinnlang.solver.module import PinnModule
@@ -127,8 +128,12 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     settings = resolve_settings(file_settings, overrides, spans=spans)
     settings.out = run_dir
     manual = manual_optimization(trainer_kwargs)
-    module = build_module(problem, settings, model if isinstance(model, nn.Module) else None, manual=manual,
-                          allow_data=allow_data)
+    body = model if isinstance(model, nn.Module) else None
+    compiled = compile_for(problem, settings, allow_data)
+    # Settings neither the file nor the caller gave, derived from the problem (none for a
+    # network of the caller's, which the defaults cannot size).
+    defaults = apply_defaults(compiled, settings) if body is None and ckpt_path is None else None
+    module = build_module(problem, settings, body, manual=manual, compiled=compiled)
     # Under several processes the phase's products and losses are summed over them (lm_phase);
     # its optimizer steps itself, which Lightning's automatic optimisation does not allow.
     lm_parameters = levenberg_marquardt_size(module) if manual else 0
@@ -167,7 +172,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
                     plan=describe_plan(module), phases=module.plan.to_list(),
-                    diagnosis=diagnosis)
+                    diagnosis=diagnosis, defaults=defaults)
     if trainer.is_global_zero:
         if run_dir:
             result.save(run_dir)
@@ -199,15 +204,23 @@ def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:
     return not ((clip is not None and clip > 0) or (accumulate is not None and accumulate != 1))
 
 
-def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None, *,
-                 manual: bool = True, allow_data: Sequence[str | os.PathLike] = ()) -> PinnModule:
-    """Compile ``problem``, build the network (seeded) and wrap both in a :class:`PinnModule`
-    (``allow_data``: data files or folders outside the problem's folder that may be read)."""
+def compile_for(problem: Any, settings: SolveSettings, allow_data: Sequence[str | os.PathLike] = ()) -> Any:
+    """``problem`` compiled in the run's precision (``allow_data``: data files or folders
+    outside the problem's folder that may be read)."""
     import pinnlang.compile.forward_engine  # noqa: F401  (registers the "forward" engine)
     from pinnlang.compile import compile_problem
 
+    return compile_problem(problem, dtype=dtype_for(settings.precision), device="cpu", allowed_paths=allow_data)
+
+
+def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None = None, *,
+                 manual: bool = True, allow_data: Sequence[str | os.PathLike] = (),
+                 compiled: Any = None) -> PinnModule:
+    """Compile ``problem`` (unless ``compiled`` is given), build the network (seeded) and wrap
+    both in a :class:`PinnModule` (``allow_data``: see :func:`compile_for`)."""
     dtype = dtype_for(settings.precision)
-    compiled = compile_problem(problem, dtype=dtype, device="cpu", allowed_paths=allow_data)
+    if compiled is None:
+        compiled = compile_for(problem, settings, allow_data)
     torch.manual_seed(settings.seed)
     body = build_body(body if body is not None else settings.model, len(compiled.input_names),
                       len(compiled.field_names), settings.to_dict())

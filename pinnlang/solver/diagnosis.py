@@ -28,6 +28,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from pinnlang.solver.defaults import FOURIER_WAVENUMBER, data_wavenumber, fourier_sigma
+
 #: A deciding condition whose residual on fresh points is above this fraction of the size of its
 #: terms has not converged: the run then reports it. One per cent is a statement about the
 #: solution (two significant digits of balance in every equation), not about the machine.
@@ -192,54 +194,6 @@ def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
     return bool(before) and losses[-1][1] < 0.5 * before[-1]
 
 
-def _data_wavenumber(compiled: Any, rng: np.random.Generator) -> float:
-    """The largest ``‖∇g‖ / |g|`` (root mean squares, per unit length of the normalised inputs
-    in [-1, 1]) of the data ``g`` of the initial and boundary conditions: the residual of
-    ``u = g`` for a network that is zero everywhere is ``-g``."""
-    zero = _ZeroNet(len(compiled.field_names))
-    span = (compiled.upper - compiled.lower).double().cpu().numpy() / 2
-    best = 0.0
-    for cond in compiled.conditions:
-        if cond.kind not in ("initial", "boundary"):
-            continue
-        batch = cond.sample(FRESH_POINTS, rng)
-        try:
-            with torch.no_grad():
-                values = _data_values(cond, zero, batch, batch.x)
-                slopes = []
-                for i, half in enumerate(span):  # central differences along each normalised input
-                    step = torch.zeros_like(batch.x[0])
-                    step[i] = 1e-3 * half
-                    ahead = _data_values(cond, zero, batch, batch.x + step)
-                    behind = _data_values(cond, zero, batch, batch.x - step)
-                    slopes.append((ahead - behind) / 2e-3)
-        except (RuntimeError, TypeError, ValueError):
-            continue  # data the zero network cannot evaluate alone
-        size = _rms(values)
-        if size > 0:
-            gradient = np.sqrt(sum(np.square(s) for s in slopes))
-            best = max(best, _rms(gradient) / size)
-    return best
-
-
-def _data_values(cond: Any, zero: Any, batch: Any, x: torch.Tensor) -> np.ndarray:
-    moved = type(batch)(x, batch.normals, batch.targets, batch.x_pair)
-    with torch.enable_grad():
-        residual = cond.residual(zero, moved, {}, create_graph=False)
-    return residual.detach().double().cpu().numpy().reshape(len(x), -1)
-
-
-class _ZeroNet(torch.nn.Module):
-    """A network that is zero everywhere (but depends on its input, so derivatives exist)."""
-
-    def __init__(self, fields: int):
-        super().__init__()
-        self.fields = fields
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return 0.0 * x[:, :1].expand(-1, self.fields)
-
-
 def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[str, Any],
                  parameters: int, rng: np.random.Generator) -> list[str]:
     out: list[str] = []
@@ -252,12 +206,10 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
     pde = [c.relative for c in diagnosis.conditions if c.kind == "pde"]
     if worst is not None and worst.kind != "pde" and pde and worst.relative > LAG_FACTOR * max(pde):
         out.append(f"weight '{worst.name}' ([weight = 10] on it, or --weighting annealing)")
-    wavenumber = _data_wavenumber(compiled, rng)
+    wavenumber = data_wavenumber(compiled, rng)
     model = str(settings.get("model", "mlp"))
-    if model == "mlp" and wavenumber > 4 * math.pi:
-        # sin(k pi x) over a unit interval is sin(k pi xi / 2 + c) on the normalised xi in
-        # [-1, 1]: wavenumber k pi / 2, and the `sigma` setting's documentation asks k / 4 for it.
-        out.append(f"Fourier features (--model fourier --sigma {max(1.0, wavenumber / (2 * math.pi)):.2g}): "
+    if model == "mlp" and wavenumber > FOURIER_WAVENUMBER:
+        out.append(f"Fourier features (--model fourier --sigma {fourier_sigma(wavenumber):.2g}): "
                    f"the initial/boundary data oscillate with wavenumber {wavenumber:.0f} on the "
                    f"normalised inputs")
     width, depth = int(settings.get("width", 20)), int(settings.get("depth", 3))

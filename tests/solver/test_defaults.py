@@ -1,0 +1,161 @@
+"""Defaults that notice: traits measured from a problem and the settings they fill in
+(pinnlang/solver/defaults.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import sympy as sp
+import torch
+
+import pinnlang
+from pinnlang.compile import compile_problem
+from pinnlang.solver.defaults import (
+    BASE_WIDTH,
+    FOURIER_WAVENUMBER,
+    IMBALANCE,
+    default_choices,
+    default_width,
+    mlp_parameters,
+    traits,
+)
+from pinnlang.solver.plan import LM_MAX_PARAMETERS
+
+x, y, z, t = sp.symbols("x y z t")
+u, v, w = sp.Function("u"), sp.Function("v"), sp.Function("w")
+
+
+def _traits(problem):
+    return traits(compile_problem(problem, dtype=torch.float64))
+
+
+def _heat(initial=sp.sin(sp.pi * x)):
+    return (pinnlang.Problem("heat").space(x, 0, 1).time(t, 0, 1).field(u)
+            .pde(sp.Eq(u(x, t).diff(t), 0.1 * u(x, t).diff(x, 2)))
+            .initial(sp.Eq(u(x, t), initial)).boundary(sp.Eq(u(x, t), 0)))
+
+
+def _poisson(scale=1, **boundary_options):
+    return (pinnlang.Problem("poisson").space(x, 0, 1).field(u)
+            .pde(sp.Eq(-scale * u(x).diff(x, 2), scale * sp.pi**2 * sp.sin(sp.pi * x)))
+            .boundary(sp.Eq(u(x), 0), **boundary_options))
+
+
+def _three_fields_in_3d():
+    fields = [f(x, y, z) for f in (u, v, w)]
+    problem = pinnlang.Problem("three").space((x, y, z), (0, 1), (0, 1), (0, 1)).field(u, v, w)
+    for i, field in enumerate(fields):
+        laplacian = sum(field.diff(s, 2) for s in (x, y, z))
+        problem = problem.pde(sp.Eq(laplacian, 0), name=f"pde_{i}")
+        problem = problem.boundary(sp.Eq(field, x + i), name=f"wall_{i}")
+    return problem
+
+
+def test_traits_of_a_heat_problem():
+    measured = _traits(_heat())
+    assert (measured.inputs, measured.fields, measured.order) == (2, 1, 2)
+    assert measured.time_dependent and measured.time_span == 1.0
+    assert set(measured.row_norms) == {"pde", "initial", "boundary"}
+    assert all(value > 0 for value in measured.row_norms.values())
+    # sin(pi x) on [0, 1] is sin(pi xi / 2 + c) on xi in [-1, 1]: wavenumber about pi / 2 (root
+    # mean squares over random points, so not exactly)
+    assert 0.5 * math.pi / 2 < measured.data_wavenumber < 2.5 * math.pi / 2
+
+
+def test_fast_oscillating_data_get_fourier_features_with_the_documented_sigma():
+    measured = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
+    # sin(20 pi x) on [0, 1]: wavenumber 20 pi / 2 = 31 on the normalised input
+    assert 25 < measured.data_wavenumber < 40
+    # once the second-order phase trains any network (a matrix-free Gauss-Newton system)
+    choices = default_choices(dataclasses.replace(measured, fourier_trainable=True), frozenset())
+    assert choices.settings["model"] == "fourier"
+    # the sigma setting's documentation: sin(k pi x) on a unit interval needs about k / 4 = 5
+    assert 4 <= choices.settings["sigma"] <= 6
+    assert "width" not in choices.settings  # the fourier model's own width is left alone
+    assert "fourier sigma" in choices.describe() and "wavenumber" in choices.describe()
+
+
+def test_no_fourier_features_where_the_second_order_phase_cannot_train_them():
+    measured = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
+    # the dense Levenberg-Marquardt phase takes zoo MLPs only: a Fourier network would lose it
+    assert not measured.fourier_trainable
+    choices = default_choices(measured, frozenset())
+    assert "model" not in choices.settings and "sigma" not in choices.settings
+    assert "no fourier features" in choices.describe()
+
+
+def test_slow_data_keep_the_plain_network():
+    measured = _traits(_heat())
+    assert measured.data_wavenumber < FOURIER_WAVENUMBER
+    choices = default_choices(measured, frozenset())
+    assert "model" not in choices.settings and "width" not in choices.settings
+
+
+def test_more_fields_and_inputs_get_a_wider_network_within_the_second_order_phase():
+    small, large = _traits(_poisson()), _traits(_three_fields_in_3d())
+    assert (large.inputs, large.fields) == (3, 3)
+    assert "width" not in default_choices(small, frozenset()).settings  # 1-D, 1 field: 3 x 20
+    width = default_choices(large, frozenset()).settings["width"]
+    assert width > BASE_WIDTH
+    # three pde conditions: the Levenberg-Marquardt Jacobian has 2 P rows for each
+    assert mlp_parameters(3, 3, width, 3) <= LM_MAX_PARAMETERS / math.sqrt(3)
+    assert default_width(3, 3, 3, pdes=1) >= width
+    assert default_width(3, 3, None) >= width  # the cap only ever narrows
+    assert default_width(8, 4, 3) < default_width(8, 4, None)
+
+
+def test_more_inputs_get_more_collocation_points():
+    small = _traits(_poisson())
+    assert "points" not in default_choices(small, frozenset()).settings
+    assert default_choices(dataclasses.replace(small, inputs=6), frozenset()).settings["points"] == 2000
+    assert "points" not in default_choices(dataclasses.replace(small, inputs=6), frozenset({"points"})).settings
+
+
+def test_pde_terms_1e4_larger_than_the_boundary_data_get_a_balancing_weight():
+    plain, scaled = _traits(_poisson()), _traits(_poisson(scale=1e4))
+    # same network, same points: the pde's Gauss-Newton block grows by (1e4)^2
+    assert scaled.row_norms["pde"] == pytest.approx(1e8 * plain.row_norms["pde"], rel=1e-6)
+    assert scaled.row_norms["boundary"] == pytest.approx(plain.row_norms["boundary"], rel=1e-6)
+    weights = default_choices(scaled, frozenset()).weights
+    expected = scaled.row_norms["pde"] / scaled.row_norms["boundary"]
+    assert weights["boundary"] == pytest.approx(expected, rel=0.05)  # two significant digits
+    assert "pde" not in weights
+
+
+def test_balanced_conditions_keep_weight_one():
+    measured = _traits(_heat())
+    within = {name: measured.row_norms["pde"] / (IMBALANCE / 2) for name in measured.row_norms}
+    within["pde"] = measured.row_norms["pde"]
+    assert default_choices(dataclasses.replace(measured, row_norms=within), frozenset()).weights == {}
+    beyond = dict(within, initial=measured.row_norms["pde"] / (2 * IMBALANCE))
+    assert default_choices(dataclasses.replace(measured, row_norms=beyond), frozenset()).weights == {
+        "initial": pytest.approx(2 * IMBALANCE)}
+
+
+def test_a_given_setting_or_weight_is_never_overridden():
+    fast = dataclasses.replace(_traits(_heat(initial=sp.sin(20 * sp.pi * x))), fourier_trainable=True)
+    assert "model" not in default_choices(fast, frozenset({"model"})).settings
+    kept_sigma = default_choices(fast, frozenset({"sigma"})).settings
+    assert kept_sigma["model"] == "fourier" and "sigma" not in kept_sigma
+    wide = _traits(_three_fields_in_3d())
+    assert "width" not in default_choices(wide, frozenset({"width"})).settings
+    scaled = _traits(_poisson(scale=1e4))
+    assert default_choices(scaled, frozenset({"weighting"})).weights == {}
+    weighted = _traits(_poisson(scale=1e4, weight=3))
+    assert weighted.user_weights and default_choices(weighted, frozenset()).weights == {}
+
+
+def test_solve_applies_the_defaults_and_reports_them(tmp_path, capsys):
+    result = pinnlang.solve(_poisson(scale=1e4), steps=2, out=tmp_path / "run")
+    assert result.module.compiled.condition("boundary").weight > 1e6
+    assert "weights boundary" in result.defaults
+    assert "defaults" in capsys.readouterr().out
+    assert pinnlang.Result.load(tmp_path / "run").metrics()["defaults"] == result.defaults
+    given = pinnlang.solve(_three_fields_in_3d(), steps=2, width=12, quiet=True)
+    assert given.settings["width"] == 12
+    chosen = pinnlang.solve(_three_fields_in_3d(), steps=2, quiet=True)
+    assert chosen.settings["width"] > BASE_WIDTH and "width" in chosen.defaults
+    user = pinnlang.solve(_poisson(scale=1e4, weight=3), steps=2, quiet=True)
+    assert user.module.compiled.condition("boundary").weight == 3
