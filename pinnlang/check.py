@@ -12,9 +12,9 @@ from typing import Any, Callable, Iterable, Iterator
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from pinnlang.checks.boundary import count_selected
+from pinnlang.checks.boundary import selection_errors
 from pinnlang.checks.data import DataFileError, missing_columns
-from pinnlang.checks.numeric import UnsupportedExpression
+from pinnlang.checks.scoring import check_scoring, scoring_names
 from pinnlang.errors import Diagnostic
 from pinnlang.geometry import Box, Interval
 from pinnlang.problem import Condition, OnRegion, Problem
@@ -156,25 +156,7 @@ def require_selector_hits_boundary(condition: Condition, problem: Problem
                                    ) -> Iterator[Diagnostic]:
     if condition.kind != "boundary" or problem.domain is None:
         return
-    if condition.on is None and condition.where is None:
-        return
-    if isinstance(condition.on, OnRegion) and condition.on.name not in problem.regions:
-        yield _error(f"boundary condition '{condition.name}' selects the unknown region "
-                     f"'{condition.on.name}'", condition.span)
-        return
-    span = condition.on.span if condition.on is not None and condition.where is None else (
-        condition.span)
-    try:
-        selected = count_selected(problem, condition)
-    except UnsupportedExpression as err:
-        yield _error(f"the 'where' of boundary condition '{condition.name}' may use only "
-                     f"coordinates, params and constants, not '{err.expr}'", condition.span)
-        return
-    if selected == 0:
-        yield _error(f"boundary condition '{condition.name}' selects no point of the boundary",
-                     span or condition.span,
-                     hint="check the value of the plane or region and the 'where' predicate "
-                          "against the domain")
+    yield from selection_errors(problem, condition, f"boundary condition '{condition.name}'")
 
 
 def require_readable_data(condition: Condition, problem: Problem,
@@ -291,7 +273,7 @@ def _used_names(problem: Problem) -> set[str]:
         bare = e.xreplace({a: sp.Dummy() for a in applied})
         used.update(str(s) for s in bare.free_symbols)
     used.update(key[len("use:"):] for key in problem.spans if key.startswith("use:"))
-    return used
+    return used | scoring_names(problem)
 
 
 def warn_unused_declarations(problem: Problem) -> Iterator[Diagnostic]:
@@ -365,4 +347,5 @@ def check(problem: Problem, allowed_paths: Iterable[str] = ()) -> list[Diagnosti
     for rule in RULES:
         found.extend(rule(problem))
     found.extend(check_conditions(problem, allowed))
+    found.extend(check_scoring(problem, allowed))
     return found

@@ -9,8 +9,11 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from typing import Iterator
+
 from pinnlang.checks.numeric import UnsupportedExpression, evaluate
-from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
+from pinnlang.errors import Diagnostic
+from pinnlang.problem import Condition, OnPlane, OnRegion, Problem, Quantity
 
 #: Boundary points sampled to test a selector.
 SAMPLE_SIZE = 4096
@@ -23,7 +26,8 @@ def _tolerance(problem: Problem) -> float:
     return RELATIVE_TOL * max(1.0, float(np.max(np.asarray(upper) - np.asarray(lower))))
 
 
-def count_selected(problem: Problem, condition: Condition, n: int = SAMPLE_SIZE) -> int:
+def count_selected(problem: Problem, condition: Condition | Quantity, n: int = SAMPLE_SIZE
+                   ) -> int:
     """How many of ``n`` sampled boundary points the condition's selector keeps.
 
     Raises:
@@ -53,3 +57,26 @@ def count_selected(problem: Problem, condition: Condition, n: int = SAMPLE_SIZE)
         selected = evaluate(where, values, tol)
         mask &= np.broadcast_to(np.asarray(selected, dtype=bool), mask.shape)
     return int(mask.sum())
+
+
+def selection_errors(problem: Problem, selecting: Condition | Quantity, subject: str
+                     ) -> Iterator[Diagnostic]:
+    """Errors of a boundary selection (``on``/``where`` of a boundary condition or a boundary
+    integral): an unknown region, a bad ``where``, or a selection of no boundary point."""
+    on, where, span = selecting.on, selecting.where, selecting.span
+    if on is None and where is None:
+        return
+    if isinstance(on, OnRegion) and on.name not in problem.regions:
+        yield Diagnostic(f"{subject} selects the unknown region '{on.name}'", span)
+        return
+    try:
+        selected = count_selected(problem, selecting)
+    except UnsupportedExpression as err:
+        yield Diagnostic(f"the 'where' of {subject} may use only coordinates, params and "
+                         f"constants, not '{err.expr}'", span)
+        return
+    if selected == 0:
+        yield Diagnostic(f"{subject} selects no point of the boundary",
+                         (on.span if on is not None and where is None else None) or span,
+                         hint="check the value of the plane or region and the 'where' "
+                              "predicate against the domain")

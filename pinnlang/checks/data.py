@@ -26,8 +26,12 @@ class DataFileError(Exception):
         self.hint = hint
 
 
-def resolve_data_path(data: DataSource, allowed_paths: Iterable[str] = ()) -> str:
-    """The real path of the data file, if it may be read; else raise DataFileError."""
+def resolve_data_path(data: DataSource, allowed_paths: Iterable[str] = (),
+                      what: str = "data file") -> str:
+    """The real path of the data file, if it may be read; else raise DataFileError.
+
+    ``what`` names the file in the message (``reference file`` for a ``reference`` statement).
+    """
     base = os.path.realpath(data.base_dir or os.getcwd())
     target = os.path.realpath(os.path.join(base, data.path))
     allowed = {os.path.realpath(os.path.join(os.getcwd(), p)) for p in allowed_paths}
@@ -36,7 +40,7 @@ def resolve_data_path(data: DataSource, allowed_paths: Iterable[str] = ()) -> st
     inside = os.path.commonpath([base, target]) == base
     if os.path.isabs(data.path) or not inside:
         raise DataFileError(
-            f"data file '{data.path}' is outside the folder of the problem file",
+            f"{what} '{data.path}' is outside the folder of the problem file",
             hint="a .pinn file may only read files in its own folder tree; pass the path "
                  "explicitly (e.g. 'pinnlang check --allow-data PATH') to allow it")
     return target

@@ -9,8 +9,11 @@ from pinnlang.problem.ir import (
     OnRegion,
     Param,
     Problem,
+    Quantity,
+    Reference,
     TimeAxis,
     Unknown,
+    normal_symbols,
 )
 from pinnlang.problem.latex import to_latex
 from pinnlang.problem.operators import dn, laplacian
@@ -25,10 +28,13 @@ __all__ = [
     "OnRegion",
     "Param",
     "Problem",
+    "Quantity",
+    "Reference",
     "TimeAxis",
     "Unknown",
     "dn",
     "laplacian",
+    "normal_symbols",
     "to_latex",
     "to_pinn",
 ]

@@ -220,6 +220,67 @@ class ProblemBuilder:
         return self._add(ir().Condition("data", self._condition_name("data", name), data=source,
                                         options=checked_options(options)))
 
+    def reference(self, path: Any, *fields: Any, name: str | None = None,
+                  base_dir: str | os.PathLike | None = None) -> "ProblemBuilder":
+        """``reference [NAME] "PATH": u, v`` — a CSV or NPZ file of field values, for errors only.
+
+        Relative paths resolve against ``base_dir`` (default: the working directory).
+        """
+        if not fields:
+            raise PinnUsageError(f"reference {str(path)!r}: name the fields, e.g. .reference(path, u)")
+        names = tuple(self._require_field(field_name(f, "reference"), "reference") for f in fields)
+        if name is None or name == self.next_reference_name():
+            name = self.next_reference_name()
+        elif any(r.name == name for r in self.references):
+            raise PinnSemanticError(f"a reference named '{name}' already exists")
+        else:
+            check_name(name, "reference")
+        base = os.fspath(base_dir) if base_dir is not None else os.getcwd()
+        source = ir().DataSource(os.fspath(path), names, base)
+        self.references = tuple(self.references) + (
+            ir().Reference(name, source),)
+        return self
+
+    def quantity(self, name: str, integrand: Any, *, on: Any = None, where: Any = None,
+                 reference: Any = None, **at: Any) -> "ProblemBuilder":
+        """``quantity NAME = integral(EXPR[, on SELECTOR][ where PRED]) [reference = V]``.
+
+        Args:
+            name: the quantity's name.
+            integrand: a SymPy expression; on a boundary it may use ``dn`` and the outward
+                normal's components ``Symbol("nx")``, ... (:func:`~pinnlang.problem.normal_symbols`).
+            on: ``None`` (the space domain), or a boundary selector as for :meth:`boundary`.
+            where: a predicate over the coordinates filtering the domain or boundary.
+            reference: a published value; the relative error is reported.
+            **at: the time and param values the integral is taken at (``t=0.5``).
+        """
+        from pinnlang.problem.ir import normal_symbols
+        from pinnlang.problem.scoring import quantity_option_errors
+
+        check_name(name, "quantity")
+        if any(q.name == name for q in self.quantities) or name in self._declared_names():
+            raise PinnSemanticError(f"quantity '{name}' is already declared")
+        if not self.space_coords:
+            raise PinnSemanticError("a quantity integrates over space; declare .space(...) first")
+        selector = as_selector(self, on)
+        expr = self._normalize(to_expr(integrand, f"quantity {name}"))
+        allowed = list(self.inputs) + [c.symbol for c in self.constants] + [
+            u.symbol for u in self.unknowns]
+        if selector is not None:
+            allowed += normal_symbols(tuple(self.space_coords))
+        elif expr.atoms(dn):
+            raise PinnSemanticError(f"quantity {name}: dn needs a boundary (on=...)")
+        require_symbols(expr, allowed, f"quantity {name}")
+        options = {"reference": reference} if reference is not None else {}
+        options.update(at)
+        options = {k: option_value(k, v) for k, v in options.items()}
+        errors = quantity_option_errors(self, options)
+        if errors:
+            raise PinnSemanticError(f"quantity {name}: {errors[0]}")
+        self.quantities = tuple(self.quantities) + (ir().Quantity(
+            name, expr, on=selector, where=as_predicate(self, where), options=options),)
+        return self
+
     def add_exact(self, field: Any, expr: Any) -> "ProblemBuilder":
         """``exact: u = expr`` — a known solution, in terms of the inputs and constants.
 
@@ -329,4 +390,6 @@ class ProblemBuilder:
                 c = dataclasses.replace(c, equation=eq)
             updated.append(c)
         self.conditions = updated
+        self.quantities = tuple(dataclasses.replace(q, integrand=self._normalize(q.integrand))
+                                for q in self.quantities)
         return self

@@ -95,6 +95,65 @@ class DataSource:
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Reference:
+    """``reference [NAME] "PATH": u, v``: sampled values of fields, scored after training.
+
+    ``data.path`` is as written and resolves like a ``data`` file's; the file (CSV or NPZ, see
+    :mod:`pinnlang.reference.files`) never enters the loss.
+    """
+
+    name: str
+    data: DataSource
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.data.fields
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """``quantity NAME = integral(EXPR[, on SELECTOR][ where PRED]) [options]``.
+
+    Attributes:
+        name: the quantity's name (its own namespace: it is not a name of expressions).
+        integrand: a SymPy expression of fields, derivatives, inputs, constants, unknowns and,
+            on a boundary, the outward normal's components ``n<coordinate>`` (see
+            :func:`normal_symbols`) and ``dn``.
+        on: ``None`` (an integral over the spatial domain) or the part of the boundary, as for
+            a boundary condition (``where`` filters either further).
+        options: ``reference`` (a published value) and the value of the time coordinate and of
+            each param at which the integral is taken (default: the final time, the middle of
+            each param's range).
+    """
+
+    name: str
+    integrand: sp.Expr
+    on: Selector | None = None
+    where: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_boundary(self) -> bool:
+        """True for an integral over (a part of) the boundary: ``on`` is given."""
+        return self.on is not None
+
+    @property
+    def reference(self) -> float | None:
+        value = self.options.get("reference")
+        return None if value is None else float(value)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def normal_symbols(space_coords: tuple[sp.Symbol, ...]) -> tuple[sp.Symbol, ...]:
+    """The outward unit normal's components in boundary integrals: ``nx, ny`` for ``(x, y)``."""
+    return tuple(sp.Symbol(f"n{c}") for c in space_coords)
+
+
 @dataclass(frozen=True, eq=True)
 class Condition:
     """One training condition.
@@ -165,6 +224,8 @@ class Problem(ProblemBuilder):
     # a dict (``ExactSolutions``) that is also callable: ``problem.exact(u, expr)`` adds one
     exact: dict[str, sp.Expr] = ExactField()  # type: ignore[assignment]
     settings: dict[str, Any] = field(default_factory=dict)
+    references: tuple[Reference, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
     source: Source | None = field(default=None, compare=False, repr=False)
     spans: dict[str, Span] = field(default_factory=dict, compare=False, repr=False)
 
@@ -214,6 +275,16 @@ class Problem(ProblemBuilder):
 
     def conditions_of(self, kind: str) -> list[Condition]:
         return [c for c in self.conditions if c.kind == kind]
+
+    def next_reference_name(self) -> str:
+        """The default name for the next unnamed reference: ``reference``, ``reference_2``, ..."""
+        taken = {r.name for r in self.references}
+        n = len(self.references) + 1
+        while True:
+            name = "reference" if n == 1 else f"reference_{n}"
+            if name not in taken:
+                return name
+            n += 1
 
     def next_condition_name(self, kind: str) -> str:
         """The default name for the next unnamed condition of ``kind``: ``pde``, ``pde_2``, ..."""

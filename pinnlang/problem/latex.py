@@ -148,6 +148,25 @@ def _row(condition: "Condition", problem: "Problem") -> tuple[str, str, str]:
     return label, latex_equation(condition), _where(problem, condition)
 
 
+def _quantity_row(quantity: Any, problem: "Problem") -> tuple[str, str, str]:
+    """``name: \\int_{...} integrand`` with where it is taken and its reference value."""
+    if quantity.on is None:
+        domain, measure = r"\Omega", r"\,\mathrm{d}x"
+    elif hasattr(quantity.on, "name"):
+        region = problem.regions.get(quantity.on.name)
+        named = latex_region(region, {quantity.on.name: region}) if region is not None else (
+            latex_text(quantity.on.name))
+        domain, measure = rf"\partial\Omega \cap \partial\,{named}", r"\,\mathrm{d}s"
+    else:
+        domain = rf"\partial\Omega \cap \{{{latex_expr(quantity.on.coordinate)} = {latex_number(quantity.on.value)}\}}"
+        measure = r"\,\mathrm{d}s"
+    notes = [latex_expr(quantity.where)] if quantity.where is not None else []
+    notes += [f"{latex_text(key + ' = ')}{latex_number(float(value))}"
+              for key, value in quantity.options.items()]
+    body = rf"\int_{{{domain}}} {latex_expr(quantity.integrand)}{measure}"
+    return latex_text(f"{quantity.name}:"), body, r",\ ".join(notes)
+
+
 def latex_equation(condition: "Condition") -> str:
     """The condition's equation alone, ``lhs = rhs`` in LaTeX."""
     eq = condition.equation
@@ -177,6 +196,11 @@ def to_latex(problem: "Problem") -> str:
         setting.append((latex_text("unknown:"), latex_expr(u.symbol), latex_text("initial guess ") + latex_number(u.initial)))
     for name, expr in problem.exact.items():
         setting.append((latex_text("exact:"), f"{latex_expr(sp.Symbol(name))} = {latex_expr(expr)}", ""))
+    for reference in problem.references:
+        fields = ", ".join(latex_expr(sp.Symbol(f)) for f in reference.fields)
+        setting.append((latex_text("reference:"), fields,
+                        latex_text(f"values in {reference.data.path}")))
+    setting += [_quantity_row(q, problem) for q in problem.quantities]
     lines = [rf"{label} & \quad {eq}" + (rf" && \quad {where}" if where else "") + r" \\"
              for label, eq, where in rows + setting]
     if lines:

@@ -10,7 +10,7 @@ IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 KEYWORDS = frozenset(
     "problem const unknown param let space time field pde initial boundary periodic data exact "
-    "on where in and or not train".split()
+    "on where in and or not train reference quantity integral".split()
 )
 BUILTIN_FUNCTIONS = frozenset(
     "sin cos tan asin acos atan sinh cosh tanh exp log sqrt abs sign min max heaviside atan2 "

@@ -22,7 +22,7 @@ from pinnlang.problem.expr_printer import (
 from pinnlang.problem.names import RESERVED, is_identifier
 
 if TYPE_CHECKING:
-    from pinnlang.problem.ir import Condition, Problem
+    from pinnlang.problem.ir import Condition, Problem, Quantity
 
 
 def to_pinn(problem: "Problem") -> str:
@@ -39,6 +39,8 @@ def to_pinn(problem: "Problem") -> str:
         [f"field {', '.join(problem.field_names)}"] if problem.fields else [],
         _conditions(problem),
         [f"exact: {name} = {format_expr(expr)}" for name, expr in problem.exact.items()],
+        _references(problem),
+        [_quantity(q) for q in problem.quantities],
         [f"train: {_assignments(problem.settings)}"] if problem.settings else [],
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
@@ -94,6 +96,38 @@ def _conditions(problem: "Problem") -> list[str]:
     return lines
 
 
+def _references(problem: "Problem") -> list[str]:
+    lines = []
+    defaults = True  # every earlier reference had its default name
+    for i, reference in enumerate(problem.references):
+        defaults = defaults and reference.name == ("reference" if i == 0 else f"reference_{i + 1}")
+        head = "reference " if defaults else f"reference {reference.name} "
+        lines.append(f"{head}{format_string(reference.data.path)}: {', '.join(reference.fields)}")
+    return lines
+
+
+def _selection(on: Any, where: Any) -> list[str]:
+    """``on ...`` and ``where ...`` of a boundary condition or an integral."""
+    head = []
+    if on is not None:
+        if hasattr(on, "coordinate"):
+            head.append(f"on {on.coordinate} = {format_number(on.value)}")
+        else:
+            head.append(f"on {on.name}")
+    if where is not None:
+        head.append(f"where {format_expr(where)}")
+    return head
+
+
+def _quantity(quantity: "Quantity") -> str:
+    part = " ".join(_selection(quantity.on, quantity.where))
+    line = f"quantity {quantity.name} = integral({format_expr(quantity.integrand)}"
+    line += f", {part})" if part else ")"
+    if quantity.options:
+        line += f" [{_assignments(quantity.options)}]"
+    return line
+
+
 def _condition(condition: "Condition", *, show_name: bool) -> str:
     head = [condition.kind]
     if show_name:
@@ -104,14 +138,7 @@ def _condition(condition: "Condition", *, show_name: bool) -> str:
     elif condition.kind == "periodic":
         body = str(condition.coordinate)
     else:
-        on = condition.on
-        if on is not None:
-            if hasattr(on, "coordinate"):
-                head.append(f"on {on.coordinate} = {format_number(on.value)}")
-            else:
-                head.append(f"on {on.name}")
-        if condition.where is not None:
-            head.append(f"where {format_expr(condition.where)}")
+        head += _selection(condition.on, condition.where)
         eq = condition.equation
         body = f"{format_expr(eq.lhs)} = {format_expr(eq.rhs)}"
     line = f"{' '.join(head)}: {body}"

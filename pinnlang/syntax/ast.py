@@ -256,6 +256,36 @@ class DataStmt:
 
 
 @dataclass(frozen=True)
+class ReferenceStmt:
+    """``reference [NAME] "PATH": u, v``: sampled values of fields, for errors only."""
+
+    name: Ident | None
+    path: String
+    fields: tuple[Ident, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Integral:
+    """``integral(EXPR)`` over the domain, or ``integral(EXPR, on SELECTOR [where PRED])``."""
+
+    integrand: Expr
+    selector: Selector | None
+    where: Predicate | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class QuantityStmt:
+    """``quantity NAME = integral(...) [options]``: a scalar of the solution, after training."""
+
+    name: Ident
+    integral: Integral
+    options: tuple[Option, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ExactStmt:
     equation: Equation
     span: Span = _span()
@@ -269,7 +299,7 @@ class TrainStmt:
 
 Statement = Union[
     ProblemStmt, ConstStmt, UnknownStmt, ParamStmt, LetStmt, SpaceStmt, TimeStmt, FieldStmt,
-    ConditionStmt, PeriodicStmt, DataStmt, ExactStmt, TrainStmt,
+    ConditionStmt, PeriodicStmt, DataStmt, ExactStmt, TrainStmt, ReferenceStmt, QuantityStmt,
 ]
 
 

@@ -191,7 +191,8 @@ predicate <<= _node("predicate",
 # ------------------------------------------------------------------ pieces of statements
 equation = _node("equation", expression + _sym("=") - expression,
                  lambda span, t: ast.Equation(t[0], t[1], span))
-option = _node("option", name_ref - _sym("=") - (string | expression),
+option_key = _node("option_key", _word.copy(), lambda span, t: ast.Ident(t[0], span))
+option = _node("option", option_key - _sym("=") - (string | expression),
                lambda span, t: ast.Option(t[0], t[1], span))
 options = _rule("options", pp.Group(_sym("[") + pp.DelimitedList(option) + _sym("]")))
 condition_name = _rule("condition_name", name_ref.copy())
@@ -293,6 +294,24 @@ data_statement = _statement(
 exact_statement = _statement(
     "exact_statement", "exact", _sym(":") + equation,
     lambda span, t: ast.ExactStmt(t[0], span))
+reference_statement = _statement(
+    "reference_statement", "reference",
+    _opt_group(condition_name, "cname") + string("path") + _sym(":")
+    + pp.Group(pp.DelimitedList(name_ref))("fields"),
+    lambda span, t: ast.ReferenceStmt(_named(t), _optional(t, "path"), tuple(t["fields"]), span))
+integral = _node(
+    "integral",
+    pp.Suppress(_kw("integral")) - _sym("(") + expression("integrand") + _opt_group(
+        _sym(",") - ((pp.Suppress(_kw("on")) - selector("on") + _opt_group(
+            pp.Suppress(_kw("where")) - predicate, "where"))
+            | (pp.Suppress(_kw("where")) - predicate("where"))), "part") + _sym(")"),
+    lambda span, t: ast.Integral(_optional(t, "integrand"), _optional(t, "on"),
+                                 _optional(t, "where"), span))
+quantity_statement = _statement(
+    "quantity_statement", "quantity",
+    declared_name("name") + _sym("=") + integral("integral") + _opt_group(options, "options"),
+    lambda span, t: ast.QuantityStmt(_optional(t, "name"), _optional(t, "integral"),
+                                     _options_of(t), span))
 train_statement = _statement(
     "train_statement", "train", _sym(":") + pp.Group(pp.DelimitedList(option)),
     lambda span, t: ast.TrainStmt(tuple(t[0]), span))
@@ -301,5 +320,6 @@ STATEMENT = _rule("statement", pp.MatchFirst([
     problem_statement, const_statement, unknown_statement, param_statement, let_statement,
     space_statement, time_statement, field_statement, pde_statement, initial_statement,
     boundary_statement, periodic_statement, data_statement, exact_statement, train_statement,
+    reference_statement, quantity_statement,
 ]))
 STATEMENT.parse_with_tabs()  # columns count characters, as the Source does

@@ -16,12 +16,15 @@ from sympy.core.function import AppliedUndef
 
 from pinnlang.errors import Diagnostic, PinnError, PinnProblemErrors, PinnSemanticError
 from pinnlang.problem import (
-    Condition, Constant, DataSource, OnPlane, OnRegion, Param, Problem, TimeAxis, Unknown,
+    Condition, Constant, DataSource, OnPlane, OnRegion, Param, Problem, Quantity, Reference,
+    TimeAxis, Unknown,
 )
+from pinnlang.problem.operators import dn
 from pinnlang.source import Source, Span
 from pinnlang.syntax import ast
 from pinnlang.syntax.lower_expr import ExpressionLowering
 from pinnlang.syntax.lower_geometry import GeometryLowering, is_geometry
+from pinnlang.syntax.names import CONSTANTS
 from pinnlang.syntax.scope import KIND_WORDS, Scope
 
 
@@ -42,6 +45,8 @@ class _Draft:
     conditions: list[Condition] = field(default_factory=list)
     exact: dict[str, sp.Expr] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
+    quantities: list[Quantity] = field(default_factory=list)
     spans: dict[str, Span] = field(default_factory=dict)
 
 
@@ -99,6 +104,7 @@ class Lowering:
             time_axis=d.time_axis, params=tuple(d.params), unknowns=tuple(d.unknowns),
             constants=tuple(d.constants), fields=tuple(d.fields), regions=dict(d.regions),
             conditions=list(d.conditions), exact=dict(d.exact), settings=dict(d.settings),
+            references=tuple(d.references), quantities=tuple(d.quantities),
             source=self.source, spans=dict(d.spans))
 
     def declare(self, ident: ast.Ident, kind: str, value: Any) -> None:
@@ -273,17 +279,22 @@ class Lowering:
             "periodic", name, coordinate=entry.value, options=self.options(stmt.options),
             span=stmt.span))
 
-    def _statement_DataStmt(self, stmt: ast.DataStmt) -> None:
-        name = self.condition_name("data", stmt.name)
-        for ident in stmt.fields:
+    def field_list(self, keyword: str, fields: tuple[ast.Ident, ...], path: ast.String
+                   ) -> DataSource:
+        """The file and the fields of a ``data`` or ``reference`` statement."""
+        for ident in fields:
             entry = self.scope.lookup(ident.name, ident.span)
             if entry is None:
                 raise self.scope.unknown_name_error(ident.name, ident.span)
             if entry.kind != "field":
-                raise PinnSemanticError(f"'data' lists fields, but '{ident.name}' is "
+                raise PinnSemanticError(f"'{keyword}' lists fields, but '{ident.name}' is "
                                         f"{KIND_WORDS[entry.kind]}", ident.span)
-        source = DataSource(stmt.path.value, tuple(i.name for i in stmt.fields),
-                            base_dir=self.base_dir, span=stmt.path.span)
+        return DataSource(path.value, tuple(i.name for i in fields), base_dir=self.base_dir,
+                          span=path.span)
+
+    def _statement_DataStmt(self, stmt: ast.DataStmt) -> None:
+        name = self.condition_name("data", stmt.name)
+        source = self.field_list("data", stmt.fields, stmt.path)
         self.draft.conditions.append(Condition(
             "data", name, data=source, options=self.options(stmt.options), span=stmt.span))
 
@@ -303,6 +314,40 @@ class Lowering:
                                     stmt.equation.rhs.span)
         self.draft.exact[lhs.name] = value
         self.draft.spans[f"exact:{lhs.name}"] = lhs.span
+
+    def _statement_ReferenceStmt(self, stmt: ast.ReferenceStmt) -> None:
+        taken = [r.name for r in self.draft.references]
+        if stmt.name is not None and stmt.name.name in taken:
+            raise PinnSemanticError(f"a reference named '{stmt.name.name}' already exists",
+                                    stmt.name.span, hint="reference names must be unique")
+        name = stmt.name.name if stmt.name is not None else Problem(
+            name="", references=tuple(self.draft.references)).next_reference_name()
+        source = self.field_list("reference", stmt.fields, stmt.path)
+        self.draft.references.append(Reference(name, source, stmt.span))
+
+    def _statement_QuantityStmt(self, stmt: ast.QuantityStmt) -> None:
+        ident, node = stmt.name, stmt.integral
+        first = self.draft.spans.get(f"quantity:{ident.name}")
+        if first is not None:
+            raise PinnSemanticError(f"a quantity named '{ident.name}' already exists (line "
+                                    f"{first.line})", ident.span)
+        if ident.name in self.scope.entries or ident.name in CONSTANTS:
+            raise PinnSemanticError(f"quantity '{ident.name}' has the name of a declared name",
+                                    ident.span, hint="choose another name")
+        on = self.selector(node.selector) if node.selector is not None else None
+        self.expressions.in_integral = on is not None
+        try:
+            integrand = self.expressions.lower(node.integrand)
+        finally:
+            self.expressions.in_integral = None
+        if on is None and integrand.has(dn):
+            raise PinnSemanticError("dn(...) needs a boundary: integrate with "
+                                    "'integral(..., on SELECTOR)'", node.integrand.span)
+        where = self.expressions.predicate(node.where) if node.where is not None else None
+        self.draft.quantities.append(Quantity(ident.name, integrand, on=on, where=where,
+                                              options=self.options(stmt.options),
+                                              span=stmt.span))
+        self.draft.spans[f"quantity:{ident.name}"] = ident.span
 
     def _statement_TrainStmt(self, stmt: ast.TrainStmt) -> None:
         for option in stmt.settings:

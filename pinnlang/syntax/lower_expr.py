@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from pinnlang.errors import PinnSemanticError
+from pinnlang.problem.ir import normal_symbols
 from pinnlang.problem.operators import derivative, dn
 from pinnlang.source import Span
 from pinnlang.syntax import ast
@@ -36,6 +37,9 @@ class ExpressionLowering:
         self.scope = scope
         self.inputs = tuple(inputs)
         self.space = tuple(space)
+        #: Inside an ``integral``: True on a boundary (the normal's components ``nx, ...`` are
+        #: names), False over the domain; None elsewhere.
+        self.in_integral: bool | None = None
 
     # ------------------------------------------------------------------ dispatch
     def lower(self, node: ast.Expr) -> sp.Expr:
@@ -64,6 +68,9 @@ class ExpressionLowering:
             return self._entry_value(name, entry, node.span)
         if name in CONSTANTS:
             return CONSTANTS[name]
+        normal = self._normal_component(name, node.span)
+        if normal is not None:
+            return normal
         if name in FUNCTIONS or name in OPERATORS:
             raise PinnSemanticError(f"'{name}' is a function: call it, e.g. {name}(...)", node.span)
         if name in GEOMETRY:
@@ -103,6 +110,17 @@ class ExpressionLowering:
             self.scope.lookup(str(c), span)
         self._require_order(len(coords), span)
         return derivative(field_entry.value(*self.inputs), *coords)
+
+    def _normal_component(self, name: str, span: Span) -> sp.Expr | None:
+        """``nx`` in a boundary integral: the outward unit normal's component along ``x``."""
+        normals = {str(n): n for n in normal_symbols(self.space)}
+        if name not in normals or self.in_integral is None:
+            return None
+        if self.in_integral:
+            return normals[name]
+        raise PinnSemanticError(
+            f"'{name}' (a component of the outward normal) is defined only on a boundary",
+            span, hint="integrate over a boundary: integral(..., on SELECTOR)")
 
     def _lower_UnaryOp(self, node: ast.UnaryOp) -> sp.Expr:
         operand = self.lower(node.operand)

@@ -15,13 +15,14 @@ import sympy as sp
 STATEMENT_KEYWORDS: tuple[str, ...] = (
     "problem", "const", "unknown", "param", "let", "space", "time", "field",
     "pde", "initial", "boundary", "periodic", "data", "exact", "train",
+    "reference", "quantity",
 )
 
 #: The core keywords of the language; none of them may be declared as a name.
 KEYWORDS: frozenset[str] = frozenset(
     "problem const unknown param let space time field pde initial boundary periodic data "
     "exact on where in and or not".split()
-)
+) | frozenset({"reference", "quantity", "integral"})  # the project's extensions (see docs)
 
 
 @dataclass(frozen=True)
