@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from typing import Callable, Iterable, Mapping
@@ -11,11 +12,12 @@ import sympy as sp
 import torch
 from sympy.core.function import AppliedUndef
 
-from pinnlang.compile.build import BuildContext, build_condition
+from pinnlang.compile.build import RELATIVE_TOL, BuildContext, build_condition
 from pinnlang.compile.conditions import Batch, CompiledCondition
 from pinnlang.compile.derivatives import DerivativeEngine, DerivativePlan, Net, make_engine
 from pinnlang.compile.lowering import Env, Lowerer, as_column
 from pinnlang.compile.normalize import SymbolTable, prepare
+from pinnlang.compile.quantities import CompiledQuantity, QuantityValue, compile_quantity
 from pinnlang.compile.sampling import InputSpace
 from pinnlang.errors import PinnSemanticError
 from pinnlang.problem.ir import Problem
@@ -88,6 +90,20 @@ class CompiledProblem:
         self._engine = make_engine(engine)
         for cond in self.conditions:
             cond.engine = self._engine
+
+    @functools.cached_property
+    def quantities(self) -> list[CompiledQuantity]:
+        """The problem's quantities, compiled on first use (their quadrature rules)."""
+        table = SymbolTable.of(self.problem)
+        tol = RELATIVE_TOL * self.space.size
+        return [compile_quantity(q, self.problem, table, self._engine, tol)
+                for q in self.problem.quantities]
+
+    def quantity_values(self, net: Net, unknowns: Mapping[str, float] | None = None
+                        ) -> dict[str, QuantityValue]:
+        """Every quantity of ``net`` (with the unknowns' values), by name."""
+        return {q.name: q.evaluate(net, unknowns, dtype=self.dtype, device=self.device)
+                for q in self.quantities}
 
     def condition(self, name: str) -> CompiledCondition:
         for cond in self.conditions:

@@ -17,6 +17,7 @@ from pinnlang.geometry._support import (
     check_count,
 )
 from pinnlang.geometry.base import DEFAULT_TOL, Region
+from pinnlang.geometry.quadrature import QuadratureRule, ball_rule, sphere_rule
 from pinnlang.geometry.samplers import sample_unit
 
 
@@ -120,6 +121,14 @@ class Ball(Region):
         unit = sample_unit(n, _sphere_unit_dim(self.dim), rng, sampler)
         normals = _sphere_from_unit(unit, self.dim) if n else np.zeros((0, self.dim))
         return center + self.radius * normals, normals
+
+    def interior_rule(self, n: int = 64) -> QuadratureRule:
+        if self.dim > 3:
+            return super().interior_rule(n)
+        return ball_rule(np.asarray(self.center), self.radius, n)
+
+    def boundary_rule(self, n: int = 256) -> QuadratureRule:
+        return sphere_rule(np.asarray(self.center), self.radius, n)
 
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:
         offset = as_points(points, self.dim) - np.array(self.center)

@@ -8,10 +8,14 @@ Points are float64 arrays of shape ``(N, dim)``. Sampling takes a :class:`numpy.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pinnlang.geometry.samplers import sample_unit
+
+if TYPE_CHECKING:
+    from pinnlang.geometry.quadrature import QuadratureRule
 
 DEFAULT_TOL = 1e-6
 MEASURE_SAMPLES = 2**18
@@ -47,6 +51,21 @@ class Region(ABC):
         self, n: int, rng: np.random.Generator, sampler: str = "uniform"
     ) -> tuple[np.ndarray, np.ndarray]:
         """``n`` points uniform by boundary measure and their outward unit normals."""
+
+    def interior_rule(self, n: int = 64) -> "QuadratureRule":
+        """A quadrature rule over the region (:mod:`pinnlang.geometry.quadrature`); this
+        default is tensor Gauss–Legendre on the bounding box with the outside nodes dropped."""
+        from pinnlang.geometry.quadrature import masked_box_rule
+
+        return masked_box_rule(self, n)
+
+    def boundary_rule(self, n: int = 256) -> "QuadratureRule":
+        """A quadrature rule over the boundary, with outward normals (shapes override this).
+
+        Raises:
+            ValueError: the region has no boundary rule.
+        """
+        raise ValueError(f"a {type(self).__name__} has no boundary quadrature rule")
 
     @abstractmethod
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:

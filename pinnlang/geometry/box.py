@@ -14,6 +14,7 @@ from pinnlang.geometry._support import (
     check_count,
 )
 from pinnlang.geometry.base import DEFAULT_TOL, Region
+from pinnlang.geometry.quadrature import QuadratureRule, box_faces_rule, tensor_gauss
 from pinnlang.geometry.samplers import sample_unit
 
 
@@ -106,6 +107,12 @@ class Box(Region):
         if not points:
             return np.zeros((0, self.dim)), np.zeros((0, self.dim))
         return np.concatenate(points), np.concatenate(normals)
+
+    def interior_rule(self, n: int = 64) -> QuadratureRule:
+        return tensor_gauss(*self.bbox(), n)
+
+    def boundary_rule(self, n: int = 256) -> QuadratureRule:
+        return box_faces_rule(*self.bbox(), n)
 
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:
         """Normal of the nearest face; at an edge or corner, the normalised sum of the normals

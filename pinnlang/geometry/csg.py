@@ -29,6 +29,7 @@ from pinnlang.geometry._support import (
     rejection_sample,
 )
 from pinnlang.geometry.base import DEFAULT_TOL, MEASURE_SEED, Region
+from pinnlang.geometry.quadrature import QuadratureRule
 
 BOUNDARY_MEASURE_SAMPLES = 2**16
 """Boundary points per operand in the Monte Carlo estimate of a combination's boundary measure."""
@@ -96,6 +97,16 @@ class _Combination(Region):
             )
             result[both[dot < -_COINCIDENT]] = False
         return result
+
+    def boundary_rule(self, n: int = 256) -> QuadratureRule:
+        """The operands' boundary rules, kept where the node is on this region's boundary
+        (a node on both boundaries once, from ``a``); ``b``'s normals flipped for a difference."""
+        rule_a, rule_b = self.a.boundary_rule(n), self.b.boundary_rule(n)
+        if self._complement_b:
+            rule_b = QuadratureRule(rule_b.points, rule_b.weights, -rule_b.normals)
+        keep_a = self.on_boundary(rule_a.points)
+        keep_b = self.on_boundary(rule_b.points) & ~self.a.on_boundary(rule_b.points)
+        return QuadratureRule.join(rule_a.select(keep_a), rule_b.select(keep_b))
 
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:
         """The normal of whichever operand's boundary the point lies on (``A`` first)."""
@@ -247,3 +258,12 @@ class Difference(_Combination):
 
     def bbox(self) -> tuple[np.ndarray, np.ndarray]:
         return self.a.bbox()
+
+    def interior_rule(self, n: int = 64) -> QuadratureRule:
+        """With ``b`` inside ``a``: ``a``'s rule and ``b``'s with negated weights (exact for an
+        integrand defined on ``a``); else the bounding-box rule."""
+        rule_b = self.b.interior_rule(n)
+        if not np.all(self.a.contains(rule_b.points, 0.0)):
+            return super().interior_rule(n)
+        negated = QuadratureRule(rule_b.points, -rule_b.weights)
+        return QuadratureRule.join(self.a.interior_rule(n), negated)

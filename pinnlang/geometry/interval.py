@@ -8,6 +8,7 @@ import numpy as np
 
 from pinnlang.geometry._support import allocate, as_finite_float, as_points, check_count
 from pinnlang.geometry.base import DEFAULT_TOL, Region
+from pinnlang.geometry.quadrature import QuadratureRule, box_faces_rule, tensor_gauss
 from pinnlang.geometry.samplers import sample_unit
 
 
@@ -71,6 +72,12 @@ class Interval(Region):
         points = np.concatenate([np.full(n_lower, self.lower), np.full(n_upper, self.upper)])
         normals = np.concatenate([np.full(n_lower, -1.0), np.full(n_upper, 1.0)])
         return points[:, None], normals[:, None]
+
+    def interior_rule(self, n: int = 64) -> QuadratureRule:
+        return tensor_gauss(*self.bbox(), n)
+
+    def boundary_rule(self, n: int = 256) -> QuadratureRule:
+        return box_faces_rule(*self.bbox(), n)
 
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:
         """``-1`` nearer the lower end, ``+1`` nearer the upper end."""

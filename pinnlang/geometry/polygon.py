@@ -14,6 +14,7 @@ from pinnlang.geometry._support import (
     rejection_sample,
 )
 from pinnlang.geometry.base import DEFAULT_TOL, Region
+from pinnlang.geometry.quadrature import QuadratureRule, segments_rule, triangles_rule
 from pinnlang.geometry.polygon_checks import signed_area, triangulate, validate_polygon
 from pinnlang.geometry.samplers import sample_unit
 
@@ -160,6 +161,14 @@ class Polygon(Region):
             points.append(start[e] + t * direction[e])
             normals.append(np.repeat(normal[e][None, :], count, axis=0))
         return np.concatenate(points), np.concatenate(normals)
+
+    def interior_rule(self, n: int = 64) -> QuadratureRule:
+        corners, _areas = self._triangles
+        return triangles_rule(corners[:, 0], corners[:, 1], corners[:, 2], n)
+
+    def boundary_rule(self, n: int = 256) -> QuadratureRule:
+        start, direction, _length, normal = self._edges
+        return segments_rule(start, start + direction, normal, n)
 
     def boundary_normal(self, points: np.ndarray) -> np.ndarray:
         """Outward normal of the nearest edge; at a vertex, the normalised sum of the normals of

@@ -1,4 +1,5 @@
-"""PNG plots of a run: the loss history, the solution and its error against the exact solution.
+"""PNG plots of a run: the loss history, the solution and its error against the exact solution
+(or, without one, against the problem's first ``reference`` file, at the file's points).
 
 Layouts by the number of network inputs: one input gives curves (prediction and exact);
 two or more give heat maps over the first two inputs (``x``-``y`` or ``x``-``t``) — with a third
@@ -145,13 +146,57 @@ def plot_fields(result: "Result", path: str, *, error: bool = False) -> str | No
     return path
 
 
+def plot_reference_error(result: "Result", path: str) -> str | None:
+    """``|network - reference|`` at the points of the problem's first reference file: a curve
+    for one input, else a scatter over the first two inputs (with more inputs, the points whose
+    third input is the largest in the file, e.g. the final time). ``None`` without references."""
+    from pinnlang.results.scoring import predicted_at, reference_data
+
+    found = reference_data(result)
+    if not found:
+        return None
+    _name, data = found[0]
+    points = data.points
+    keep = np.ones(len(points), dtype=bool)
+    if points.shape[1] > 2:
+        keep = np.isclose(points[:, 2], points[:, 2].max())
+    points = points[keep]
+    predicted = predicted_at(result, points)
+    names, fields = list(result.input_names), list(data.values)
+    fig, axs = _figure(1, len(fields), (5.2 * len(fields), 3.9))
+    for ax, field in zip(axs[0], fields):
+        error = np.abs(predicted[:, result.field_names.index(field)] - data.values[field][keep])
+        label = f"|{field} - reference|"
+        if points.shape[1] == 1:
+            order = np.argsort(points[:, 0])
+            ax.semilogy(points[order, 0], error[order] + 1e-300, label=label)
+            ax.legend(fontsize="small")
+        else:
+            dots = ax.scatter(points[:, 0], points[:, 1], c=error, s=4, cmap="magma")
+            fig.colorbar(dots, ax=ax)
+            ax.set_ylabel(names[1])
+            third = f"  ({names[2]} = {points[0, 2]:.3g})" if points.shape[1] > 2 else ""
+            ax.set_title(label + third, fontsize="small")
+        ax.set_xlabel(names[0])
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def _error_plot(result: "Result", path: str) -> str | None:
+    """The error against the exact solution, else against the first reference file."""
+    written = plot_fields(result, path, error=True)
+    return written if written is not None else plot_reference_error(result, path)
+
+
 def plot_all(result: "Result", folder: str) -> dict[str, str]:
-    """Write ``loss.png``, ``solution.png`` and (with an exact solution) ``error.png``."""
+    """Write ``loss.png``, ``solution.png`` and (with an exact solution or a reference file)
+    ``error.png``."""
     os.makedirs(folder, exist_ok=True)
     written = {}
     for name, make in (("loss", lambda p: plot_loss(result.history, p)),
                        ("solution", lambda p: plot_fields(result, p)),
-                       ("error", lambda p: plot_fields(result, p, error=True))):
+                       ("error", lambda p: _error_plot(result, p))):
         path = make(os.path.join(folder, f"{name}.png"))
         if path:
             written[name] = path

@@ -12,7 +12,7 @@ from torch import nn
 
 from pinnlang.errors import PinnUsageError
 from pinnlang.results import checkpoint as ckpt
-from pinnlang.results import run_folder
+from pinnlang.results import run_folder, scoring
 from pinnlang.results.plots import as_numpy, plot_all
 from pinnlang.results.predict import evaluate, l2_relative_errors, network_device_dtype, predict_fields
 
@@ -67,6 +67,8 @@ class Result:
         self._source_text = source_text
         self._source_path = source_path
         self._errors: dict[str, float] | None = None
+        self._reference_errors: dict[str, float] | None = None
+        self._quantities: dict[str, dict[str, float | None]] | None = None
 
     # ------------------------------------------------------------------ views
     @property
@@ -154,6 +156,20 @@ class Result:
             self._errors = dict(errors)
         return errors
 
+    def reference_errors(self) -> dict[str, float]:
+        """L2 relative error of each field a ``reference`` file lists, at the file's points
+        (empty without ``reference`` statements; see :mod:`pinnlang.results.scoring`)."""
+        if self._reference_errors is None:
+            self._reference_errors = scoring.reference_errors(self)
+        return dict(self._reference_errors)
+
+    def quantities(self) -> dict[str, dict[str, float | None]]:
+        """``{name: {"value", "reference", "rel_error"}}`` of each ``quantity`` (the integral by
+        quadrature of the trained network; reference and error None without a reference)."""
+        if self._quantities is None:
+            self._quantities = scoring.quantity_values(self)
+        return {name: dict(q) for name, q in self._quantities.items()}
+
     # ------------------------------------------------------------------ reporting
     def metrics(self) -> dict[str, Any]:
         """The contents of ``metrics.json``."""
@@ -163,6 +179,7 @@ class Result:
             "train_seconds": self.train_seconds,
             "losses": dict(self.losses),
             "l2re": self.errors(),
+            **scoring.metrics_entries(self.reference_errors(), self.quantities()),
             "unknowns": dict(self.unknowns),
             "device": self.device,
             "settings": dict(self.settings),
@@ -181,6 +198,7 @@ class Result:
             rows.append(("plan", self.plan))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
         rows += [(f"L2 rel. error {field}", f"{value:.3e}") for field, value in self.errors().items()]
+        rows += scoring.summary_rows(self.reference_errors(), self.quantities())
         rows += [(f"unknown {name}", f"{value:.6g}") for name, value in self.unknowns.items()]
         width = max(len(k) for k, _ in rows)
         line = "-" * (width + 2 + max(len(v) for _, v in rows))
@@ -221,6 +239,8 @@ class Result:
         source_path = self._source_path
         if source_path is None and getattr(self.problem, "source", None) is not None:
             source_path = self.problem.source.path
+        if source_path is not None and not source_path.startswith("<"):
+            source_path = os.path.abspath(source_path)  # data and reference files resolve from it
         return ckpt.make_checkpoint(
             problem=self.name, source=self.source_text(), source_path=source_path,
             model_config=body_config(body), model_state=body.state_dict(),
