@@ -89,3 +89,26 @@ def test_allen_cahn_is_even_in_x_and_settles_in_the_wells():
     assert np.abs(u).max() <= 1.0  # the maximum principle: |u0| <= 1 stays so
     final = u[:, -1]
     assert np.mean(np.abs(np.abs(final) - 1) < 0.05) > 0.75  # most of the line sits near -1 or 1
+
+
+def test_the_cylinder_flow_on_a_coarse_mesh_has_the_published_coefficients():
+    pytest.importorskip("skfem")  # scikit-fem: only the script that writes the file needs it
+    module = _script("make_cylinder_channel")
+    run = module.solve(0.03)  # about 1800 triangles, a few seconds
+    quantities = run["quantities"]
+    assert quantities["drag"] == pytest.approx(module.PUBLISHED["drag"], rel=5e-3)
+    assert quantities["dp"] == pytest.approx(module.PUBLISHED["dp"], rel=1e-2)
+    assert quantities["lift"] == pytest.approx(module.PUBLISHED["lift"], rel=0.3)  # small, mesh-sensitive
+
+
+def test_the_stored_cylinder_flow_holds_its_boundary_conditions():
+    stored = np.load(DATA / "cylinder_channel.npz")
+    x, y, u, v = (stored[k].astype(np.float64) for k in ("x", "y", "u", "v"))
+    assert len(x) > 2000 and (DATA / "cylinder_channel.npz").stat().st_size < 500_000
+    on_cylinder = np.abs(np.hypot(x - 0.2, y - 0.2) - 0.05) < 1e-6
+    on_inlet = x < 1e-9
+    assert on_cylinder.sum() > 5 and on_inlet.sum() > 5
+    np.testing.assert_allclose(u[on_cylinder], 0, atol=1e-6)
+    np.testing.assert_allclose(v[on_cylinder], 0, atol=1e-6)
+    np.testing.assert_allclose(u[on_inlet], 1.2 * y[on_inlet] * (0.41 - y[on_inlet]) / 0.41**2, atol=1e-5)
+    assert 0.3 < u.max() < 0.5  # the flow speeds up beside the cylinder
