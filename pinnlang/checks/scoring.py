@@ -17,7 +17,7 @@ from pinnlang.checks.boundary import selection_errors
 from pinnlang.errors import Diagnostic
 from pinnlang.problem import OnRegion, Problem, Quantity, Reference, normal_symbols
 from pinnlang.problem.operators import dn
-from pinnlang.problem.scoring import quantity_option_errors
+from pinnlang.problem.scoring import quantity_inputs, quantity_option_errors
 from pinnlang.reference.files import (
     ReferenceFileError,
     describe_point,
@@ -75,8 +75,13 @@ def require_sound_quantity(quantity: Quantity, problem: Problem) -> Iterator[Dia
         if integrand.has(dn):
             yield _error(f"{subject} uses dn(...) in an integral over the domain", span,
                          hint="the normal is defined on a boundary: integral(..., on SELECTOR)")
-    allowed = set(problem.inputs) | {c.symbol for c in problem.constants} | {
-        u.symbol for u in problem.unknowns} | (normals if quantity.is_boundary else set())
+    declared = set(problem.inputs) | {c.symbol for c in problem.constants} | {
+        u.symbol for u in problem.unknowns}
+    if quantity.is_boundary:
+        for symbol in sorted(declared & normals & integrand.free_symbols, key=str):
+            yield _error(f"'{symbol}' in {subject} is ambiguous: it is declared and is also a "
+                         "component of the outward normal", span, hint="rename the declaration")
+    allowed = declared | (normals if quantity.is_boundary else set())
     for symbol in sorted(integrand.free_symbols - allowed - normals, key=str):
         yield _error(f"'{symbol}' in {subject} is not a declared name", span)
     fields = set(problem.field_names)
@@ -90,8 +95,23 @@ def require_sound_quantity(quantity: Quantity, problem: Problem) -> Iterator[Dia
 
 
 def _require_selection(quantity: Quantity, problem: Problem) -> Iterator[Diagnostic]:
-    if quantity.on is not None:  # a 'where' over the domain is tested by the quadrature
-        yield from selection_errors(problem, quantity, f"quantity '{quantity.name}'")
+    subject = f"quantity '{quantity.name}'"
+    if quantity.is_boundary:  # a 'where' over the domain is tested by the quadrature
+        yield from selection_errors(problem, quantity, subject)
+    elif quantity.is_point_values:
+        points = np.asarray(quantity.on.points, dtype=float)
+        if points.shape[1:] != (len(problem.space_coords),):
+            yield _error(f"{subject}: each point needs {len(problem.space_coords)} coordinates",
+                         quantity.span)
+            return
+        at = quantity_inputs(problem, quantity.options)
+        rest = [at[str(s)] for s in problem.inputs[len(problem.space_coords):]]
+        full = np.concatenate([points, np.tile(rest, (len(points), 1))], axis=1)
+        names = [str(c) for c in problem.space_coords]
+        for point, outside in zip(points, points_outside(problem, full)):
+            if outside:
+                yield _error(f"{subject}: the point {describe_point(names, point)} lies outside "
+                             "the domain", quantity.on.span or quantity.span)
 
 
 def check_scoring(problem: Problem, allowed_paths: Iterable[str] = ()) -> Iterator[Diagnostic]:

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from pinnlang.errors import Diagnostic, PinnError, PinnUsageError, render_diagnostic
-from pinnlang.problem import Condition, OnPlane, OnRegion, Problem
+from pinnlang.problem import Condition, OnPlane, OnRegion, Problem, Quantity
 from pinnlang.problem.expr_printer import format_expr, format_region
 
 
@@ -40,6 +40,11 @@ def where_it_holds(problem: Problem, c: Condition) -> str:
         return f"both ends of {c.coordinate}"
     if c.kind == "data":
         return f"points of {c.data.path}" if c.data is not None else "data points"
+    return where_on_boundary(c)
+
+
+def where_on_boundary(c: Condition | Quantity) -> str:
+    """``boundary on hole where y > 0``: the part of the boundary a selection keeps."""
     parts = ["boundary"]
     if isinstance(c.on, OnRegion):
         parts.append(f"on {c.on.name}")
@@ -77,6 +82,18 @@ def summary(problem: Problem) -> str:
         lines.append(f"    {c.name:<{width}}  {where_it_holds(problem, c)}: {what}")
     if problem.exact:
         lines.append("  exact:       " + ", ".join(problem.exact))
+    for r in problem.references:
+        lines.append(f"  reference:   {r.name}: {', '.join(r.fields)} from {r.data.path}")
+    for q in problem.quantities:
+        if q.is_point_values:
+            points = ", ".join(("-" if s < 0 else "+") + "(" + ", ".join(f"{c:g}" for c in p) + ")"
+                               for p, s in zip(q.on.points, q.on.signs))
+            lines.append(f"  quantity:    {q.name} = {format_expr(q.integrand)} at {points}")
+            continue
+        where = where_on_boundary(q) if q.on is not None else "domain" + (
+            f" where {format_expr(q.where)}" if q.where is not None else "")
+        lines.append(f"  quantity:    {q.name} = integral over {where} of "
+                     f"{format_expr(q.integrand)}")
     return "\n".join(lines)
 
 
@@ -96,7 +113,30 @@ def _verify_exact(problem: Problem, tol: float, path: str) -> bool:
         print(f"    {report.name:<16} max |residual| = {report.max_abs:.3g}"
               f" (scale {report.scale:.3g})  {verdict}")
         ok = ok and bool(report.ok)
+    _exact_quantities(problem)
     return ok
+
+
+def _exact_quantities(problem: Problem) -> None:
+    """Print each quantity of the exact solution (beside its reference value, if any)."""
+    if not problem.quantities:
+        return
+    import math
+
+    import torch
+
+    from pinnlang.compile import compile_problem
+
+    compiled = compile_problem(problem, dtype=torch.float64)
+    print("    quantities of the exact solution:")
+    for name, value in compiled.quantity_values(compiled.exact_fn, compiled.unknown_initial).items():
+        if math.isnan(value.value):
+            print(f"    {name:<16} (uses a field without an exact solution)")
+            continue
+        line = f"    {name:<16} {value.value:.10g}"
+        if value.reference is not None:
+            line += f"  (reference {value.reference:.10g}, rel. error {value.rel_error:.2e})"
+        print(line)
 
 
 def check_file(path: str, args: argparse.Namespace) -> bool:

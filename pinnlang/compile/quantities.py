@@ -1,5 +1,8 @@
 """Quantities (``quantity NAME = integral(...)``) compiled to a quadrature rule and a torch integrand.
 
+A sum of point values (``value(p, at P) - value(p, at Q)``) is the same thing with a "rule" of
+those points and weights ``+1`` / ``-1``.
+
 A :class:`CompiledQuantity` holds the nodes of its integral (the geometry's own rule, see
 :mod:`pinnlang.geometry.quadrature`, restricted to the selected part of the boundary and to the
 ``where`` predicate), with the time and params fixed where the quantity is taken
@@ -101,6 +104,9 @@ def quadrature_of(quantity: Quantity, problem: Problem, tol: float) -> Quadratur
     if domain is None:
         raise PinnSemanticError(f"quantity '{quantity.name}' integrates over space, but the "
                                 "problem has no 'space'", span)
+    if quantity.is_point_values:
+        return QuadratureRule(np.asarray(quantity.on.points, dtype=np.float64).reshape(
+            len(quantity.on.points), -1), np.asarray(quantity.on.signs, dtype=np.float64))
     dim = domain.dim
     try:
         rule = (domain.boundary_rule(BOUNDARY_NODES.get(dim, 16)) if quantity.is_boundary

@@ -151,7 +151,8 @@ def triangles_rule(a: np.ndarray, b: np.ndarray, c: np.ndarray, n: int) -> Quadr
     v, wv = gauss_legendre(n, 0.0, 1.0)
     uu, vv = (g.reshape(-1) for g in np.meshgrid(u, v, indexing="ij"))
     ww = np.outer(wu, wv).reshape(-1) * uu
-    twice_area = np.abs(np.cross(b - a, c - a))
+    ab, ac = b - a, c - a
+    twice_area = np.abs(ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0])
     points = (a[:, None, :] + uu[None, :, None] * (b - a)[:, None, :]
               + (uu * vv)[None, :, None] * (c - b)[:, None, :])
     weights = twice_area[:, None] * ww[None, :]

@@ -1,6 +1,7 @@
 """The problem IR and the SymPy API that builds it."""
 
 from pinnlang.problem.ir import (
+    AtPoints,
     CONDITION_KINDS,
     Condition,
     Constant,
@@ -20,6 +21,7 @@ from pinnlang.problem.operators import dn, laplacian
 from pinnlang.problem.printer import to_pinn
 
 __all__ = [
+    "AtPoints",
     "CONDITION_KINDS",
     "Condition",
     "Constant",

@@ -30,6 +30,7 @@ from pinnlang.errors import PinnSemanticError, PinnUsageError
 from pinnlang.problem.builder_support import (
     as_bounds,
     as_equation,
+    as_points,
     as_predicate,
     as_selector,
     as_symbol,
@@ -242,7 +243,8 @@ class ProblemBuilder:
         return self
 
     def quantity(self, name: str, integrand: Any, *, on: Any = None, where: Any = None,
-                 reference: Any = None, **at: Any) -> "ProblemBuilder":
+                 points: Any = None, signs: Any = None, reference: Any = None,
+                 **at: Any) -> "ProblemBuilder":
         """``quantity NAME = integral(EXPR[, on SELECTOR][ where PRED]) [reference = V]``.
 
         Args:
@@ -251,6 +253,10 @@ class ProblemBuilder:
                 normal's components ``Symbol("nx")``, ... (:func:`~pinnlang.problem.normal_symbols`).
             on: ``None`` (the space domain), or a boundary selector as for :meth:`boundary`.
             where: a predicate over the coordinates filtering the domain or boundary.
+            points: instead of an integral, the integrand's values at these points of the
+                domain, summed with ``signs`` (+1 or -1 each, default all +1):
+                ``points=[(0.15, 0.2), (0.25, 0.2)], signs=(1, -1)`` is
+                ``value(p, at (0.15, 0.2)) - value(p, at (0.25, 0.2))``.
             reference: a published value; the relative error is reported.
             **at: the time and param values the integral is taken at (``t=0.5``).
         """
@@ -262,11 +268,14 @@ class ProblemBuilder:
             raise PinnSemanticError(f"quantity '{name}' is already declared")
         if not self.space_coords:
             raise PinnSemanticError("a quantity integrates over space; declare .space(...) first")
-        selector = as_selector(self, on)
+        if points is not None and (on is not None or where is not None):
+            raise PinnUsageError(f"quantity {name}: give points= or on=/where=, not both")
+        selector = as_selector(self, on) if points is None else as_points(
+            points, signs, len(self.space_coords), f"quantity {name}")
         expr = self._normalize(to_expr(integrand, f"quantity {name}"))
         allowed = list(self.inputs) + [c.symbol for c in self.constants] + [
             u.symbol for u in self.unknowns]
-        if selector is not None:
+        if selector is not None and points is None:
             allowed += normal_symbols(tuple(self.space_coords))
         elif expr.atoms(dn):
             raise PinnSemanticError(f"quantity {name}: dn needs a boundary (on=...)")

@@ -131,3 +131,19 @@ def as_predicate(problem, where: Any):
     allowed = list(problem.inputs) + [c.symbol for c in problem.constants]
     require_symbols(predicate, allowed, "boundary where-predicate", fields_allowed=False)
     return predicate
+
+
+def as_points(points: Any, signs: Any, dim: int, what: str):
+    """``points=`` and ``signs=`` of a point-value quantity as an :class:`AtPoints`."""
+    try:
+        coords = tuple(tuple(float(c) for c in (p if isinstance(p, (tuple, list)) else (p,)))
+                       for p in points)
+        signs = tuple(int(s) for s in (signs if signs is not None else [1] * len(coords)))
+    except (TypeError, ValueError):
+        raise PinnUsageError(f"{what}: points must be a list of coordinate tuples and signs a "
+                             "list of +1 / -1") from None
+    if not coords or any(len(c) != dim for c in coords) or len(signs) != len(coords) or any(
+            s not in (1, -1) for s in signs):
+        raise PinnUsageError(f"{what}: expected points of {dim} coordinates and one sign (+1 or "
+                             "-1) per point")
+    return ir().AtPoints(coords, signs)

@@ -82,6 +82,18 @@ Selector = OnRegion | OnPlane
 
 
 @dataclass(frozen=True)
+class AtPoints:
+    """``value(EXPR, at P1) - value(EXPR, at P2)``: a quantity as a signed sum of point values.
+
+    ``points`` are points of the space domain, ``signs`` their ``+1`` / ``-1``.
+    """
+
+    points: tuple[tuple[float, ...], ...]
+    signs: tuple[int, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class DataSource:
     """``data "PATH": u, v``: a CSV file of observations.
 
@@ -121,8 +133,9 @@ class Quantity:
         integrand: a SymPy expression of fields, derivatives, inputs, constants, unknowns and,
             on a boundary, the outward normal's components ``n<coordinate>`` (see
             :func:`normal_symbols`) and ``dn``.
-        on: ``None`` (an integral over the spatial domain) or the part of the boundary, as for
-            a boundary condition (``where`` filters either further).
+        on: ``None`` (an integral over the spatial domain), the part of the boundary, as for
+            a boundary condition (``where`` filters either further), or :class:`AtPoints`
+            (``value(EXPR, at P)`` terms: the integrand at those points, with their signs).
         options: ``reference`` (a published value) and the value of the time coordinate and of
             each param at which the integral is taken (default: the final time, the middle of
             each param's range).
@@ -130,15 +143,20 @@ class Quantity:
 
     name: str
     integrand: sp.Expr
-    on: Selector | None = None
+    on: Selector | AtPoints | None = None
     where: Any = None
     options: Mapping[str, Any] = field(default_factory=dict)
     span: Span | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_boundary(self) -> bool:
-        """True for an integral over (a part of) the boundary: ``on`` is given."""
-        return self.on is not None
+        """True for an integral over (a part of) the boundary: ``on`` selects one."""
+        return isinstance(self.on, (OnRegion, OnPlane))
+
+    @property
+    def is_point_values(self) -> bool:
+        """True for a signed sum of point values (``on`` is :class:`AtPoints`)."""
+        return isinstance(self.on, AtPoints)
 
     @property
     def reference(self) -> float | None:

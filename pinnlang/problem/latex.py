@@ -149,7 +149,20 @@ def _row(condition: "Condition", problem: "Problem") -> tuple[str, str, str]:
 
 
 def _quantity_row(quantity: Any, problem: "Problem") -> tuple[str, str, str]:
-    """``name: \\int_{...} integrand`` with where it is taken and its reference value."""
+    """``name: \\int_{...} integrand`` (or signed point values) with where it is taken and its
+    reference value."""
+    from pinnlang.problem.ir import normal_symbols
+
+    notes = [latex_expr(quantity.where)] if quantity.where is not None else []
+    notes += [f"{latex_text(key + ' = ')}{latex_number(float(value))}"
+              for key, value in quantity.options.items()]
+    label = latex_text(f"{quantity.name}:")
+    if quantity.is_point_values:
+        field = latex_expr(quantity.integrand)
+        terms = [("-" if sign < 0 else ("+" if i else "")) + rf"\left.{field}\right|_{{("
+                 + ", ".join(latex_number(c) for c in point) + ")}"
+                 for i, (point, sign) in enumerate(zip(quantity.on.points, quantity.on.signs))]
+        return label, " ".join(terms), r",\ ".join(notes)
     if quantity.on is None:
         domain, measure = r"\Omega", r"\,\mathrm{d}x"
     elif hasattr(quantity.on, "name"):
@@ -160,11 +173,11 @@ def _quantity_row(quantity: Any, problem: "Problem") -> tuple[str, str, str]:
     else:
         domain = rf"\partial\Omega \cap \{{{latex_expr(quantity.on.coordinate)} = {latex_number(quantity.on.value)}\}}"
         measure = r"\,\mathrm{d}s"
-    notes = [latex_expr(quantity.where)] if quantity.where is not None else []
-    notes += [f"{latex_text(key + ' = ')}{latex_number(float(value))}"
-              for key, value in quantity.options.items()]
-    body = rf"\int_{{{domain}}} {latex_expr(quantity.integrand)}{measure}"
-    return latex_text(f"{quantity.name}:"), body, r",\ ".join(notes)
+    normals = {n: sp.Symbol(f"n_{{{c}}}") for n, c in zip(
+        normal_symbols(tuple(problem.space_coords)), problem.space_coords)}
+    integrand = sp.sympify(quantity.integrand, strict=True).xreplace(normals)
+    body = rf"\int_{{{domain}}} {latex_expr(integrand)}{measure}"
+    return label, body, r",\ ".join(notes)
 
 
 def latex_equation(condition: "Condition") -> str:

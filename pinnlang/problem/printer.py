@@ -119,7 +119,24 @@ def _selection(on: Any, where: Any) -> list[str]:
     return head
 
 
+def _point_values(quantity: "Quantity") -> str:
+    """``value(p, at (0.15, 0.2)) - value(p, at (0.25, 0.2))``."""
+    expr = format_expr(quantity.integrand)
+    text = ""
+    for i, (point, sign) in enumerate(zip(quantity.on.points, quantity.on.signs)):
+        if sign not in (1, -1):
+            raise PinnUsageError(f"quantity {quantity.name}: a point value's sign must be +1 or "
+                                 f"-1, got {sign!r}")
+        op = ("-" if sign < 0 else "") if i == 0 else (" - " if sign < 0 else " + ")
+        coords = ", ".join(format_number(c) for c in point)
+        text += f"{op}value({expr}, at ({coords}{',' if len(point) == 1 else ''}))"
+    return text
+
+
 def _quantity(quantity: "Quantity") -> str:
+    if quantity.is_point_values:
+        line = f"quantity {quantity.name} = {_point_values(quantity)}"
+        return line + (f" [{_assignments(quantity.options)}]" if quantity.options else "")
     part = " ".join(_selection(quantity.on, quantity.where))
     line = f"quantity {quantity.name} = integral({format_expr(quantity.integrand)}"
     line += f", {part})" if part else ")"

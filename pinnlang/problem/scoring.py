@@ -9,6 +9,7 @@ here once.
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def quantity_option_errors(problem: "Problem", options: Mapping[str, Any]) -> li
                               f"range of '{key}'), got {value!r}")
         else:
             known = [REFERENCE_OPTION, *ranges]
-            errors.append(f"unknown quantity option '{key}' (known: {', '.join(known)})")
+            close = difflib.get_close_matches(key, known, n=1)
+            guess = f"did you mean '{close[0]}'? " if close else ""
+            errors.append(f"unknown quantity option '{key}' ({guess}known: {', '.join(known)})")
     return errors
 
 

@@ -276,11 +276,30 @@ class Integral:
 
 
 @dataclass(frozen=True)
+class PointValue:
+    """``+ value(EXPR, at (x0, y0))`` or ``- value(...)``: one term of a sum of point values."""
+
+    sign: str
+    expr: Expr
+    point: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PointValues:
+    """``value(p, at (0.15, 0.2)) - value(p, at (0.25, 0.2))``: a signed sum of point values."""
+
+    terms: tuple[PointValue, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class QuantityStmt:
-    """``quantity NAME = integral(...) [options]``: a scalar of the solution, after training."""
+    """``quantity NAME = integral(...) [options]`` (or a sum of ``value(...)`` terms): a scalar of
+    the solution, after training."""
 
     name: Ident
-    integral: Integral
+    integral: Integral | PointValues
     options: tuple[Option, ...]
     span: Span = _span()
 

@@ -307,9 +307,31 @@ integral = _node(
             | (pp.Suppress(_kw("where")) - predicate("where"))), "part") + _sym(")"),
     lambda span, t: ast.Integral(_optional(t, "integrand"), _optional(t, "on"),
                                  _optional(t, "where"), span))
+point_value = _node(
+    "point_value",
+    pp.Suppress(_kw("value")) - _sym("(") + expression + _sym(",") + pp.Suppress(_kw("at"))
+    + parenthesized + _sym(")"),
+    lambda span, t: ast.PointValue("+", t[0], t[1], span))
+
+
+def _signed_terms(span: Span, t: pp.ParseResults) -> ast.PointValues:
+    items, terms, sign = list(t), [], "+"
+    for item in items:
+        if isinstance(item, str):
+            sign = item
+        else:
+            terms.append(ast.PointValue(sign, item.expr, item.point, item.span))
+            sign = "+"
+    return ast.PointValues(tuple(terms), span)
+
+
+point_values = _node(
+    "point_values", pp.Opt(_add_op) + point_value + pp.ZeroOrMore(_add_op - point_value),
+    _signed_terms)
 quantity_statement = _statement(
     "quantity_statement", "quantity",
-    declared_name("name") + _sym("=") + integral("integral") + _opt_group(options, "options"),
+    declared_name("name") + _sym("=") + (integral | point_values)("integral")
+    + _opt_group(options, "options"),
     lambda span, t: ast.QuantityStmt(_optional(t, "name"), _optional(t, "integral"),
                                      _options_of(t), span))
 train_statement = _statement(

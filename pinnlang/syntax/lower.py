@@ -16,8 +16,8 @@ from sympy.core.function import AppliedUndef
 
 from pinnlang.errors import Diagnostic, PinnError, PinnProblemErrors, PinnSemanticError
 from pinnlang.problem import (
-    Condition, Constant, DataSource, OnPlane, OnRegion, Param, Problem, Quantity, Reference,
-    TimeAxis, Unknown,
+    AtPoints, Condition, Constant, DataSource, OnPlane, OnRegion, Param, Problem, Quantity,
+    Reference, TimeAxis, Unknown,
 )
 from pinnlang.problem.operators import dn
 from pinnlang.source import Source, Span
@@ -334,6 +334,13 @@ class Lowering:
         if ident.name in self.scope.entries or ident.name in CONSTANTS:
             raise PinnSemanticError(f"quantity '{ident.name}' has the name of a declared name",
                                     ident.span, hint="choose another name")
+        if isinstance(node, ast.PointValues):
+            integrand, on = self.point_values(node)
+            self.draft.quantities.append(Quantity(ident.name, integrand, on=on,
+                                                  options=self.options(stmt.options),
+                                                  span=stmt.span))
+            self.draft.spans[f"quantity:{ident.name}"] = ident.span
+            return
         on = self.selector(node.selector) if node.selector is not None else None
         self.expressions.in_integral = on is not None
         try:
@@ -348,6 +355,29 @@ class Lowering:
                                               options=self.options(stmt.options),
                                               span=stmt.span))
         self.draft.spans[f"quantity:{ident.name}"] = ident.span
+
+    def point_values(self, node: ast.PointValues) -> tuple[sp.Expr, AtPoints]:
+        """The expression and the signed points of ``value(EXPR, at P) - value(EXPR, at Q)``."""
+        self.expressions.in_integral = False  # no normal at a point
+        try:
+            exprs = [self.expressions.lower(term.expr) for term in node.terms]
+        finally:
+            self.expressions.in_integral = None
+        for term, expr in zip(node.terms, exprs):
+            if expr.has(dn):
+                raise PinnSemanticError("dn(...) needs a boundary, not a point", term.expr.span)
+            if expr != exprs[0]:
+                raise PinnSemanticError(
+                    "every value(...) of a quantity must take the same expression", term.expr.span,
+                    hint="write one quantity per expression")
+        dim = len(self.draft.space)
+        points = tuple(
+            self.geometry.point(term.point if isinstance(term.point, ast.TupleExpr) or dim != 1
+                                else ast.TupleExpr((term.point,), term.point.span),
+                                dim, "the point of value(...)")
+            for term in node.terms)
+        signs = tuple(1 if term.sign == "+" else -1 for term in node.terms)
+        return exprs[0], AtPoints(points, signs, node.span)
 
     def _statement_TrainStmt(self, stmt: ast.TrainStmt) -> None:
         for option in stmt.settings:

@@ -56,6 +56,11 @@ class ExpressionLowering:
     def _lower_Name(self, node: ast.Name) -> sp.Expr:
         name = node.name
         entry = self.scope.lookup(name, node.span)
+        if entry is not None and self.in_integral and name in map(str, normal_symbols(self.space)):
+            raise PinnSemanticError(
+                f"'{name}' is ambiguous in a boundary integral: it is declared as "
+                f"{KIND_WORDS[entry.kind]} and is also a component of the outward normal",
+                node.span, hint="rename the declaration")
         shorthand = self._shorthand(name, node.span)
         if entry is not None and shorthand is not None:
             raise PinnSemanticError(

@@ -107,3 +107,18 @@ def test_a_reader_that_goes_away_is_not_an_internal_error(tmp_path):
         _, err = process.communicate(timeout=120)
     assert process.returncode == 141
     assert b"internal error" not in err and b"Traceback" not in err
+
+
+def test_exact_reports_the_quantities_of_the_exact_solution(capsys, tmp_path: Path):
+    path = tmp_path / "disk.pinn"
+    path.write_text(
+        "problem disk\nlet rim = disk((0, 0), 1)\nspace (x, y) in rim\nfield u, v\n"
+        "pde: -laplacian(u) = 4\npde: v = 0\nboundary: u = 0\nexact: u = 1 - x^2 - y^2\n"
+        "quantity flux = integral(-dn(u), on rim) [reference = 12.566370614359172]\n"
+        "quantity mass = integral(u)\nquantity other = integral(v)\n")
+    code, out, err = run(capsys, "check", "--exact", str(path))
+    assert code == 0, err
+    assert "quantity:    flux = integral over boundary on rim of -dn(u)" in out
+    assert "flux             12.56637061  (reference 12.56637061, rel. error" in out
+    assert "mass             1.570796327" in out
+    assert "other            (uses a field without an exact solution)" in out
