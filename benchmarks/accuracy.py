@@ -6,6 +6,10 @@ Usage::
     python benchmarks/accuracy.py --budget 300             # 300 Adam steps each, L-BFGS scaled alike
     python benchmarks/accuracy.py --only burgers,heat1d --lbfgs 50 --max-time 120 --jobs 2
     python benchmarks/accuracy.py --no-settings            # as written the natural way (below)
+    python benchmarks/accuracy.py --set hard               # the hard set (benchmarks/hard_set.py)
+
+The default set is every ``problems/*.pinn`` but the hard problems; ``--set hard`` runs those
+(``hard_set.HARD_SET``) and adds a table of their quantities, published numbers and targets.
 
 Each problem is solved with its file's ``train:`` settings, or with ``--budget STEPS`` Adam steps
 (the file's L-BFGS steps are then scaled by ``STEPS / file steps``, unless ``--lbfgs`` sets them).
@@ -19,6 +23,8 @@ The error of each field is ``||u_net - u_ref|| / ||u_ref||``, where ``u_ref`` is
 - the ``exact:`` solution of the file (``Result.errors()``), on the problem's evaluation points (a
   grid over the whole input domain, never the training points); the "reference" column says
   ``exact``;
+- the files of the problem's ``reference`` statements (``Result.reference_errors()``), at their
+  points; the column says ``reference file``;
 - the reference solution registered in :mod:`pinnlang.reference` (the Cole-Hopf solution for
   ``burgers``), on the same evaluation points; the column says ``reference``;
 - the tabulated reference registered there (``reference_points``), on its own points and only
@@ -61,6 +67,9 @@ from typing import Any, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import hard_set  # noqa: E402
 
 PROBLEMS = ROOT / "problems"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -115,6 +124,7 @@ class Row:
     reference: str = ""
     l2re: dict[str, float] = field(default_factory=dict)
     unknowns: dict[str, float] = field(default_factory=dict)
+    quantities: dict[str, dict[str, Any]] = field(default_factory=dict)
     adam_steps: int = 0
     lbfgs_steps: int = 0
     lm_steps: int = 0
@@ -150,6 +160,7 @@ class Row:
             "l2re": "; ".join(f"{f}={v:.6e}" for f, v in self.l2re.items()),
             "max_l2re": f"{max(self.l2re.values()):.6e}" if self.l2re else "",
             "unknowns": "; ".join(f"{k}={v:.8g}" for k, v in self.unknowns.items()),
+            "quantities": "; ".join(f"{k}={q['value']:.10g}" for k, q in self.quantities.items()),
             "true_unknowns": "; ".join(f"{k}={v:g}" for k, v in TRUE_UNKNOWNS.get(self.problem, {}).items()),
             "adam_steps": self.adam_steps, "lbfgs_steps": self.lbfgs_steps, "lm_steps": self.lm_steps,
             "steps_taken": self.steps,
@@ -180,10 +191,12 @@ def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | Non
 
 
 def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
-    """``(kind, {field: L2RE})``: against ``exact:``, else a registered reference, else none.
+    """``(kind, {field: L2RE})``: against ``exact:``, else the ``reference`` files, else a
+    registered reference, else none.
 
-    ``kind`` is ``"exact"``, ``"reference"`` (a callable reference on the evaluation grid), the
-    label of a tabulated reference (scored on its own points, its fields only) or ``"none"``.
+    ``kind`` is ``"exact"``, ``"reference file"``, ``"reference"`` (a callable reference on the
+    evaluation grid), the label of a tabulated reference (scored on its own points, its fields
+    only) or ``"none"``.
     """
     import numpy as np
 
@@ -191,6 +204,8 @@ def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
 
     if result.compiled.exact_fn is not None:
         return "exact", result.errors(EVALUATION_POINTS)
+    if getattr(result.problem, "references", ()):
+        return "reference file", result.reference_errors()
     reference = reference_solution(result.problem.name)
     if reference is not None:
         points = result.compiled.evaluation_points(EVALUATION_POINTS, np.random.default_rng(12345))
@@ -250,6 +265,7 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
         row.final_loss = float(sum(result.losses.values())) if result.losses else None
         row.unknowns = dict(result.unknowns)
         row.reference, row.l2re = reference_errors(result)
+        row.quantities = hard_set.quantities(result)
         row.status = status_of(row)
     except PinnRuntimeError as error:
         row.status = f"diverged: {error.message}"
@@ -371,11 +387,14 @@ def write_outputs(rows: Sequence[Row], folder: Path, header: str) -> tuple[Path,
 
 
 # ------------------------------------------------------------------ command line
-def select_problems(only: str | None) -> list[str]:
-    """Paths of ``problems/*.pinn`` (sorted), or of the ``--only`` names (in the order given)."""
+def select_problems(only: str | None, problem_set: str = "default") -> list[str]:
+    """Paths of the set's problems (the default set: ``problems/*.pinn`` sorted, the hard ones
+    left out; the hard set in its table order), or of the ``--only`` names (in the order given)."""
     available = {p.stem: p for p in sorted(PROBLEMS.glob("*.pinn"))}
+    if not only and problem_set == "hard":
+        return [str(available[n]) for n in hard_set.HARD_SET if n in available]
     if not only:
-        return [str(p) for p in available.values()]
+        return [str(p) for n, p in available.items() if n not in hard_set.HARD_ONLY]
     names = [n.strip().removesuffix(".pinn") for n in only.split(",") if n.strip()]
     missing = [n for n in names if n not in available]
     if missing:
@@ -396,6 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-settings", action="store_true",
                         help="remove every file's train: settings and weights (the default training)")
     parser.add_argument("--only", metavar="NAMES", help="comma-separated problem names, e.g. burgers,heat1d")
+    parser.add_argument("--set", dest="problem_set", choices=("default", "hard"), default="default",
+                        help="the problems run without --only; 'hard' also prints the hard-set table")
     parser.add_argument("--jobs", type=int, default=1, help="problems solved at once (default 1)")
     parser.add_argument("--device", choices=("cpu", "gpu"), help="where to train (Lightning's accelerator; "
                         "default cpu)")
@@ -412,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"accuracy.py: --{name.replace('_', '-')} must be >= 0, got {value}")
     if args.jobs < 1:
         raise SystemExit(f"accuracy.py: --jobs must be >= 1, got {args.jobs}")
-    paths = select_problems(args.only)
+    paths = select_problems(args.only, args.problem_set)
     print(f"solving {len(paths)} problem(s)...", file=sys.stderr, flush=True)
     if args.no_settings and (args.budget is not None or args.lbfgs is not None):
         raise SystemExit("accuracy.py: --no-settings takes no --budget or --lbfgs")
@@ -420,6 +441,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text_table(rows))
     csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
     print(f"\nwrote {csv_path} and {md_path}")
+    if args.problem_set == "hard":
+        table = hard_set.markdown(rows, lambda row: table_cells(row)[HEADERS.index("steps")])
+        hard_path = args.out / "hard.md"
+        hard_path.write_text(run_description(args, argv) + "\n\n" + table, encoding="utf-8")
+        print(f"\n{table}\nwrote {hard_path}")
     return 1 if any(r.status.startswith("failed") for r in rows) else 0
 
 

@@ -7,7 +7,8 @@ the ``.pinn`` file). A reference comes in one of two kinds:
 - a callable (:func:`reference_solution`) that evaluates the solution at any points, scored on
   the problem's evaluation grid (``burgers``: the Cole-Hopf solution);
 - a :class:`~pinnlang.reference.points.PointReference` (:func:`reference_points`) that is known
-  only at its own tabulated points, scored there (``cavity``: Ghia et al.'s centre lines).
+  only at its own tabulated points, scored there (``cavity``, ``cavity_re1000``: Ghia et al.'s
+  centre lines at Re = 100 and 1000).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _REFERENCES: dict[str, ReferenceFn] = {
 
 _POINT_REFERENCES: dict[str, Callable[[], PointReference]] = {
     "cavity": ghia_centrelines,
+    "cavity_re1000": lambda: ghia_centrelines(1000),
 }
 
 

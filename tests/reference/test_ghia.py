@@ -92,3 +92,27 @@ def test_reference_matches_the_cavity_problem_file():
     assert problem.name == "cavity"
     reference = reference_points(problem.name)
     reference.check_problem([str(s) for s in problem.inputs], problem.field_names)
+
+
+def test_re1000_tables_share_the_coordinates_and_end_in_the_boundary_values():
+    from pinnlang.reference.ghia import GHIA_U_1000, GHIA_V_1000
+
+    assert GHIA_U_1000.shape == GHIA_V_1000.shape == (17,)
+    assert (GHIA_U_1000[0], GHIA_U_1000[-1]) == (0.0, 1.0)
+    assert (GHIA_V_1000[0], GHIA_V_1000[-1]) == (0.0, 0.0)
+    # At Re = 1000 the primary vortex moves to the centre and its centre-line speeds grow.
+    assert GHIA_U_1000[1:-1].min() < GHIA_U[1:-1].min() and GHIA_V_1000.max() > GHIA_V.max()
+    assert np.count_nonzero(np.diff(np.sign(GHIA_U_1000[1:-1]))) == 1
+
+
+def test_registry_serves_the_re1000_cavity_with_its_own_label_and_source():
+    from pinnlang.reference.ghia import GHIA_U_1000, GHIA_V_1000, LABEL_1000
+
+    reference = reference_points("cavity_re1000")
+    assert reference.label == LABEL_1000 and reference.source.endswith("Re = 1000")
+    np.testing.assert_array_equal(reference.values["u"], GHIA_U_1000[1:-1])
+    np.testing.assert_array_equal(reference.values["v"], GHIA_V_1000[1:-1])
+    np.testing.assert_array_equal(reference.points["u"], ghia_centrelines().points["u"])
+    assert "cavity_re1000" in problems_with_reference()
+    with pytest.raises(ValueError, match="Re = \\[100, 1000\\]"):
+        ghia_centrelines(400)
