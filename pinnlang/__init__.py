@@ -38,7 +38,7 @@ _EXPORTS: dict[str, str] = {
     # text front end
     "parse": "pinnlang.syntax",
     "load": "pinnlang.syntax",
-    "check": "pinnlang.check",
+    "check": "pinnlang.checks.rules",
     # geometry
     "Interval": "pinnlang.geometry",
     "Box": "pinnlang.geometry",

@@ -116,7 +116,7 @@ def pinn_cell(line: str, cell: str | None, namespace: MutableMapping[str, Any], 
         The :class:`~pinnlang.problem.Problem`, or ``None`` if the cell (or file) is not valid,
         in which case every diagnostic has been written to ``err``.
     """
-    from pinnlang.check import check
+    from pinnlang.checks.rules import check
     from pinnlang.errors import PinnError, render_diagnostic
     from pinnlang.syntax import load, parse
 

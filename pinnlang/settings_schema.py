@@ -4,7 +4,7 @@ Each field of :class:`SolveSettings` declares a setting once: its name, type (th
 default, help text, bounds and choices (the field's metadata, written with :func:`setting`). From
 these declarations are generated
 
-- the check of a ``train:`` statement (:func:`pinnlang.check.check`, located at the key or the
+- the check of a ``train:`` statement (:func:`pinnlang.checks.rules.check`, located at the key or the
   value) and of :meth:`pinnlang.Problem.train` (:func:`check_setting`),
 - the merge of defaults < ``train:`` < keyword arguments (:mod:`pinnlang.solver.settings`),
 - the flags of ``pinnlang solve`` and their ``--help`` (:mod:`pinnlang.cli.solve_command`),

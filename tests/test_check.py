@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.errors import PinnProblemErrors
 from pinnlang.geometry import Disk, Interval
 from pinnlang.problem import Condition, OnPlane, Param, Problem, TimeAxis
@@ -132,3 +132,15 @@ data "obs.csv": u [noise = {noise}]
     assert errors("0.1") == ["option 'noise' belongs to a 'data' statement (the standard deviation "
                              "of its observations' noise)"]
     assert "option 'noise' must be a positive number, got -1" in errors("-1")
+
+
+def test_pinnlang_check_stays_the_function_after_parsing():
+    """Parsing imports the checks; the package's ``check`` must still be the function then."""
+    import subprocess
+    import sys
+
+    code = ("import pinnlang\n"
+            "p = pinnlang.parse('problem a\\nspace x in [0, 1]\\nfield u\\npde: d(u, x, x) = 1\\nboundary: u = 0\\n')\n"
+            "print(callable(pinnlang.check), pinnlang.check(p))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True []"

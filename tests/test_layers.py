@@ -70,10 +70,10 @@ def _in(module: str, package: str) -> bool:
 
 # (the layer, the packages or modules it must never import)
 LAYER_RULES = [
-    ("pinnlang.results", ("pinnlang.syntax", "pinnlang.compile", "pinnlang.solver", "pinnlang.check",
+    ("pinnlang.results", ("pinnlang.syntax", "pinnlang.compile", "pinnlang.solver", "pinnlang.checks",
                           "pinnlang.cli")),
     ("pinnlang.problem", ("torch", "lightning", "pinnlang.syntax", "pinnlang.compile", "pinnlang.solver",
-                          "pinnlang.results", "pinnlang.check", "pinnlang.cli")),
+                          "pinnlang.results", "pinnlang.checks", "pinnlang.cli")),
     ("pinnlang.syntax", ("torch", "lightning", "pinnlang.compile", "pinnlang.solver", "pinnlang.models",
                          "pinnlang.results")),
     ("pinnlang.geometry", ("torch", "pinnlang.problem", "pinnlang.syntax", "pinnlang.compile",
@@ -81,7 +81,6 @@ LAYER_RULES = [
     ("pinnlang.models", ("pinnlang.problem", "pinnlang.syntax", "pinnlang.compile", "pinnlang.solver",
                          "pinnlang.results")),
     ("pinnlang.compile", ("pinnlang.solver", "pinnlang.results", "pinnlang.syntax", "pinnlang.cli")),
-    ("pinnlang.check", ("torch", "lightning", "pinnlang.compile", "pinnlang.solver")),
     ("pinnlang.checks", ("torch", "lightning", "pinnlang.compile", "pinnlang.solver")),
     ("pinnlang.settings_schema", ("torch", "lightning", "pinnlang.problem", "pinnlang.solver")),
 ]

@@ -16,7 +16,7 @@ import pytest
 import sympy as sp
 
 import pinnlang
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.errors import PinnError
 
 x = sp.Symbol("x")

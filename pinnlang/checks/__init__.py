@@ -1,2 +1,2 @@
-"""Helpers of the semantic checks in :mod:`pinnlang.check` (numeric predicates, data files,
-boundary selection)."""
+"""The semantic checks: :mod:`pinnlang.checks.rules` runs them (``check``); the other modules
+are their helpers (numeric predicates, data files, boundary selection, gauge freedom, scoring)."""

@@ -143,7 +143,7 @@ def _exact_quantities(problem: Problem) -> None:
 
 def check_file(path: str, args: argparse.Namespace) -> bool:
     """Check one file, print its summary or diagnostics; return whether it is valid."""
-    from pinnlang.check import check
+    from pinnlang.checks.rules import check
     from pinnlang.syntax import load
 
     try:

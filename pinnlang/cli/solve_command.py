@@ -80,7 +80,7 @@ def _overrides(args: argparse.Namespace) -> tuple[dict[str, object], dict[str, o
 
 
 def run(args: argparse.Namespace) -> int:
-    from pinnlang.check import warn_free_fields
+    from pinnlang.checks.rules import warn_free_fields
     from pinnlang.errors import render_diagnostic
     from pinnlang.results.run_folder import default_run_dir
     from pinnlang.solver.api import solve

@@ -6,7 +6,7 @@ links first, so a link cannot lead outside. It may be read when it lies inside t
 or when it is, or lies inside, one of the ``allowed_paths`` the user named (a file or a folder;
 ``--allow-data PATH`` of ``pinnlang check`` and ``pinnlang solve``, ``allow_data=`` of
 :func:`pinnlang.solve`, ``allowed_paths=`` of :func:`pinnlang.load` and
-:func:`pinnlang.check.check`; relative ones against the working directory). The checker, the
+:func:`pinnlang.checks.rules.check`; relative ones against the working directory). The checker, the
 compiler and the solver all call :func:`resolve_data_path`, so they agree.
 """
 

@@ -1,7 +1,7 @@
 """The ``.pinn`` front end: text → syntax tree → :class:`~pinnlang.problem.Problem`.
 
 ``parse(text)`` and ``load(path)`` run the whole front end: parse, lower, and the semantic
-checks of :func:`pinnlang.check.check`. Every error found is raised at once as
+checks of :func:`pinnlang.checks.rules.check`. Every error found is raised at once as
 :class:`~pinnlang.errors.PinnProblemErrors` (or :class:`~pinnlang.errors.PinnSyntaxError` if the
 text does not follow the grammar); warnings are what ``check(problem)`` returns.
 """
@@ -22,7 +22,7 @@ __all__ = ["PinnSyntaxErrors", "load", "lower", "parse", "parse_source", "parse_
 
 def parse_source(source: Source, allowed_paths: Iterable[str] = ()) -> Problem:
     """Parse, lower and check ``source``; raise with every error found, else return the Problem."""
-    from pinnlang.check import check, check_conditions, require_known_settings
+    from pinnlang.checks.rules import check, check_conditions, require_known_settings
 
     tree = parse_tree(source)
     try:

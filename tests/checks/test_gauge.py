@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import pinnlang
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.errors import PinnProblemErrors
 from pinnlang.checks.gauge import GaugeFreedom, free_fields, pin_example
 from pinnlang.syntax import parse

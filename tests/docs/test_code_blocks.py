@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import pinnlang
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.cli import build_parser, main
 
 from .blocks import ROOT, SHELLS, Block, all_blocks, following

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from pinnlang import Problem
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.geometry import Disk, Rectangle
 from pinnlang.problem import OnPlane, OnRegion, normal_symbols
 from pinnlang.syntax import parse

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.geometry import Ball, Difference, Interval, Rectangle
 from pinnlang.problem import OnPlane, OnRegion
 from pinnlang.syntax import load

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pinnlang.check import check
+from pinnlang.checks.rules import check
 from pinnlang.errors import PinnError
 from pinnlang.syntax import load, parse
 
