@@ -174,7 +174,7 @@ def pin_example(problem: Problem, freedom: GaugeFreedom) -> str:
     exact = problem.exact.get(freedom.field)
     if exact is not None:
         at_point = dict(zip(problem.space_coords, (sp.nsimplify(v) for v in location)))
-        value = sp.simplify(sp.sympify(exact).subs(problem.constant_values()).subs(at_point))
+        value = sp.simplify(exact.subs(problem.constant_values()).subs(at_point))
     written = ", ".join(f"{v:g}" for v in location)
     at = written if len(location) == 1 else f"({written})"
     return f"point at {at}: {freedom.field} = {format_expr(value)}"

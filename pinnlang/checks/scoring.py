@@ -65,7 +65,7 @@ def require_sound_quantity(quantity: Quantity, problem: Problem) -> Iterator[Dia
         yield _error(f"{subject} integrates over space, but the problem has no 'space'", span)
         return
     normals = set(normal_symbols(tuple(problem.space_coords)))
-    integrand = sp.sympify(quantity.integrand, strict=True)
+    integrand = quantity.integrand
     if not quantity.is_boundary:
         used = sorted(integrand.free_symbols & normals, key=str)
         if used:
@@ -130,7 +130,7 @@ def scoring_names(problem: Problem) -> set[str]:
     for reference in problem.references:
         used.update(reference.fields)
     for quantity in problem.quantities:
-        expr = sp.sympify(quantity.integrand, strict=True)
+        expr = quantity.integrand
         applied = expr.atoms(AppliedUndef)
         used.update(a.func.__name__ for a in applied)
         used.update(str(s) for s in expr.xreplace({a: sp.Dummy() for a in applied}).free_symbols)

@@ -14,7 +14,7 @@ from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
 from pinnlang.solver.defaults import apply_defaults
 from pinnlang.solver.diagnosis import diagnose
-from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size, require_levenberg_marquardt
+from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
@@ -151,7 +151,6 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     module.publish_metrics = bool(trainer.loggers) or bool(callbacks) or bool(settings.val_every)
     module.report_lm = not settings.quiet
     if any(phase.kind == LM for phase in module.plan.phases):
-        require_levenberg_marquardt(module)
         if not manual:
             raise PinnUsageError("lm_steps: Levenberg-Marquardt iterations need pinnlang's own optimisation "
                                  "loop, which a Trainer gradient_clip_val or accumulate_grad_batches turns off",

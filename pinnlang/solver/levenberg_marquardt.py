@@ -37,7 +37,6 @@ from torch import Tensor, nn
 from torch.func import functional_call, jacrev, vmap
 
 from pinnlang.compile.conditions import Batch
-from pinnlang.errors import PinnUsageError
 from pinnlang.models.normalize import NormalizedNet
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
@@ -62,19 +61,12 @@ def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
     return None
 
 
-def require_levenberg_marquardt(module: Any, processes: int = 1) -> None:
-    """Refuse a Levenberg–Marquardt phase on ``module`` that could not run (several processes)."""
-    if processes > 1:
-        raise PinnUsageError("lm_steps runs in one process; set devices = 1 (and nodes = 1) to use it")
-
-
-def levenberg_marquardt_size(module: Any, processes: int = 1) -> int:
+def levenberg_marquardt_size(module: Any) -> int:
     """The number of parameters (network and unknowns) a Levenberg–Marquardt phase of
-    ``module`` would train, or 0 if it cannot run (several processes). Any network can: the
-    forward engine's networks with a dense or matrix-free system, the others matrix-free
-    (:func:`~pinnlang.solver.gauss_newton.make_residual_system`)."""
-    if processes > 1:
-        return 0
+    ``module`` would train. Any network, in any number of processes, can: the forward engine's
+    networks with a dense or matrix-free system, the others matrix-free
+    (:func:`~pinnlang.solver.gauss_newton.make_residual_system`; under DDP the products are
+    summed over the processes)."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
