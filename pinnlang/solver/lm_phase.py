@@ -21,6 +21,7 @@ checkpoint holds it and ``--resume`` continues mid-phase where the interrupted r
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any, Callable, Iterable
 
 import torch
@@ -39,6 +40,14 @@ from pinnlang.solver.levenberg_marquardt import (
 #: How much worse (on fresh points) the final parameters must be than the kept ones to give way:
 #: both losses are estimates on a few thousand random points, so a factor, not any difference.
 RESTORE_FACTOR = 2.0
+#: Rounds of fresh points compared by the convergence test of a phase that runs until the loss
+#: on fresh points stops falling: the median of the last this many rounds' losses against the
+#: median of the this many before them. A median of ten drops the odd round whose random points
+#: happen to be easy or hard (on 2-D Poisson the losses of neighbouring rounds differ by up to 2x).
+CONVERGENCE_ROUNDS = 10
+#: The phase has converged when that median fell by less than this fraction: at a tenth per ten
+#: rounds, another order of magnitude would take over twenty times as many rounds again.
+CONVERGENCE_FALL = 0.1
 
 
 class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
@@ -68,7 +77,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         head = self.state[self._first]
         if "damping" not in head:
             head.update(damping=self.defaults["damping"], iteration=0, round=-1, loss=math.inf,
-                        best_loss=math.inf, best_iteration=0, moved=True)
+                        best_loss=math.inf, best_iteration=0, moved=True, fresh=[])
         return head
 
     @property
@@ -78,6 +87,17 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
     @property
     def stalled(self) -> bool:
         return self.damping >= MAX_DAMPING
+
+    def converged(self, rounds: int = CONVERGENCE_ROUNDS) -> bool:
+        """Whether the loss on fresh points stopped falling: the median of the last ``rounds``
+        rounds' losses (each measured before the round's first iteration, on points the
+        parameters were not fitted to; on fixed points, before every iteration) fell by less
+        than :data:`CONVERGENCE_FALL` from the median of the ``rounds`` before them."""
+        fresh = self.record.setdefault("fresh", [])
+        if len(fresh) < 2 * rounds:
+            return False
+        now, before = statistics.median(fresh[-rounds:]), statistics.median(fresh[-2 * rounds:-rounds])
+        return not now < (1 - CONVERGENCE_FALL) * before
 
     def _keep(self, loss: float) -> None:
         record = self.record
@@ -112,10 +132,13 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         record = self.record
         rho = system.prepare()
         loss = system.loss()
-        if round_index != record["round"]:
+        new_round = round_index != record["round"]
+        if new_round:
             record["round"] = round_index
             if self.defaults["keep_best"]:
                 self._keep(loss)
+        if new_round or not self.defaults["keep_best"]:
+            record.setdefault("fresh", []).append(loss)  # on fixed points: before every iteration
         del rho
         params = system.current()
         theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
@@ -188,8 +211,10 @@ def _report(module: Any, optimizer: LevenbergMarquardtOptimizer, line: str | Non
 
 
 def _of(module: Any) -> str:
-    steps = module.plan.phases[module.plan.index_at(module.global_step - 1)].steps
-    return " (until the time is up)" if steps is None else f"/{steps}"
+    phase = module.plan.phases[module.plan.index_at(module.global_step - 1)]
+    if phase.steps is not None:
+        return f"/{phase.steps}"
+    return " (until converged)" if phase.until_converged else " (until the time is up)"
 
 
 def lm_batch(module: Any) -> Tensor:
@@ -219,6 +244,12 @@ def lm_batch(module: Any) -> Tensor:
             _report(module, optimizer)
         if not record["moved"]:
             _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
+            module.trainer.should_stop = True
+            break
+        if phase.until_converged and local >= phase.min_steps and optimizer.converged():
+            _report(module, optimizer, f"Levenberg-Marquardt converged after {local} iterations: the loss "
+                                       f"on fresh points fell by less than {CONVERGENCE_FALL:.0%} over "
+                                       f"the last {CONVERGENCE_ROUNDS} rounds")
             module.trainer.should_stop = True
             break
         if out_of_time(module.trainer):  # max_time ends the phase between two iterations of a batch

@@ -19,11 +19,13 @@ Three kinds of plan:
   Levenberg–Marquardt, the phases with steps;
 - the default (none of ``steps``, ``lbfgs_steps``, ``lm_steps``, ``max_time`` given, and a
   Levenberg–Marquardt phase can run): :data:`DEFAULT_ADAM_STEPS` Adam steps, then
-  :data:`DEFAULT_LM_STEPS` iterations on fresh points (:func:`lm_points_policy`);
+  Levenberg–Marquardt on fresh points (:func:`lm_points_policy`) until the loss on them stops
+  falling, within :data:`DEFAULT_MAX_TIME`;
 - a time budget (``max_time`` and no ``steps``): first Adam until the cost of a step is measured
   (by :class:`~pinnlang.solver.budget.TimeBudget`), then the same function re-plans with a
   :class:`Measurement`: Adam for a share of the time left, then Levenberg–Marquardt until the
-  time is up (or L-BFGS for the rest, for a network Levenberg–Marquardt cannot take).
+  time is up or the loss on fresh points stops falling (or L-BFGS for the rest, for a network
+  Levenberg–Marquardt cannot take).
 """
 
 from __future__ import annotations
@@ -42,8 +44,17 @@ PHASE_NAMES = {ADAM: "Adam", LBFGS: "L-BFGS", LM: "Levenberg-Marquardt"}
 #: Gauss–Newton steps can take over from (with no training named, 2000 Adam steps on 3 x 20 left
 #: 1-D heat at 3.5e-3 and Burgers at 0.46; this default reached 1.3e-6 and 4.0e-3).
 DEFAULT_ADAM_STEPS = 1000
-#: Levenberg–Marquardt iterations of the default training (a count of iterations of the method,
-#: whose convergence per iteration does not depend on the machine).
+#: Wall-clock cap of the default training (seconds): its Levenberg–Marquardt phase runs until the
+#: loss on fresh points stops falling (:meth:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer.converged`),
+#: which on the library's problems takes 20 s to a few minutes; a problem that has not converged
+#: by then stops with the diagnosis of :mod:`pinnlang.solver.diagnosis` instead of running on
+#: unseen. A policy, stated in the summary: ``max_time`` or step counts lift it.
+DEFAULT_MAX_TIME = 300.0
+#: Levenberg–Marquardt iterations before a phase that runs until converged is judged: early in
+#: the phase the loss on fresh points can stall for tens of iterations and then fall by orders
+#: of magnitude (Burgers: at 1e-2 to 4e-2 over iterations 20-100), and this many iterations was
+#: the default training's whole phase before it ended on convergence (each problem of the
+#: library reached its README error in it).
 DEFAULT_LM_STEPS = 200
 #: Settings that, when given, mean the caller chose the training (no default plan).
 CHOSEN = frozenset({"steps", "lbfgs_steps", "lm_steps", "max_time"})
@@ -85,6 +96,9 @@ class Phase:
         resample_every: a fresh round of points every this many steps of the phase (0: never).
         points: points of each ``pde`` condition without its own count (0: the run's ``points``).
         fresh: the phase starts on a fresh round (else on the previous phase's last one).
+        until_converged: an open-ended phase (``steps`` ``None``) also ends when the loss on
+            fresh points stops falling (Levenberg–Marquardt only) ...
+        min_steps: ... judged only after this many of its steps.
         lr_schedule: Adam's learning-rate schedule over its steps (from ``schedule_from`` on).
         schedule_from: the global step the schedule starts at (a time budget's plan).
     """
@@ -96,11 +110,16 @@ class Phase:
     fresh: bool = False
     lr_schedule: str = "constant"
     schedule_from: int = 0
+    until_converged: bool = False
+    min_steps: int = 0
 
     def describe(self) -> str:
         name = PHASE_NAMES[self.kind]
         unit = "iterations" if self.kind != ADAM else "steps"
-        count = f"{name} until the time is up" if self.steps is None else f"{self.steps} {name} {unit}"
+        until = "the time is up"
+        if self.until_converged:
+            until = "the loss on fresh points stops falling" + (f", at least {self.min_steps} {unit}" if self.min_steps else "")
+        count = f"{name} until {until}" if self.steps is None else f"{self.steps} {name} {unit}"
         parts = [f"fresh points every {self.resample_every} iterations"] if self.resample_every and self.kind == LM else []
         if self.points:
             parts.append(f"{self.points} per pde condition")
@@ -131,7 +150,8 @@ class TrainingPlan:
     Attributes:
         phases: the phases (each with steps > 0 or ``None``).
         origin: ``settings``, ``default`` or ``time budget``.
-        budget: ``max_time`` of a time budget (0: none).
+        budget: ``max_time`` of a time budget, the wall-clock cap of the default training
+            (:data:`DEFAULT_MAX_TIME`), else 0 (then the settings' ``max_time``, if any, stops the run).
         measurement: what a time budget's plan was made from (``None``: not measured yet).
     """
 
@@ -213,7 +233,7 @@ class TrainingPlan:
         phases alone for a plan from the settings."""
         phases = ", then ".join(p.describe() for p in self.phases) or "no steps"
         if self.origin == "default":
-            return f"default training: {phases}"
+            return f"default training: {phases}, at most {self.budget:g} s"
         if self.origin == "time budget":
             if self.measurement is None:
                 return f"time budget {self.budget:g} s: Adam until a step's cost is measured"
@@ -257,7 +277,8 @@ def lm_points_policy(settings: SolveSettings, lm_parameters: int) -> tuple[int, 
 
 
 def _lm_phase(steps: int | None, resample: int, points: int) -> Phase:
-    return Phase(LM, steps, resample_every=resample, points=points, fresh=bool(resample or points))
+    return Phase(LM, steps, resample_every=resample, points=points, fresh=bool(resample or points),
+                 until_converged=steps is None, min_steps=DEFAULT_LM_STEPS if steps is None else 0)
 
 
 def _adam(settings: SolveSettings, steps: int | None, schedule: str | None = None, start: int = 0) -> Phase:
@@ -315,8 +336,8 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         return TrainingPlan(phases, "time budget", settings.max_time, measurement)
     if not CHOSEN & settings.given and lm_phase_fits(lm_parameters):
         resample, points = lm_points_policy(settings, lm_parameters)
-        phases = (_adam(settings, DEFAULT_ADAM_STEPS), _lm_phase(DEFAULT_LM_STEPS, resample, points))
-        return TrainingPlan(phases, "default")
+        phases = (_adam(settings, DEFAULT_ADAM_STEPS), _lm_phase(None, resample, points))
+        return TrainingPlan(phases, "default", DEFAULT_MAX_TIME)
     return TrainingPlan(_from_settings(settings), "settings")
 
 

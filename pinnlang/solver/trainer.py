@@ -127,6 +127,12 @@ def default_checkpoint_every(total_steps: int | None) -> int:
     return max(1, min(CHECKPOINT_EVERY_AT_MOST, total_steps // 10))
 
 
+def run_time_cap(settings: SolveSettings, plan: TrainingPlan) -> float:
+    """Seconds after which the run stops (0: none): ``max_time``, else the plan's own cap (the
+    default training's)."""
+    return settings.max_time or plan.budget
+
+
 def build_trainer(settings: SolveSettings, plan: TrainingPlan, *, run_dir: str | None,
                   callbacks: Sequence[Callback] = (), logger: Logger | bool | None = None,
                   trainer_kwargs: dict[str, Any] | None = None, manual: bool = False,
@@ -167,7 +173,7 @@ def build_trainer(settings: SolveSettings, plan: TrainingPlan, *, run_dir: str |
         num_nodes=settings.num_nodes, precision=settings.precision,
         max_steps=-1 if total is None else max(total, 1),
         max_epochs=-1 if total is None else math.ceil(max(total, 1) / epoch),
-        max_time=datetime.timedelta(seconds=settings.max_time) if settings.max_time else None,
+        max_time=datetime.timedelta(seconds=run_time_cap(settings, plan)) if run_time_cap(settings, plan) else None,
         gradient_clip_val=None if manual else (settings.clip or None),
         log_every_n_steps=settings.log_every,
         enable_progress_bar=bool(show_progress), enable_model_summary=False,

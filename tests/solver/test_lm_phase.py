@@ -71,11 +71,46 @@ def test_the_state_dict_holds_everything_the_iterations_depend_on():
     state = optimizer.state_dict()
     again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
     again.load_state_dict(state)
-    for key in ("damping", "iteration", "round", "loss", "best_loss", "best_iteration"):
+    for key in ("damping", "iteration", "round", "loss", "best_loss", "best_iteration", "fresh"):
         assert again.record[key] == optimizer.record[key]
     assert again.record["iteration"] == 3
     first = next(iter(module.parameters()))
     torch.testing.assert_close(again.state[first]["best"], optimizer.state[first]["best"])
+
+
+@pytest.mark.parametrize("losses, converged", [
+    ([1.0] * 19, False),  # fewer than two windows of rounds: not judged
+    ([1.0] * 20, True),  # flat
+    ([2.0 ** -k for k in range(20)], False),  # halving every round
+    ([1.0] * 10 + [0.95] * 10, True),  # a twentieth in ten rounds: stopped falling
+    ([1.0] * 10 + [0.8] * 10, False),  # a fifth in ten rounds: still falling
+    ([1.0] * 10 + [0.5, 5.0] * 5, True),  # the odd bad round does not hide a stall (median)
+    ([1.0] * 10 + [0.5] * 6 + [9.0] * 4, False),  # ... nor a good majority
+])
+def test_the_phase_has_converged_when_the_median_loss_on_fresh_rounds_stops_falling(losses, converged):
+    optimizer = LevenbergMarquardtOptimizer(_module().parameters(), keep_best=True)
+    optimizer.record["fresh"] = list(losses)
+    assert optimizer.converged() is converged
+
+
+def test_each_fresh_round_s_loss_is_recorded_and_on_fixed_points_every_iteration_s():
+    module = _module()
+    system = _system(module)
+    fresh = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    for round_index in (0, 0, 1, 1, 1, 2):
+        fresh.step(lambda: (system, round_index))
+    assert len(fresh.record["fresh"]) == 3
+    fixed = LevenbergMarquardtOptimizer(module.parameters(), keep_best=False)
+    for _ in range(4):
+        fixed.step(lambda: (system, 0))
+    assert len(fixed.record["fresh"]) == 4
+
+
+def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):
+    result = pinnlang.solve(pinnlang.parse(POISSON), width=8, depth=2, points=64, seed=0)
+    lm = result.steps - 1000
+    # converged, not capped: well within the default's 300 s, after the 200 it is judged from
+    assert 200 <= lm < 1000 and result.diagnosis["converged"]
 
 
 def test_every_iteration_is_a_lightning_step_seen_by_callbacks():
