@@ -189,6 +189,8 @@ def judge(module: PinnModule, settings: SolveSettings) -> dict[str, Any]:
 
 def print_flush(line: str) -> None:
     print(line, flush=True)
+
+
 def describe_tuning(module: PinnModule) -> dict[str, Any]:
     """What the run measured to choose its engine (``engine``, ``reason``, the trial's
     ``seconds``, ``compiled``) and its steps per Lightning batch (``batching``)."""

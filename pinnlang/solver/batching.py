@@ -8,7 +8,9 @@ run's own first batches (one step each): the per-batch overhead (the time from o
 the next, less the time of the step inside it) and the time of a step. The batch size is then the
 smallest divisor of the run's common interval (:func:`common_interval`: every interval that must
 fall on a batch end divides it) whose steps make the overhead at most :data:`OVERHEAD_SHARE` of
-the batch, the common interval itself when none does. ``steps_per_batch`` fixes the size instead
+the batch, the common interval itself when none does. A batch runs up to the next multiple of the
+size, and never past the end of a phase (:meth:`BatchSteps.steps_at`), so the phases of any plan,
+also one a time budget makes during the run, start on a batch of their own. ``steps_per_batch`` fixes the size instead
 (the largest divisor of the common interval up to it), and several processes, whose gradient
 reduction runs once per batch, or Lightning's automatic optimisation take one step a batch.
 
@@ -28,15 +30,16 @@ import sys
 import time
 from functools import reduce
 from math import gcd
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import torch
 
 from pinnlang.solver.plan import LM, TrainingPlan
 from pinnlang.solver.settings import SolveSettings
 
-#: Lightning's per-batch work may take at most this share of the time of a batch's steps.
-OVERHEAD_SHARE = 0.02
+#: Lightning's per-batch work may take at most this share of the time of a batch's steps (the
+#: batch stays as short as that allows, for the progress bar, callbacks and ``max_time``).
+OVERHEAD_SHARE = 0.01
 #: Batches of one step timed (after the first, which has no batch end before it): the median of
 #: three is the smallest sample that drops one outlier.
 MEASURED_BATCHES = 3
@@ -50,13 +53,14 @@ def clock() -> Callable[[], float]:
     return time.process_time if torch.get_num_threads() == 1 else time.perf_counter
 
 
-def common_interval(settings: SolveSettings, checkpoint_every: int = 0, boundaries: Sequence[int] = ()) -> int:
+def common_interval(settings: SolveSettings, checkpoint_every: int = 0) -> int:
     """The greatest common divisor of the epoch, checkpoint, validation, resampling and annealing
-    intervals and of the plan's phase ``boundaries``: a batch size dividing it puts a batch end on
-    each of them. The history is recorded inside a batch (at every ``log_every`` steps), so the
-    log interval does not count."""
+    intervals: a batch size dividing it puts a batch end on each of them (a run shorter than an
+    epoch has its one epoch end at the end of its last phase, where a batch ends anyway). The
+    history is recorded inside a batch (at every ``log_every`` steps), so the log interval does not
+    count."""
     s = settings
-    intervals = [s.steps_per_epoch, *boundaries, checkpoint_every,
+    intervals = [s.steps_per_epoch, checkpoint_every,
                  s.val_every, s.resample_every, s.anneal_every if s.weighting != "fixed" else 0]
     return reduce(gcd, [i for i in intervals if i > 0], 0) or 1
 
@@ -91,7 +95,7 @@ class BatchSteps:
         self.val_every = val_every
         #: What the measurement found: ``overhead_ms``, ``step_ms`` and the ``steps_per_batch``.
         self.measured: dict[str, float] = {}
-        self._clock = clock()
+        self._clock: Callable[[], float] | None = None  # chosen once the run's threads are set
         self._samples: list[tuple[float, float]] = []
         self._last_end: float | None = None
         self._inside: tuple[float, int] | None = None
@@ -106,12 +110,12 @@ class BatchSteps:
 
     def start_steps(self) -> float | None:
         """The clock before a batch's steps while measuring (else ``None``)."""
-        return self._clock() if self.measuring else None
+        return self._now() if self.measuring else None
 
     def steps_done(self, started: float | None, steps: int) -> None:
         """The batch's ``steps`` ran since ``started`` (from :meth:`start_steps`)."""
         if started is not None:
-            self._inside = (self._clock() - started, steps)
+            self._inside = (self._now() - started, steps)
 
     def batch_end(self, trainer: Any, step: int, kind: str) -> None:
         """At the end of a batch of a ``kind`` phase that reached ``step``: one measurement, and
@@ -122,8 +126,13 @@ class BatchSteps:
         if self.val_every:
             trainer.val_check_batch = 1 if step % self.val_every == 0 else _NEVER
 
+    def _now(self) -> float:
+        if self._clock is None:
+            self._clock = clock()
+        return self._clock()
+
     def _measure(self) -> None:
-        now, inside, self._inside = self._clock(), self._inside, None
+        now, inside, self._inside = self._now(), self._inside, None
         if self._last_end is not None and inside is not None:
             seconds, steps = inside
             self._samples.append((now - self._last_end - seconds, seconds / steps))

@@ -14,9 +14,10 @@ Optimisation is manual (``automatic_optimization = False``) and one Lightning ba
 several optimiser steps (``self.batching``, a :class:`~pinnlang.solver.batching.BatchSteps`:
 measured in the first batches, one iteration a batch in a Levenberg-Marquardt phase): the batch
 ends fall on every interval that matters (checkpoints, resampling, annealing, validation, epochs,
-phase ends), so callbacks, loggers, checkpoints and ``max_steps`` see the same global steps as with
-one step per batch, at a fraction of Lightning's per-batch cost. A Trainer-level ``gradient_clip_val`` or ``accumulate_grad_batches`` (which Lightning only
-applies to automatic optimisation) switches back to automatic optimisation, one step per batch.
+phase ends), so callbacks, loggers, checkpoints and ``max_steps`` see the same global steps as
+with one step per batch, at a fraction of Lightning's per-batch cost. A Trainer-level
+``gradient_clip_val`` or ``accumulate_grad_batches`` (which Lightning only applies to automatic
+optimisation) switches back to automatic optimisation, one step per batch.
 
 Host syncs happen only at logging intervals: the losses are logged once per batch, and the step
 at which each condition first went non-finite is tracked on the device and checked every
@@ -34,8 +35,8 @@ import torch
 from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
-from pinnlang.solver.batching import BatchSteps
 from pinnlang.errors import PinnRuntimeError
+from pinnlang.solver.batching import BatchSteps
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer

@@ -58,7 +58,7 @@ def set_steps_per_batch(module: Any, trainer: Any) -> BatchSteps:
     if not module.automatic_optimization and isinstance(trainer.strategy, SingleDeviceStrategy):
         every = [c._every_n_train_steps for c in trainer.callbacks
                  if isinstance(c, ModelCheckpoint) and c._every_n_train_steps]
-        common = common_interval(settings, reduce(gcd, every, 0), module.plan.boundaries())
+        common = common_interval(settings, reduce(gcd, every, 0))
         size = largest_divisor(common, settings.steps_per_batch) if settings.steps_per_batch else None
     val_every = settings.val_every if trainer.val_check_interval == settings.val_every else 0
     module.batching = BatchSteps(common, size, log_every=trainer.log_every_n_steps, val_every=val_every)

@@ -26,28 +26,27 @@ from .conftest import TINY
 
 
 def _common(checkpoint_every: int = 0, **settings) -> int:
-    s = SolveSettings(**settings)
-    return common_interval(s, checkpoint_every, make_plan(s).boundaries())
+    return common_interval(SolveSettings(**settings), checkpoint_every)
 
 
 def test_batch_ends_fall_on_every_interval():
-    assert _common() == 100  # epoch 100, steps 2000
+    assert _common() == 100  # the epoch
     assert _common(steps=60, lbfgs_steps=10, log_every=5, checkpoint_every=10) == 10
     assert _common(steps=2000, resample_every=250, log_every=50) == 50
     assert _common(steps=2000, resample_every=30) == 10
-    assert _common(steps=7) == 1
-    assert _common(steps=100, lm_steps=30) == 10  # every phase ends on a batch end
+    assert _common(val_every=35, weighting="annealing", anneal_every=50) == 5
     assert largest_divisor(100, 4) == 4 and largest_divisor(100, 30) == 25 and largest_divisor(7, 3) == 1
 
 
 def test_the_measured_batch_keeps_lightning_s_overhead_a_small_share():
+    assert OVERHEAD_SHARE <= 0.05  # a few percent at most
     # 2 ms of per-batch work against 1 ms steps: no divisor of 100 gets it under 2 %: the whole interval
-    assert OVERHEAD_SHARE <= 0.05
-    assert measured_batch_steps(100, 2e-3, 1e-3) == 100
-    assert measured_batch_steps(100, 2e-3, 0.05) == 2  # 2 x 50 ms: 2 % overhead
-    assert measured_batch_steps(100, 2e-3, 0.2) == 1
-    assert measured_batch_steps(100, 3e-3, 0.05) == 4  # 3 is no divisor of 100
+    assert measured_batch_steps(100, 2e-3, 1e-3, share=0.02) == 100
+    assert measured_batch_steps(100, 2e-3, 0.05, share=0.02) == 2  # 2 x 50 ms: 2 % overhead
+    assert measured_batch_steps(100, 2e-3, 0.2, share=0.02) == 1
+    assert measured_batch_steps(100, 3e-3, 0.05, share=0.02) == 4  # 3 is no divisor of 100
     assert measured_batch_steps(100, 0.0, 1e-3) == 1
+    assert measured_batch_steps(100, 2e-3, 0.05) == 4  # the default share: 1 %
 
 
 class _Trainer:
@@ -76,17 +75,17 @@ def test_batches_of_one_step_are_timed_then_the_size_follows_the_measurement():
     assert trainer.val_check_batch == 1  # validation on the multiples of val_every
 
 
-def test_a_fixed_size_ends_each_batch_at_the_phase_end():
-    plan = make_plan(SolveSettings(steps=30, lbfgs_steps=5))
-    batching = BatchSteps(common=5, size=5)
+def test_no_batch_runs_past_the_end_of_its_phase():
+    plan = make_plan(SolveSettings(steps=30, lbfgs_steps=5, lm_steps=3))
+    batching = BatchSteps(common=100, size=20)
     assert not batching.measuring and batching.start_steps() is None
-    assert [batching.steps_at(s, plan) for s in (0, 25, 30)] == [5, 5, 5]
+    assert [batching.steps_at(s, plan) for s in (0, 20, 30, 35, 36)] == [20, 10, 5, 1, 1]
     assert BatchSteps(common=20, size=None).steps_at(3, make_plan(SolveSettings(steps=4))) == 1
 
 
 def test_history_keeps_its_log_interval_inside_larger_batches(poisson):
-    result = pinnlang.solve(poisson, steps=100, lbfgs_steps=20, log_every=5, **TINY)
-    assert 20 % result.module.steps_per_batch == 0  # a divisor of gcd(epoch 100, 100, 120)
+    result = pinnlang.solve(poisson, steps=100, lbfgs_steps=20, log_every=5, steps_per_batch=50, **TINY)
+    assert result.module.steps_per_batch == 50  # batches 0-50, 50-100, 100-120 (the phase's end)
     assert [row["step"] for row in result.history] == list(range(5, 121, 5))
 
 
@@ -171,7 +170,7 @@ def test_auto_engine_keeps_autograd_for_networks_the_forward_engine_cannot_take(
 def test_both_engines_train_to_the_same_losses(poisson, engine):
     result = pinnlang.solve(poisson, steps=30, engine=engine, lr=3e-3, **TINY)
     assert result.module.engine_choice["engine"] == engine
-    assert 10 % result.module.steps_per_batch == 0 and result.steps == 30
+    assert 100 % result.module.steps_per_batch == 0 and result.steps == 30
     reference = pinnlang.solve(poisson, steps=30, engine="autograd", lr=3e-3, **TINY)
     assert result.history[-1]["loss"] == pytest.approx(reference.history[-1]["loss"], rel=1e-4)
 
