@@ -280,6 +280,8 @@ class Result:
             rows.append(("plan", self.plan))
         if self.defaults:
             rows.append(("defaults", self.defaults))
+        if self.tuning:
+            rows.append(("speed", describe_tuning(self.tuning)))
         rows += [(f"loss {name}", f"{value:.3e}") for name, value in self.losses.items()]
         removed = self.removed_shifts
         rows += [(f"L2 rel. error {field}", f"{value:.3e}" + (
@@ -415,3 +417,25 @@ class Result:
                    device=metrics.get("device", device), run_dir=run_dir, plan=metrics.get("plan"),
                    phases=metrics.get("phases"), diagnosis=metrics.get("diagnosis"), defaults=metrics.get("defaults"),
                    tuning=metrics.get("tuning"), source_text=data["source"], source_path=data.get("source_path"))
+
+
+def describe_tuning(tuning: Mapping[str, Any]) -> str:
+    """The run's measured speed choices in words (the ``tuning`` entry of ``metrics.json``):
+    ``autograd (timed trial: autograd 1.6 ms, forward 1.7 ms); 50 steps a batch (measured: 0.4 ms
+    a batch, 2.1 ms a step)``."""
+    engine = str(tuning.get("engine", "?"))
+    seconds = tuning.get("seconds") or {}
+    if seconds:
+        times = ", ".join(f"{name} {value * 1e3:.3g} ms" for name, value in seconds.items())
+        engine += f" ({tuning.get('reason', 'timed trial')}: {times})"
+    elif tuning.get("reason"):
+        engine += f" ({tuning['reason']})"
+    if tuning.get("compiled"):
+        engine += ", compiled"
+    batching = tuning.get("batching") or {}
+    if "steps_per_batch" not in batching:
+        return engine
+    text = f"{engine}; {batching['steps_per_batch']} steps a batch"
+    if "overhead_ms" in batching:
+        text += f" (measured: {batching['overhead_ms']:.2g} ms a batch, {batching['step_ms']:.2g} ms a step)"
+    return text

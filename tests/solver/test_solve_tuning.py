@@ -202,3 +202,5 @@ def test_validation_and_loggers_keep_to_optimiser_steps_whatever_the_batch(poiss
     assert tuning["reason"] == "timed trial" and tuning["engine"] in ("autograd", "forward")
     assert tuning["batching"]["steps_per_batch"] == result.module.steps_per_batch
     assert set(tuning["batching"]) == {"overhead_ms", "step_ms", "steps_per_batch"}
+    speed = next(line for line in result.summary().splitlines() if line.startswith("speed"))
+    assert "(timed trial: autograd " in speed and f"; {result.module.steps_per_batch} steps a batch (measured: " in speed
