@@ -27,7 +27,7 @@ WEIGHTINGS = ("fixed", "annealing", "gradnorm")
 LR_SCHEDULES = ("constant", "exponential", "cosine")
 LOGGERS = ("none", "csv", "tensorboard")
 ENGINES = ("auto", "autograd", "forward")
-COMPILE_CHOICES = ("auto", "true", "false")
+COMPILE_CHOICES = ("false", "true")
 
 #: Other names of a setting (a file, a keyword argument and a flag may use either).
 ALIASES = {"nodes": "num_nodes", "lbfgs": "lbfgs_steps", "minibatch": "batch_size", "batch": "batch_size"}
@@ -99,10 +99,11 @@ class SolveSettings:
     val_every: int = setting(0, "steps between two validation passes (0: none)", at_least=0)
     out: str | None = setting(None, "the run folder (pinnlang solve: runs/<problem>/<timestamp>)")
     engine: str = setting("auto", "derivative engine (auto: a timed trial of both)", choices=ENGINES)
-    compile: str = setting("auto", "torch.compile the forward engine's loss (auto: only where it pays)",
-                           choices=COMPILE_CHOICES)
+    compile: str = setting("false", "torch.compile the forward engine's loss (opt-in: compiling takes minutes "
+                           "and pays only in long runs)", choices=COMPILE_CHOICES)
     threads: int = setting(0, "torch CPU threads while training (0: torch's own default)", at_least=0)
-    steps_per_batch: int = setting(0, "optimiser steps per Lightning batch (0: choose)", at_least=0)
+    steps_per_batch: int = setting(0, "optimiser steps per Lightning batch (0: measured in the first batches; a "
+                                   "Levenberg-Marquardt phase runs one iteration a batch)", at_least=0)
     quiet: bool = setting(False, "no progress bar and no summary table")
     given: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     """The names set by the file or the caller rather than by default (not a setting)."""
@@ -172,7 +173,7 @@ def suggest(name: str, choices) -> str:
 
 
 def switch(value: bool | int | str) -> Any:
-    """``auto``/``true``/``false`` from a bool, 0/1 or a yes/no word (anything else is left to the
+    """``true``/``false`` from a bool, 0/1 or a yes/no word (anything else is left to the
     check, which names the choices)."""
     if isinstance(value, (bool, int)):
         return {True: "true", False: "false"}.get(value, value)

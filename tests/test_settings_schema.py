@@ -34,7 +34,7 @@ def test_every_default_passes_its_own_check(name):
     ("depth", 0, "setting 'depth' must be > 0, got 0"),
     ("adaptive", "maybe", "setting 'adaptive' must be true or false, got 'maybe'"),
     ("devices", 1.5, "setting 'devices' must be a count, a name or a list of device indices, got 1.5"),
-    ("compile", "sometimes", "setting 'compile' must be one of auto, true, false, got 'sometimes'"),
+    ("compile", "sometimes", "setting 'compile' must be one of false, true, got 'sometimes'"),
     ("widht", 3, "unknown training setting 'widht' (did you mean 'width'?)"),
 ])
 def test_a_bad_setting_is_refused_with_what_was_expected(name, value, message):

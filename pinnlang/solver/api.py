@@ -171,7 +171,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
                     losses=module.final_losses(), device=describe_device(trainer),
                     module=module, trainer=trainer, run_dir=run_dir,
                     plan=describe_plan(module), phases=module.plan.to_list(),
-                    diagnosis=diagnosis, defaults=defaults)
+                    diagnosis=diagnosis, defaults=defaults, tuning=describe_tuning(module))
     if trainer.is_global_zero:
         if run_dir:
             result.save(run_dir)
@@ -189,6 +189,16 @@ def judge(module: PinnModule, settings: SolveSettings) -> dict[str, Any]:
 
 def print_flush(line: str) -> None:
     print(line, flush=True)
+
+
+def describe_tuning(module: PinnModule) -> dict[str, Any]:
+    """What the run measured to choose its engine (``engine``, ``reason``, the trial's
+    ``seconds``, ``compiled``) and its steps per Lightning batch (``batching``)."""
+    batching = module.batching
+    measured = batching.measured or {"steps_per_batch": batching.size}
+    return {**module.engine_choice, "batching": dict(measured)}
+
+
 def describe_plan(module: PinnModule) -> str:
     """The plan in words, and the Gauss-Newton system its Levenberg-Marquardt phase chose."""
     choice = module.gauss_newton_choice

@@ -25,7 +25,6 @@ import statistics
 from typing import Any, Callable, Iterable
 
 import torch
-from lightning.pytorch.callbacks import Timer
 from torch import Tensor
 
 from pinnlang.solver.gauss_newton import make_residual_system
@@ -218,9 +217,9 @@ def _of(module: Any) -> str:
 
 
 def lm_batch(module: Any) -> Tensor:
-    """One Lightning batch of the Levenberg-Marquardt phase: ``module.steps_per_batch``
-    iterations, the history's rows and the progress lines at their steps; stops the run when no
-    damping lowers the loss any more. Returns the loss."""
+    """One Lightning batch of the Levenberg-Marquardt phase: one iteration (so every callback,
+    logger, checkpoint and ``max_time`` sees each), the history's row and the progress line at
+    its step; stops the run when no damping lowers the loss any more. Returns the loss."""
     wrapped = module.optimizers()
     optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
     total = module.plan.total_steps
@@ -228,42 +227,28 @@ def lm_batch(module: Any) -> Tensor:
         # a resumed phase keeps its kind of system (a bool: the state dict's loading mangles text)
         module.gauss_newton_mode = "matrix-free" if optimizer.record["matrix_free"] else "dense"
         module.gauss_newton_choice = f"{module.gauss_newton_mode} (chosen before the resume)"
-    for _ in range(module.steps_per_batch):
-        step = module.global_step
-        wrapped.step(closure=lambda step=step: system_at(module, step))
-        done, record = module.global_step, optimizer.record
-        record["matrix_free"] = module.gauss_newton_mode == "matrix-free"
-        phase = module.plan.phase_at(step)
-        local = record["iteration"]
-        last = (total is not None and done >= total) or not record["moved"]
-        if done % module.settings.log_every == 0 or last or module._last is None:
-            module.measure_losses(module.current_batches(step))
-            module._record_if_due()
-        shown = 10 if phase.steps is None else max(1, phase.steps // 10)
-        if local % shown == 0 or last:
-            _report(module, optimizer)
-        if not record["moved"]:
-            _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
-            module.trainer.should_stop = True
-            break
-        if phase.until_converged and local >= phase.min_steps and optimizer.converged():
-            _report(module, optimizer, f"Levenberg-Marquardt converged after {local} iterations: the loss "
-                                       f"on fresh points fell by less than {CONVERGENCE_FALL:.0%} over "
-                                       f"the last {CONVERGENCE_ROUNDS} rounds")
-            module.trainer.should_stop = True
-            break
-        if out_of_time(module.trainer):  # max_time ends the phase between two iterations of a batch
-            module.trainer.should_stop = True
-            break
+    step = module.global_step
+    wrapped.step(closure=lambda: system_at(module, step))
+    done, record = module.global_step, optimizer.record
+    record["matrix_free"] = module.gauss_newton_mode == "matrix-free"
+    phase = module.plan.phase_at(step)
+    local = record["iteration"]
+    last = (total is not None and done >= total) or not record["moved"]
+    if done % module.settings.log_every == 0 or last or module._last is None:
+        module.measure_losses(module.current_batches(step))
+        module._record_if_due()
+    shown = 10 if phase.steps is None else max(1, phase.steps // 10)
+    if local % shown == 0 or last:
+        _report(module, optimizer)
+    if not record["moved"]:
+        _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
+        module.trainer.should_stop = True
+    if phase.until_converged and local >= phase.min_steps and optimizer.converged():
+        _report(module, optimizer, f"Levenberg-Marquardt converged after {local} iterations: the loss "
+                                   f"on fresh points fell by less than {CONVERGENCE_FALL:.0%} over "
+                                   f"the last {CONVERGENCE_ROUNDS} rounds")
+        module.trainer.should_stop = True
     return module._last[0]
-
-
-def out_of_time(trainer: Any) -> bool:
-    """Whether Lightning's ``max_time`` has passed (rank 0's clock, so every process agrees)."""
-    timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
-    remaining = timer.time_remaining() if timer is not None else None
-    done = remaining is not None and remaining <= 0
-    return bool(trainer.strategy.broadcast(done)) if trainer.world_size > 1 else done
 
 
 def finish_lm_phase(module: Any) -> None:

@@ -11,12 +11,13 @@ step), each phase's optimizer swapped in at its first step, and a checkpoint tak
 resumes in it (the plan is in the checkpoint).
 
 Optimisation is manual (``automatic_optimization = False``) and one Lightning batch runs
-``steps_per_batch`` optimiser steps (see :func:`pinnlang.solver.tuning.batch_steps`): the
-batch size divides every interval that matters (logging, checkpoints, resampling, annealing,
-validation, epochs, the Adam/L-BFGS switch), so callbacks, loggers, checkpoints and ``max_steps``
-see the same global steps as with one step per batch, at a fraction of Lightning's per-batch
-cost. A Trainer-level ``gradient_clip_val`` or ``accumulate_grad_batches`` (which Lightning only
-applies to automatic optimisation) switches back to automatic optimisation, one step per batch.
+several optimiser steps (``self.batching``, a :class:`~pinnlang.solver.batching.BatchSteps`:
+measured in the first batches, one iteration a batch in a Levenberg-Marquardt phase): the batch
+ends fall on every interval that matters (checkpoints, resampling, annealing, validation, epochs,
+phase ends), so callbacks, loggers, checkpoints and ``max_steps`` see the same global steps as
+with one step per batch, at a fraction of Lightning's per-batch cost. A Trainer-level
+``gradient_clip_val`` or ``accumulate_grad_batches`` (which Lightning only applies to automatic
+optimisation) switches back to automatic optimisation, one step per batch.
 
 Host syncs happen only at logging intervals: the losses are logged once per batch, and the step
 at which each condition first went non-finite is tracked on the device and checked every
@@ -35,6 +36,7 @@ from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
+from pinnlang.solver.batching import BatchSteps
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
@@ -74,7 +76,8 @@ class PinnModule(L.LightningModule):
         #: The training plan; a time budget replaces it once (see :mod:`pinnlang.solver.budget`).
         self.plan = plan if plan is not None else make_plan(settings)
         self.automatic_optimization = not manual
-        self.steps_per_batch = 1
+        #: Optimiser steps per Lightning batch (:func:`~pinnlang.solver.tuning.set_steps_per_batch`).
+        self.batching = BatchSteps()
         self.compiled = compiled
         self.problem = compiled.problem
         self.net = network
@@ -89,8 +92,7 @@ class PinnModule(L.LightningModule):
                                         settings.anneal_alpha)
         self.register_buffer("first_nonfinite", torch.full((len(conditions),), -1, dtype=torch.long))
         self.history: list[dict[str, Any]] = []
-        self.train_seconds = 0.0
-        self._previous_seconds = 0.0
+        self.train_seconds = self._previous_seconds = 0.0
         self._started: float | None = None
         self._resume_step = 0
         self._points: CollocationPoints | None = None
@@ -137,12 +139,13 @@ class PinnModule(L.LightningModule):
         if self.trainer.state.fn != "fit" or self.engine_choice:
             return
         self.plain_backward = not backward_needs_lightning(self.trainer)
-        engine, self.engine_choice = choose_engine(self, self.settings, trial=self.trainer.world_size == 1)
-        engine = self.trainer.strategy.broadcast(engine)
+        strategy = self.trainer.strategy
+        mean = (lambda t: strategy.reduce(t, reduce_op="mean")) if self.trainer.world_size > 1 else None
+        engine, self.engine_choice = choose_engine(self, self.settings, reduce_mean=mean)
+        engine = strategy.broadcast(engine)
         self.use_engine(engine)
         self.engine_choice["engine"] = engine
-        step_seconds = self.engine_choice.get("seconds", {}).get(engine)
-        self._losses = compile_losses(self, self.settings, engine, step_seconds)
+        self._losses = compile_losses(self, self.settings, engine)
         self.engine_choice["compiled"] = self._losses != self.condition_losses
 
     def use_engine(self, engine: str) -> None:
@@ -200,6 +203,10 @@ class PinnModule(L.LightningModule):
     def phase_kind(self) -> str:
         """``adam``, ``lbfgs`` or ``lm``: the phase of the next optimiser step."""
         return self.plan.kind_at(self.global_step)
+
+    @property
+    def steps_per_batch(self) -> int:  # outside a Levenberg-Marquardt phase (so far)
+        return self.batching.size
 
     @property
     def in_lbfgs_phase(self) -> bool:
@@ -328,7 +335,8 @@ class PinnModule(L.LightningModule):
         else:
             optimizer = self.optimizers()
             lbfgs = isinstance(optimizer.optimizer, torch.optim.LBFGS)
-            for _ in range(self.steps_per_batch):
+            steps, started = self.batching.steps_at(self.global_step, self.plan), self.batching.start_steps()
+            for _ in range(steps):
                 if lbfgs:
                     if self._points is not None and self._points.round != self._round(self.global_step):
                         optimizer.optimizer.state.clear()  # its curvature pairs belong to the old points
@@ -340,6 +348,7 @@ class PinnModule(L.LightningModule):
                     if scheduler is not None:
                         scheduler.step()
                 self._record_if_due()  # the history keeps its log_every rows inside a batch
+            self.batching.steps_done(started, steps)
             total = self._last[0]
         if self.publish_metrics or self.automatic_optimization:
             self.log("loss", total, prog_bar=True, batch_size=1)
@@ -406,6 +415,7 @@ class PinnModule(L.LightningModule):
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         if self.automatic_optimization:  # manual optimisation records inside its batch loop
             self._record_if_due()
+        self.batching.batch_end(self.trainer, self.global_step, self.plan.kind_at(self.global_step - 1))
 
     def _record_if_due(self) -> None:
         step = self.global_step
@@ -487,8 +497,7 @@ class PinnModule(L.LightningModule):
         epoch = self.settings.steps_per_epoch
         if self.plan.total_steps is not None:
             epoch = min(epoch, max(self.plan.total_steps, 1))
-        k = self.steps_per_batch
-        return StepCounter(max(epoch // k, 1), start=(self._resume_step % epoch) // k)
+        return StepCounter(epoch, more=lambda: self.global_step < (self.current_epoch + 1) * epoch)
 
     def val_dataloader(self) -> StepCounter:
         return StepCounter(1)

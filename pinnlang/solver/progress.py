@@ -1,7 +1,7 @@
 """The progress bar of a training run: one bar over optimiser steps, with the losses beside it.
 
 Lightning's own bar counts the batches of each "epoch", which in a PINN run are an artefact (a
-batch is ``steps_per_batch`` optimiser steps and an epoch ``steps_per_epoch`` of them), and starts
+batch is one or several optimiser steps and an epoch ``steps_per_epoch`` of them), and starts
 a new bar at every epoch. :class:`StepProgressBar` draws a single bar from the first to the last
 optimiser step of the run instead::
 

@@ -31,6 +31,8 @@ def test_two_cpu_processes_train_one_model(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["device"] == "cpu x2 (ddp)"
     assert metrics["steps"] == 60
+    # the engine trial runs under DDP too (its gradients never reach DDP's reduction hooks)
+    assert metrics["tuning"]["reason"] == "timed trial" and metrics["tuning"]["batching"]["steps_per_batch"] == 1
     assert metrics["losses"]["pde"] < 50
     assert completed.stdout.count("run folder:") == 1  # only rank 0 reports
     result = pinnlang.Result.load(out)
