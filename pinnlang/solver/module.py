@@ -37,7 +37,7 @@ from torch import nn
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.batching import BatchSteps
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch, points_factor
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
 from pinnlang.solver.plan import ADAM, LBFGS, LM, TrainingPlan, make_plan
@@ -222,7 +222,9 @@ class PinnModule(L.LightningModule):
         points = self._collocation()
         round_index = self._round(step)
         if points.round != round_index:
-            self.count_points(self.plan.phase_at(step).points)
+            phase = self.plan.phase_at(step)
+            grown = points_factor(self) if phase.grow_points else 1
+            self.count_points((phase.points or self.settings.points) * grown)
             self.draw_round(round_index)
         batches = self._in_time_window(points.batches, step, round_index)
         size = self.settings.batch_size

@@ -99,6 +99,9 @@ class Phase:
         until_converged: an open-ended phase (``steps`` ``None``) also ends when the loss on
             fresh points stops falling (Levenberg–Marquardt only) ...
         min_steps: ... judged only after this many of its steps.
+        grow_points: a Levenberg–Marquardt phase whose point count pinnlang chose doubles it when
+            a fresh round's loss shows the steps fit their points and little else
+            (:func:`pinnlang.solver.lm_phase.grow_points`).
         lr_schedule: Adam's learning-rate schedule over its steps (from ``schedule_from`` on).
         schedule_from: the global step the schedule starts at (a time budget's plan).
     """
@@ -112,6 +115,7 @@ class Phase:
     schedule_from: int = 0
     until_converged: bool = False
     min_steps: int = 0
+    grow_points: bool = False
 
     def describe(self) -> str:
         name = PHASE_NAMES[self.kind]
@@ -276,9 +280,15 @@ def lm_points_policy(settings: SolveSettings, lm_parameters: int) -> tuple[int, 
     return resample, max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
 
 
-def _lm_phase(steps: int | None, resample: int, points: int) -> Phase:
+def _lm_phase(steps: int | None, resample: int, points: int, grow: bool = False) -> Phase:
     return Phase(LM, steps, resample_every=resample, points=points, fresh=bool(resample or points),
-                 until_converged=steps is None, min_steps=DEFAULT_LM_STEPS if steps is None else 0)
+                 until_converged=steps is None, min_steps=DEFAULT_LM_STEPS if steps is None else 0,
+                 grow_points=grow and resample > 0)
+
+
+def _points_chosen(settings: SolveSettings) -> bool:
+    """Whether the caller or file named the points of a Levenberg–Marquardt phase."""
+    return bool({"lm_points", "points"} & settings.given)
 
 
 def _adam(settings: SolveSettings, steps: int | None, schedule: str | None = None, start: int = 0) -> Phase:
@@ -303,7 +313,8 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tu
         adam = max(int(LM_ADAM_SHARE * m.remaining / seconds) // k, 1) * k
         resample, points = lm_points_policy(settings, lm_parameters)
         lm = settings.lm_steps if "lm_steps" in given else None
-        return _adam(settings, m.at_step + adam, schedule, m.at_step), _lm_phase(lm, resample, points)
+        return (_adam(settings, m.at_step + adam, schedule, m.at_step),
+                _lm_phase(lm, resample, points, grow=not _points_chosen(settings)))
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
     lbfgs_seconds = LBFGS_COST * seconds
     adam_seconds = ADAM_SHARE * m.remaining if lbfgs is None else m.remaining - lbfgs * lbfgs_seconds
@@ -336,7 +347,8 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         return TrainingPlan(phases, "time budget", settings.max_time, measurement)
     if not CHOSEN & settings.given and lm_phase_fits(lm_parameters):
         resample, points = lm_points_policy(settings, lm_parameters)
-        phases = (_adam(settings, DEFAULT_ADAM_STEPS), _lm_phase(None, resample, points))
+        phases = (_adam(settings, DEFAULT_ADAM_STEPS),
+                  _lm_phase(None, resample, points, grow=not _points_chosen(settings)))
         return TrainingPlan(phases, "default", DEFAULT_MAX_TIME)
     return TrainingPlan(_from_settings(settings), "settings")
 

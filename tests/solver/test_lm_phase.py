@@ -5,6 +5,7 @@ phase resumes to the loss of an uninterrupted one."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -12,7 +13,7 @@ from lightning.pytorch.callbacks import Callback
 
 import pinnlang
 from pinnlang.errors import PinnUsageError
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_phase import GROW_GAP, LevenbergMarquardtOptimizer, grow_points
 
 from .conftest import POISSON
 from .test_levenberg_marquardt import _module as residual_module
@@ -104,6 +105,28 @@ def test_each_fresh_round_s_loss_is_recorded_and_on_fixed_points_every_iteration
     for _ in range(4):
         fixed.step(lambda: (system, 0))
     assert len(fixed.record["fresh"]) == 4
+
+
+def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_rounds():
+    module = _module()
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    for _ in range(3):
+        optimizer.step(lambda: (system, 0))
+    assert optimizer.record["gap"] == 0.0  # no round before the first
+    fitted = optimizer.record["loss"]
+    with torch.no_grad():  # the next round's points: far worse for these parameters
+        for p in module.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    optimizer.step(lambda: (system, 1))
+    gap = optimizer.record["gap"]
+    assert gap == pytest.approx(optimizer.record["fresh"][-1] / fitted) and gap > GROW_GAP
+    owner = SimpleNamespace(_lm_system=(1, system), report_lm=False)
+    assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 2
+    assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 4
+    again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    again.load_state_dict(optimizer.state_dict())  # a resumed run draws as many
+    assert again.record["points_factor"] == 4
 
 
 def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):

@@ -80,6 +80,18 @@ def test_what_the_caller_gives_is_kept():
     assert make_plan(_settings(file={"lm_points": 700, "width": 8}), lm_parameters=900).phases[1].points == 700
 
 
+@pytest.mark.parametrize("given, grows", [
+    ({}, True), ({"max_time": 60}, True),  # the plan's own count may grow
+    ({"points": 300}, False), ({"lm_points": 700}, False),  # a count given stays
+    ({"lm_resample_every": 0}, False),  # fixed points: no fresh rounds to judge by
+    ({"lm_steps": 50}, False),  # the settings' own phase
+])
+def test_only_a_point_count_pinnlang_chose_grows(given, grows):
+    measured = Measurement(at_step=100, remaining=50.0, step_seconds=0.01)
+    plan = make_plan(_settings(**given), lm_parameters=900, measurement=measured)
+    assert plan.phases[-1].kind == "lm" and plan.phases[-1].grow_points is grows
+
+
 def test_rounds_of_points_follow_the_phases():
     plan = make_plan(_settings(steps=10, resample_every=4, lbfgs_steps=4, lbfgs_resample_every=2,
                                lm_steps=6, lm_resample_every=3))
@@ -120,7 +132,8 @@ def test_the_plan_round_trips_through_plain_data():
     plan = make_plan(_settings(max_time=60), lm_parameters=900, measurement=measured)
     assert TrainingPlan.from_dict(plan.to_dict()) == plan
     assert plan.to_list()[1] == dataclasses.asdict(Phase("lm", None, LM_RESAMPLE_EVERY, 1800, True,
-                                                         until_converged=True, min_steps=DEFAULT_LM_STEPS))
+                                                         until_converged=True, min_steps=DEFAULT_LM_STEPS,
+                                                         grow_points=True))
 
 
 @pytest.mark.parametrize("devices, accelerator, nodes, one", [
