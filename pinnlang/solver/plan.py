@@ -49,7 +49,7 @@ DEFAULT_ADAM_STEPS = 1000
 #: which on the library's problems takes 20 s to a few minutes; a problem that has not converged
 #: by then stops with the diagnosis of :mod:`pinnlang.solver.diagnosis` instead of running on
 #: unseen. A policy, stated in the summary: ``max_time`` or step counts lift it.
-DEFAULT_MAX_TIME = 300.0
+DEFAULT_MAX_TIME = 180.0
 #: Levenberg–Marquardt iterations before a phase that runs until converged is judged: early in
 #: the phase the loss on fresh points can stall for tens of iterations and then fall by orders
 #: of magnitude (Burgers: at 1e-2 to 4e-2 over iterations 20-100), and this many iterations was

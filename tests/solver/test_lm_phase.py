@@ -132,7 +132,7 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
 def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):
     result = pinnlang.solve(pinnlang.parse(POISSON), width=8, depth=2, points=64, seed=0, quiet=True)
     lm = result.steps - 1000
-    # converged, not capped: well within the default's 300 s, after the 200 it is judged from
+    # converged, not capped: well within the default's 180 s, after the 200 it is judged from
     assert 200 <= lm < 1000 and result.diagnosis["converged"]
 
 
