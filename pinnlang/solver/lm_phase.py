@@ -49,11 +49,15 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         damping: the damping ``μ`` of the first iteration.
         keep_best: keep the parameters with the lowest loss on each fresh round (a phase that
             resamples).
+        judge: the loss a fresh round is judged by, at the current parameters (default: the
+            system's loss on the round's points; :func:`~pinnlang.solver.held_out.held_out_judge`
+            puts held-out observations in place of the trained ones).
     """
 
     def __init__(self, params: Iterable[torch.nn.Parameter], damping: float = INITIAL_DAMPING,
-                 keep_best: bool = False):
+                 keep_best: bool = False, judge: Callable[[], float] | None = None):
         super().__init__(list(params), {"damping": float(damping), "keep_best": bool(keep_best)})
+        self.judge = judge
 
     # ------------------------------------------------------------------ state
     @property
@@ -115,7 +119,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         if round_index != record["round"]:
             record["round"] = round_index
             if self.defaults["keep_best"]:
-                self._keep(loss)
+                self._keep(self.judge() if self.judge is not None else loss)
         del rho
         params = system.current()
         theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
@@ -245,7 +249,8 @@ def finish_lm_phase(module: Any) -> None:
         return
     with torch.enable_grad():
         batches = module.draw_round(module.points_round() + 1)
-        final = make_system(module, batches, module.trainer.world_size).loss()
+        final = (optimizer.judge() if optimizer.judge is not None
+                 else make_system(module, batches, module.trainer.world_size).loss())
     if optimizer.restore_best(final):
         _report(module, optimizer, f"Levenberg-Marquardt: back to the parameters after iteration "
                                    f"{record['best_iteration']} (loss on fresh points "

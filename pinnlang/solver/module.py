@@ -35,6 +35,7 @@ from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
+from pinnlang.solver.held_out import held_out_judge
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
@@ -186,7 +187,8 @@ class PinnModule(L.LightningModule):
         if phase.kind == LBFGS:
             return self._lbfgs()
         trained = [p for p in self.parameters() if p.requires_grad]
-        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0)
+        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0,
+                                           judge=held_out_judge(self))
 
     def step_scheduler(self, optimizer: torch.optim.Optimizer, schedule: str,
                        steps: int) -> torch.optim.lr_scheduler.LambdaLR:

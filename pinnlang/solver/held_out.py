@@ -1,0 +1,49 @@
+"""Judging parameters on observations they were never trained on.
+
+A Gauss–Newton step fits its rows almost exactly; fresh collocation points every few iterations
+keep it honest about the ``pde`` (see :mod:`pinnlang.solver.lm_phase`), but observations cannot
+be drawn afresh: the same rows come back every round, and with noisy ones the method goes on
+lowering their loss by fitting the noise, the loss on the training rows saying nothing of it.
+A data file that declares its noise therefore keeps a share of its rows out of training
+(:func:`pinnlang.compile.data.held_out_rows`), and :func:`judged_loss` is the run's loss with
+those rows in place of the trained ones: the number the Levenberg–Marquardt phase keeps its best
+parameters by (the ``judge`` of :class:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+
+def held_out_batches(conditions: Any) -> dict[str, Any]:
+    """``{condition name: batch of its held-out rows}`` for the data conditions that have any."""
+    held = {}
+    for cond in conditions:
+        batch = cond.held_out() if hasattr(cond, "held_out") else None
+        if batch is not None:
+            held[cond.name] = batch
+    return held
+
+
+def judged_loss(module: Any, held: dict[str, Any]) -> float:
+    """``module``'s weighted loss on its current round of points, each data condition of
+    ``held`` on its held-out rows instead of its training rows (averaged over the processes, so
+    every one takes the same decision)."""
+    batches = {**module.training_points(), **held}
+    with torch.enable_grad():  # residuals need input derivatives
+        vector = torch.stack(module.condition_losses(batches)).detach()
+    total = module.loss_weights.combine(vector).double()
+    if module.trainer.world_size > 1:
+        total = module.trainer.strategy.reduce(total, reduce_op="mean")
+    return float(total)
+
+
+def held_out_judge(module: Any) -> Callable[[], float] | None:
+    """The judge of ``module``'s Levenberg–Marquardt phase: :func:`judged_loss` on the held-out
+    rows of its data conditions (``None`` when no condition holds rows out)."""
+    held = held_out_batches(module.compiled.conditions)
+    if not held:
+        return None
+    return lambda: judged_loss(module, held)
