@@ -52,12 +52,19 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         judge: the loss a fresh round is judged by, at the current parameters (default: the
             system's loss on the round's points; :func:`~pinnlang.solver.held_out.held_out_judge`
             puts held-out observations in place of the trained ones).
+        restore_factor: how much worse the final parameters' judgement must be than the kept
+            ones' for these to come back (see :meth:`restore_best`).
+        patience: with ``keep_best``, fresh rounds without a better judgement after which the
+            phase is :attr:`exhausted` (0: never).
     """
 
     def __init__(self, params: Iterable[torch.nn.Parameter], damping: float = INITIAL_DAMPING,
-                 keep_best: bool = False, judge: Callable[[], float] | None = None):
+                 keep_best: bool = False, judge: Callable[[], float] | None = None,
+                 restore_factor: float = RESTORE_FACTOR, patience: int = 0):
         super().__init__(list(params), {"damping": float(damping), "keep_best": bool(keep_best)})
         self.judge = judge
+        self.restore_factor = float(restore_factor)
+        self.patience = int(patience)
 
     # ------------------------------------------------------------------ state
     @property
@@ -83,21 +90,29 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
     def stalled(self) -> bool:
         return self.damping >= MAX_DAMPING
 
+    @property
+    def exhausted(self) -> bool:
+        """Whether :attr:`patience` fresh rounds passed without a better judgement."""
+        return bool(self.patience) and self.record.get("since_best", 0) >= self.patience
+
     def _keep(self, loss: float) -> None:
         record = self.record
         if math.isfinite(loss) and loss < record["best_loss"]:
             record["best_loss"], record["best_iteration"] = loss, record["iteration"]
+            record["since_best"] = 0
             for group in self.param_groups:
                 for p in group["params"]:
                     self.state[p]["best"] = p.detach().clone()
+        else:
+            record["since_best"] = record.get("since_best", 0) + 1
 
     def restore_best(self, final_loss: float) -> bool:
         """Put back the kept parameters if they beat ``final_loss`` (the final parameters' loss
-        on fresh points) by more than :data:`RESTORE_FACTOR`; whether they came back."""
+        on fresh points) by more than ``restore_factor``; whether they came back."""
         best = self.record["best_loss"]
         if "best" not in self.state[self._first] or not math.isfinite(best):
             return False
-        if math.isfinite(final_loss) and best * RESTORE_FACTOR >= final_loss:
+        if math.isfinite(final_loss) and best * self.restore_factor >= final_loss:
             return False
         with torch.no_grad():
             for group in self.param_groups:
@@ -223,6 +238,11 @@ def lm_batch(module: Any) -> Tensor:
             _report(module, optimizer)
         if not record["moved"]:
             _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
+            module.trainer.should_stop = True
+            break
+        if optimizer.exhausted:
+            _report(module, optimizer, f"Levenberg-Marquardt stopped: no better judgement in "
+                                       f"{optimizer.patience} fresh rounds")
             module.trainer.should_stop = True
             break
         if out_of_time(module.trainer):  # max_time ends the phase between two iterations of a batch

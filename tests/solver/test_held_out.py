@@ -7,10 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+import torch
 
 import pinnlang
 import pinnlang.solver.module as module_of_the_solver
-from pinnlang.solver.held_out import held_out_batches, held_out_judge, judged_loss
+from pinnlang.solver.held_out import (
+    HELD_OUT_PATIENCE,
+    HELD_OUT_RESTORE_FACTOR,
+    held_out_batches,
+    held_out_judge,
+    judged_loss,
+)
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
 
 from .test_lm_phase import _module, _system
@@ -84,3 +91,35 @@ def test_no_judge_without_held_out_rows(tmp_path):
     result = pinnlang.solve(exact, steps=4, lm_steps=2, lm_resample_every=1, width=8, depth=2,
                             points=32, quiet=True)
     assert result.trainer.optimizers[0].judge is None  # exact observations: every row trains
+
+
+def test_patience_and_any_better_judgement_bring_the_kept_parameters_back():
+    module = _module()
+    system = _system(module)
+    judged = iter([3.0, 2.0, 2.5, 2.6])
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True, judge=lambda: next(judged),
+                                            restore_factor=HELD_OUT_RESTORE_FACTOR, patience=2)
+    kept = None
+    for round_index in range(4):
+        assert not optimizer.exhausted
+        if round_index == 1:  # judged before its iteration: these parameters
+            kept = [p.detach().clone() for p in module.parameters()]
+        optimizer.step(lambda round_index=round_index: (system, round_index))
+    assert optimizer.exhausted and optimizer.record["best_loss"] == 2.0
+    assert optimizer.restore_best(2.01)  # any worse final judgement: the kept ones come back
+    for p, k in zip(module.parameters(), kept):
+        torch.testing.assert_close(p.detach(), k)
+
+
+def test_a_phase_whose_judgement_stops_improving_stops(tmp_path, monkeypatch):
+    judged = iter(range(100))  # every round judged worse than the one before
+
+    monkeypatch.setattr(module_of_the_solver, "held_out_judge", lambda module: lambda: float(next(judged)))
+    result = pinnlang.solve(_inverse(tmp_path), steps=10, lm_steps=40, lm_resample_every=1, width=8,
+                            depth=2, points=32, steps_per_batch=1, quiet=True)
+    # the first round is the best; HELD_OUT_PATIENCE rounds later the phase stops
+    assert result.steps == 10 + HELD_OUT_PATIENCE + 1
+    optimizer = result.trainer.optimizers[0]
+    assert optimizer.record["best_iteration"] == 0 and optimizer.exhausted
+    for p in result.module.parameters():  # and ends on the parameters judged best
+        torch.testing.assert_close(p.detach(), optimizer.state[p]["best"])
