@@ -309,6 +309,15 @@ class DataCondition(CompiledCondition):
         inputs = np.concatenate([self.inputs, self.held_inputs])
         return Batch(self.tensor(inputs), targets=self.tensor(np.concatenate([self.targets, self.held_targets])))
 
+    def release_held_out(self) -> None:
+        """Train on every row from now on (a run that never judges by the held-out rows)."""
+        if not len(self.held_inputs):
+            return
+        self.inputs = np.concatenate([self.inputs, self.held_inputs])
+        self.targets = np.concatenate([self.targets, self.held_targets])
+        self.held_inputs, self.held_targets = self.held_inputs[:0], self.held_targets[:0]
+        self.default_points = len(self.inputs)
+
     def held_out(self) -> Batch | None:
         """The held-out rows as a batch (``None`` when there are none)."""
         if not len(self.held_inputs):

@@ -28,7 +28,8 @@ give it (``SolveSettings.given``), and one line per choice for the run's summary
   reaches the noise and not below (maximum likelihood under Gaussian noise, the pde's residual
   taken as a Gaussian error of standard deviation 1). Without it, observations of size 0.3 beside
   a pde whose terms are ~40 (``problems/heat_inverse.pinn``) weigh nothing: the default training
-  left its coefficient field at an error of 16 (180 s), with ``1/σ²`` at 5e-2.
+  (180 s) left its coefficient field at an error of 16; with ``1/σ²`` it was 3.3e-2 to 5.6e-2 in
+  three runs (before the held-out judgement of :mod:`pinnlang.solver.held_out`).
 
 A condition's ``[weight = ...]`` always wins: when the file gives any weight, or the caller asks
 for an adaptive ``weighting``, no weight is chosen.

@@ -35,7 +35,13 @@ from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
-from pinnlang.solver.held_out import HELD_OUT_PATIENCE, HELD_OUT_RESTORE_FACTOR, held_out_judge
+from pinnlang.solver.held_out import (
+    HELD_OUT_PATIENCE,
+    HELD_OUT_RESTORE_FACTOR,
+    held_out_judge,
+    judges_held_out,
+    train_on_every_row,
+)
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
@@ -158,6 +164,8 @@ class PinnModule(L.LightningModule):
 
     def _collocation(self) -> CollocationPoints:
         if self._points is None:
+            if not judges_held_out(self.plan):  # nothing will judge by held-out observations
+                train_on_every_row(self.compiled.conditions)
             s = self.settings
             counts = {c.name: (c.n_points or (None if c.kind == "data" else s.points_for(c.kind)))
                       for c in self.compiled.conditions}

@@ -123,3 +123,13 @@ def test_a_phase_whose_judgement_stops_improving_stops(tmp_path, monkeypatch):
     assert optimizer.record["best_iteration"] == 0 and optimizer.exhausted
     for p in result.module.parameters():  # and ends on the parameters judged best
         torch.testing.assert_close(p.detach(), optimizer.state[p]["best"])
+
+
+def test_a_run_that_never_judges_trains_on_every_row(tmp_path):
+    adam = pinnlang.solve(_inverse(tmp_path), steps=3, width=8, depth=2, points=32, quiet=True)
+    data = adam.module.compiled.condition("data")
+    assert data.held_out() is None and len(data.inputs) == 200
+    assert len(adam.module.training_points()["data"].x) == 200
+    judged = pinnlang.solve(_inverse(tmp_path), steps=3, lm_steps=2, lm_resample_every=1, width=8,
+                            depth=2, points=32, quiet=True)
+    assert len(judged.module.training_points()["data"].x) == 170  # 30 held out
