@@ -79,3 +79,12 @@ def held_out_judge(module: Any) -> Callable[[], float] | None:
     if not held:
         return None
     return lambda: judged_loss(module, held)
+
+
+def held_out_judging(module: Any) -> dict[str, Any]:
+    """The keyword arguments of ``module``'s Levenberg–Marquardt optimizer that judge by held-out
+    rows (``judge``, ``restore_factor``, ``patience``; none when no condition holds rows out)."""
+    judge = held_out_judge(module)
+    if judge is None:
+        return {}
+    return {"judge": judge, "restore_factor": HELD_OUT_RESTORE_FACTOR, "patience": HELD_OUT_PATIENCE}

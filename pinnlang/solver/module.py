@@ -35,13 +35,7 @@ from torch import nn
 
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
-from pinnlang.solver.held_out import (
-    HELD_OUT_PATIENCE,
-    HELD_OUT_RESTORE_FACTOR,
-    held_out_judge,
-    judges_held_out,
-    train_on_every_row,
-)
+from pinnlang.solver.held_out import held_out_judging, judges_held_out, train_on_every_row
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
@@ -195,11 +189,7 @@ class PinnModule(L.LightningModule):
         if phase.kind == LBFGS:
             return self._lbfgs()
         trained = [p for p in self.parameters() if p.requires_grad]
-        judge = held_out_judge(self)
-        if judge is None:
-            return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0)
-        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0, judge=judge,
-                                           restore_factor=HELD_OUT_RESTORE_FACTOR, patience=HELD_OUT_PATIENCE)
+        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0, **held_out_judging(self))
 
     def step_scheduler(self, optimizer: torch.optim.Optimizer, schedule: str,
                        steps: int) -> torch.optim.lr_scheduler.LambdaLR:

@@ -64,7 +64,7 @@ def test_the_phase_is_judged_on_the_held_out_rows(tmp_path, monkeypatch):
             return calls[-1]
         return spy
 
-    monkeypatch.setattr(module_of_the_solver, "held_out_judge", spying)
+    monkeypatch.setattr(module_of_the_solver, "held_out_judging", lambda module: {"judge": spying(module)})
     result = pinnlang.solve(_inverse(tmp_path), steps=30, lm_steps=6, lm_resample_every=2, width=8,
                             depth=2, points=64, quiet=True)
     optimizer = result.trainer.optimizers[0]
@@ -114,7 +114,9 @@ def test_patience_and_any_better_judgement_bring_the_kept_parameters_back():
 def test_a_phase_whose_judgement_stops_improving_stops(tmp_path, monkeypatch):
     judged = iter(range(100))  # every round judged worse than the one before
 
-    monkeypatch.setattr(module_of_the_solver, "held_out_judge", lambda module: lambda: float(next(judged)))
+    monkeypatch.setattr(module_of_the_solver, "held_out_judging", lambda module: {
+        "judge": lambda: float(next(judged)), "restore_factor": HELD_OUT_RESTORE_FACTOR,
+        "patience": HELD_OUT_PATIENCE})
     result = pinnlang.solve(_inverse(tmp_path), steps=10, lm_steps=40, lm_resample_every=1, width=8,
                             depth=2, points=32, steps_per_batch=1, quiet=True)
     # the first round is the best; HELD_OUT_PATIENCE rounds later the phase stops
@@ -133,3 +135,6 @@ def test_a_run_that_never_judges_trains_on_every_row(tmp_path):
     judged = pinnlang.solve(_inverse(tmp_path), steps=3, lm_steps=2, lm_resample_every=1, width=8,
                             depth=2, points=32, quiet=True)
     assert len(judged.module.training_points()["data"].x) == 170  # 30 held out
+    optimizer = judged.trainer.optimizers[0]
+    assert optimizer.judge is not None and optimizer.patience == HELD_OUT_PATIENCE
+    assert optimizer.restore_factor == HELD_OUT_RESTORE_FACTOR
