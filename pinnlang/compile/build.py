@@ -36,7 +36,7 @@ from pinnlang.compile.conditions import (
     PeriodicCondition,
     additive_terms,
 )
-from pinnlang.compile.data import load_observations
+from pinnlang.compile.data import held_out_rows, load_observations
 from pinnlang.compile.derivatives import DerivativeEngine, DerivativePlan
 from pinnlang.compile.lowering import Env, Lowerer
 from pinnlang.compile.normalize import (
@@ -319,10 +319,13 @@ def _data(cond: Condition, ctx: BuildContext) -> DataCondition:
         keep = where_mask(cond, ctx)(PointSet(inputs))
         inputs, targets = inputs[keep], targets[keep]
     plan = DerivativePlan.from_requests(len(ctx.table.inputs), [(f, ()) for f in fields])
+    noise = cond.options.get("noise")
+    held = held_out_rows(inputs.shape[0], None if noise is None else float(noise))
     return DataCondition(
         cond,
-        inputs=inputs,
-        targets=targets,
+        inputs=inputs[~held],
+        targets=targets[~held],
+        held_out=(inputs[held], targets[held]),
         fields=fields,
-        **ctx.common(cond, plan, max(1, inputs.shape[0])),
+        **ctx.common(cond, plan, max(1, int((~held).sum()))),
     )

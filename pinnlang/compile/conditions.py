@@ -275,7 +275,14 @@ class PeriodicCondition(CompiledCondition):
 
 
 class DataCondition(CompiledCondition):
-    """``data "file.csv": u``: prediction minus observation at the observed points."""
+    """``data "file.csv": u``: prediction minus observation at the observed points.
+
+    Attributes:
+        inputs, targets: The rows trained on (:meth:`sample` draws from them).
+        noise: The ``noise`` option (the observations' standard deviation), or ``None``.
+        held_inputs, held_targets: Rows never trained on (none for exact observations, see
+            :func:`~pinnlang.compile.data.held_out_rows`); :meth:`held_out` gives them.
+    """
 
     def __init__(
         self,
@@ -284,6 +291,7 @@ class DataCondition(CompiledCondition):
         inputs: np.ndarray,
         targets: np.ndarray,
         fields: list[int],
+        held_out: tuple[np.ndarray, np.ndarray] | None = None,
         **kwargs,
     ):
         super().__init__(source, **kwargs)
@@ -291,6 +299,30 @@ class DataCondition(CompiledCondition):
         self.targets = targets
         self.fields = list(fields)
         self.values_only = self.plan.values_only
+        noise = source.options.get("noise")
+        self.noise: float | None = None if noise is None else float(noise)
+        empty = (inputs[:0], targets[:0])
+        self.held_inputs, self.held_targets = held_out if held_out is not None else empty
+
+    def every_row(self) -> Batch:
+        """Every observation, trained on or held out (what ``check --exact`` compares)."""
+        inputs = np.concatenate([self.inputs, self.held_inputs])
+        return Batch(self.tensor(inputs), targets=self.tensor(np.concatenate([self.targets, self.held_targets])))
+
+    def release_held_out(self) -> None:
+        """Train on every row from now on (a run that never judges by the held-out rows)."""
+        if not len(self.held_inputs):
+            return
+        self.inputs = np.concatenate([self.inputs, self.held_inputs])
+        self.targets = np.concatenate([self.targets, self.held_targets])
+        self.held_inputs, self.held_targets = self.held_inputs[:0], self.held_targets[:0]
+        self.default_points = len(self.inputs)
+
+    def held_out(self) -> Batch | None:
+        """The held-out rows as a batch (``None`` when there are none)."""
+        if not len(self.held_inputs):
+            return None
+        return Batch(self.tensor(self.held_inputs), targets=self.tensor(self.held_targets))
 
     def _sample(self, n: int, rng: np.random.Generator, sampler: str) -> Batch:
         """All rows when ``n`` reaches their number, else ``n`` rows chosen without replacement."""

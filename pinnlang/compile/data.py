@@ -5,6 +5,13 @@ Which file may be read is the policy of :func:`pinnlang.problem.data_path.resolv
 The CSV file has a header row naming its columns; the columns of every network input
 (coordinates, time, params) and of every listed field must be present, in any order; other
 columns are ignored. Values are read with :mod:`csv` and ``float``, nothing else.
+
+Observations with declared noise (``data "obs.csv": u [noise = 0.1]``) are split once, by
+:func:`held_out_rows`: :data:`HELD_OUT_SHARE` of the rows are never trained on. A method that
+can fit its rows exactly (a Gauss–Newton step has as many parameters as there are observations)
+fits the noise too; the loss on rows it never saw does not fall with that, so the solver judges
+which parameters to keep on them (see :mod:`pinnlang.solver.lm_phase`). Exact observations are
+not split: fitting them exactly is the goal.
 """
 
 from __future__ import annotations
@@ -21,6 +28,27 @@ from pinnlang.errors import PinnSemanticError
 from pinnlang.problem.data_path import resolve_data_path
 from pinnlang.problem.ir import DataSource
 from pinnlang.source import Span
+
+
+#: Share of the rows of a noisy data file held out of training (a validation set).
+HELD_OUT_SHARE = 0.15
+#: Fewest held-out rows worth a judgement: a mean of fewer squared Gaussian residuals varies by
+#: more than ``sqrt(2 / 20)``, a third of its value; a smaller file keeps all its rows for training.
+MIN_HELD_OUT = 20
+#: Seed of the split: a property of the data file, the same in every run and every process.
+SPLIT_SEED = 20261206
+
+
+def held_out_rows(rows: int, noise: float | None) -> np.ndarray:
+    """A boolean mask of the ``rows`` observations held out of training: none for exact
+    observations (``noise`` ``None``) or when :data:`HELD_OUT_SHARE` of them would be fewer than
+    :data:`MIN_HELD_OUT`, else that share of them, chosen at random with :data:`SPLIT_SEED`."""
+    mask = np.zeros(rows, dtype=bool)
+    count = int(round(HELD_OUT_SHARE * rows))
+    if noise is None or count < MIN_HELD_OUT:
+        return mask
+    mask[np.random.default_rng(SPLIT_SEED).choice(rows, size=count, replace=False)] = True
+    return mask
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from pinnlang.compile.compiled import compile_problem
+from pinnlang.compile.conditions import Batch, DataCondition
 from pinnlang.errors import PinnSemanticError
 from pinnlang.problem.ir import Problem
 
@@ -108,7 +109,7 @@ def verify_exact(
     field_sizes = _field_sizes(compiled)
     rng = np.random.default_rng(seed)
     checked = [
-        (cond, cond.sample(cond.n_points if cond.kind == "data" else n, rng))
+        (cond, _rows_of(cond, rng) if isinstance(cond, DataCondition) else cond.sample(n, rng))
         for cond in compiled.conditions
         if set(cond.plan.nodes) <= known
     ]
@@ -130,6 +131,14 @@ def verify_exact(
             ExactReport(cond.name, max_abs, scale, ok, cond.kind, len(batch), dict(values))
         )
     return reports
+
+
+def _rows_of(cond: DataCondition, rng: np.random.Generator) -> Batch:
+    """A data condition's observations to compare: its ``points`` option's count of them, else
+    every row, held-out ones included."""
+    if cond.n_points is not None:
+        return cond.sample(cond.n_points, rng)
+    return cond.every_row()
 
 
 def _as_tensors(values: Mapping[str, float]) -> dict[str, torch.Tensor]:

@@ -64,11 +64,22 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         damping: the damping ``μ`` of the first iteration.
         keep_best: keep the parameters with the lowest loss on each fresh round (a phase that
             resamples).
+        judge: the loss a fresh round is judged by, at the current parameters (default: the
+            system's loss on the round's points; :func:`~pinnlang.solver.held_out.held_out_judge`
+            puts held-out observations in place of the trained ones).
+        restore_factor: how much worse the final parameters' judgement must be than the kept
+            ones' for these to come back (see :meth:`restore_best`).
+        patience: with ``keep_best``, fresh rounds without a better judgement after which the
+            phase is :attr:`exhausted` (0: never).
     """
 
     def __init__(self, params: Iterable[torch.nn.Parameter], damping: float = INITIAL_DAMPING,
-                 keep_best: bool = False):
+                 keep_best: bool = False, judge: Callable[[], float] | None = None,
+                 restore_factor: float = RESTORE_FACTOR, patience: int = 0):
         super().__init__(list(params), {"damping": float(damping), "keep_best": bool(keep_best)})
+        self.judge = judge
+        self.restore_factor = float(restore_factor)
+        self.patience = int(patience)
 
     # ------------------------------------------------------------------ state
     @property
@@ -105,21 +116,29 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         now, before = statistics.median(fresh[-rounds:]), statistics.median(fresh[-2 * rounds:-rounds])
         return not now < (1 - CONVERGENCE_FALL) * before
 
+    @property
+    def exhausted(self) -> bool:
+        """Whether :attr:`patience` fresh rounds passed without a better judgement."""
+        return bool(self.patience) and self.record.get("since_best", 0) >= self.patience
+
     def _keep(self, loss: float) -> None:
         record = self.record
         if math.isfinite(loss) and loss < record["best_loss"]:
             record["best_loss"], record["best_iteration"] = loss, record["iteration"]
+            record["since_best"] = 0
             for group in self.param_groups:
                 for p in group["params"]:
                     self.state[p]["best"] = p.detach().clone()
+        else:
+            record["since_best"] = record.get("since_best", 0) + 1
 
     def restore_best(self, final_loss: float) -> bool:
         """Put back the kept parameters if they beat ``final_loss`` (the final parameters' loss
-        on fresh points) by more than :data:`RESTORE_FACTOR`; whether they came back."""
+        on fresh points) by more than ``restore_factor``; whether they came back."""
         best = self.record["best_loss"]
         if "best" not in self.state[self._first] or not math.isfinite(best):
             return False
-        if math.isfinite(final_loss) and best * RESTORE_FACTOR >= final_loss:
+        if math.isfinite(final_loss) and best * self.restore_factor >= final_loss:
             return False
         with torch.no_grad():
             for group in self.param_groups:
@@ -144,7 +163,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
             record["gap"] = loss / fitted if record["round"] >= 0 and 0 < fitted < math.inf else 0.0
             record["round"] = round_index
             if self.defaults["keep_best"]:
-                self._keep(loss)
+                self._keep(self.judge() if self.judge is not None else loss)
         if new_round or not self.defaults["keep_best"]:
             record.setdefault("fresh", []).append(loss)  # on fixed points: before every iteration
         del rho
@@ -252,6 +271,10 @@ def lm_batch(module: Any) -> Tensor:
     if not record["moved"]:
         _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
         module.trainer.should_stop = True
+    if optimizer.exhausted:
+        _report(module, optimizer, f"Levenberg-Marquardt stopped: no better judgement in "
+                                   f"{optimizer.patience} fresh rounds")
+        module.trainer.should_stop = True
     if phase.grow_points and record.get("gap", 0.0) > GROW_GAP:
         grow_points(module, optimizer)
     record["gap"] = 0.0  # judged once per round
@@ -305,7 +328,8 @@ def finish_lm_phase(module: Any) -> None:
         return
     with torch.enable_grad():
         batches = module.draw_round(module.points_round() + 1)
-        final = make_system(module, batches, module.trainer.world_size).loss()
+        final = (optimizer.judge() if optimizer.judge is not None
+                 else make_system(module, batches, module.trainer.world_size).loss())
     if optimizer.restore_best(final):
         _report(module, optimizer, f"Levenberg-Marquardt: back to the parameters after iteration "
                                    f"{record['best_iteration']} (loss on fresh points "

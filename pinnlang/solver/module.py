@@ -37,6 +37,7 @@ from torch import nn
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.batching import BatchSteps
+from pinnlang.solver.held_out import held_out_judging, judges_held_out, train_on_every_row
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch, points_factor
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
@@ -160,6 +161,8 @@ class PinnModule(L.LightningModule):
 
     def _collocation(self) -> CollocationPoints:
         if self._points is None:
+            if not judges_held_out(self.plan):  # nothing will judge by held-out observations
+                train_on_every_row(self.compiled.conditions)
             s = self.settings
             counts = {c.name: (c.n_points or (None if c.kind == "data" else s.points_for(c.kind)))
                       for c in self.compiled.conditions}
@@ -189,7 +192,7 @@ class PinnModule(L.LightningModule):
         if phase.kind == LBFGS:
             return self._lbfgs()
         trained = [p for p in self.parameters() if p.requires_grad]
-        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0)
+        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0, **held_out_judging(self))
 
     def step_scheduler(self, optimizer: torch.optim.Optimizer, schedule: str,
                        steps: int) -> torch.optim.lr_scheduler.LambdaLR:

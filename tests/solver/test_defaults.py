@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import sympy as sp
 import torch
@@ -159,3 +160,42 @@ def test_solve_applies_the_defaults_and_reports_them(tmp_path, capsys):
     assert chosen.settings["width"] > BASE_WIDTH and "width" in chosen.defaults
     user = pinnlang.solve(_poisson(scale=1e4, weight=3), steps=2, quiet=True)
     assert user.module.compiled.condition("boundary").weight == 3
+
+
+def _noisy(tmp_path, **options):
+    xs = np.linspace(0.01, 0.99, 200)
+    noisy = np.sin(np.pi * xs) + np.random.default_rng(1).normal(0, 0.05, xs.size)
+    lines = ["x,u"] + [f"{a:.17g},{b:.17g}" for a, b in zip(xs, noisy)]
+    (tmp_path / "obs.csv").write_text("\n".join(lines) + "\n")
+    return (pinnlang.Problem("noisy").space(x, 0, 1).field(u)
+            .pde(sp.Eq(-u(x).diff(x, 2), sp.pi**2 * sp.sin(sp.pi * x)))
+            .data("obs.csv", u, base_dir=tmp_path, **options))
+
+
+def test_data_with_declared_noise_are_weighted_as_a_chi_square(tmp_path):
+    measured = _traits(_noisy(tmp_path, noise=0.05))
+    assert measured.noise == {"data": 0.05} and "data" in measured.row_norms
+    choices = default_choices(measured, frozenset())
+    assert choices.weights == {"data": pytest.approx(400)}  # 1 / 0.05^2
+    assert "weight data 4e+02 (1/noise^2)" in choices.describe()
+    # the noise decides, whatever the Gauss-Newton blocks say
+    tiny = dict(measured.row_norms, data=measured.row_norms["pde"] / (100 * IMBALANCE))
+    assert default_choices(dataclasses.replace(measured, row_norms=tiny), frozenset()).weights == {
+        "data": pytest.approx(400)}
+    # a weight in the file, or an adaptive weighting, wins
+    assert default_choices(measured, frozenset({"weighting"})).weights == {}
+    assert default_choices(_traits(_noisy(tmp_path, noise=0.05, weight=2)), frozenset()).weights == {}
+
+
+def test_exact_data_are_balanced_like_boundary_data(tmp_path):
+    measured = _traits(_noisy(tmp_path))
+    assert measured.noise == {}
+    tiny = dict(measured.row_norms, data=measured.row_norms["pde"] / (4 * IMBALANCE))
+    weights = default_choices(dataclasses.replace(measured, row_norms=tiny), frozenset()).weights
+    assert weights == {"data": pytest.approx(4 * IMBALANCE)}
+
+
+def test_solve_weights_noisy_data_by_their_noise(tmp_path):
+    result = pinnlang.solve(_noisy(tmp_path, noise=0.05), steps=2, quiet=True)
+    assert result.module.compiled.condition("data").weight == pytest.approx(400)
+    assert "1/noise^2" in result.defaults
