@@ -232,7 +232,8 @@ def without_settings(problem: Any) -> Any:
 
 
 def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float | None,
-              threads: int | None, no_settings: bool = False, device: str | None = None) -> Row:
+              threads: int | None, no_settings: bool = False, device: str | None = None,
+              seed: int | None = None) -> Row:
     """Load, solve and score one problem; every failure becomes the row's status."""
     import torch
 
@@ -249,6 +250,8 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
         extra: dict[str, Any] = {"max_time": max_time} if max_time else {}
         if device:
             extra["accelerator"] = device
+        if seed is not None:
+            extra["seed"] = seed
         if no_settings:
             result = pinnlang.solve(without_settings(problem), quiet=True, **extra)
             row.adam_steps = result.steps  # the default training's own plan
@@ -294,18 +297,19 @@ def status_of(row: Row) -> str:
 
 
 def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_time: float | None,
-            jobs: int, no_settings: bool = False, device: str | None = None) -> list[Row]:
+            jobs: int, no_settings: bool = False, device: str | None = None,
+            seed: int | None = None) -> list[Row]:
     """Solve every problem (``jobs`` at a time in separate processes); rows in input order."""
     if jobs <= 1:
         rows = []
         for path in paths:
-            rows.append(solve_one(path, budget, lbfgs, max_time, None, no_settings, device))
+            rows.append(solve_one(path, budget, lbfgs, max_time, None, no_settings, device, seed))
             print(f"  {progress_line(rows[-1])}", file=sys.stderr, flush=True)
         return rows
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads, no_settings, device)
+        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads, no_settings, device, seed)
                    for p in paths]
         for future in concurrent.futures.as_completed(futures):
             print(f"  {progress_line(future.result())}", file=sys.stderr, flush=True)
@@ -420,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=1, help="problems solved at once (default 1)")
     parser.add_argument("--device", choices=("cpu", "gpu"), help="where to train (Lightning's accelerator; "
                         "default cpu)")
+    parser.add_argument("--seed", type=int, help="the seed of every run (default: each file's, else 0)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
     return parser
 
@@ -437,7 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"solving {len(paths)} problem(s)...", file=sys.stderr, flush=True)
     if args.no_settings and (args.budget is not None or args.lbfgs is not None):
         raise SystemExit("accuracy.py: --no-settings takes no --budget or --lbfgs")
-    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs, args.no_settings, args.device)
+    rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs, args.no_settings, args.device,
+                   args.seed)
     print(text_table(rows))
     csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
     print(f"\nwrote {csv_path} and {md_path}")

@@ -120,6 +120,19 @@ def test_a_solved_row_names_the_engine_that_trained(accuracy):
     assert row.csv_row()["engine"] == row.engine
 
 
+def test_seed_sets_every_run_s_seed(accuracy):
+    def errors(seed):
+        row = accuracy.solve_one(str(accuracy.PROBLEMS / "poisson1d.pinn"), budget=20, lbfgs=0,
+                                 max_time=None, threads=1, seed=seed)
+        assert row.status == "ok"
+        return row.l2re
+
+    # the engine trial may pick either engine, which agree to float rounding
+    first, again, other = errors(3)["u"], errors(3)["u"], errors(4)["u"]
+    assert again == pytest.approx(first, rel=1e-6) and other != pytest.approx(first, rel=1e-3)
+    assert accuracy.build_parser().parse_args(["--seed", "4"]).seed == 4
+
+
 def test_a_file_with_lm_steps_runs_them_scaled_to_the_budget(accuracy):
     row = accuracy.solve_one(str(accuracy.PROBLEMS / "wave1d.pinn"), budget=20, lbfgs=None,
                              max_time=None, threads=None)
