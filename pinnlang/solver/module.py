@@ -46,7 +46,7 @@ from pinnlang.solver.points import (
     RAD_CANDIDATE_FACTOR,
     CollocationPoints,
     pull_into_time_window,
-    residual_adaptive,
+    select_adaptive,
     take,
     time_window_share,
 )
@@ -246,7 +246,8 @@ class PinnModule(L.LightningModule):
                   if self.settings.adaptive else None)
         batches = points.advance(round_index, factor)
         if factor:
-            batches = self._select_adaptive(batches, factor, round_index)
+            batches = select_adaptive(self.compiled.conditions, batches, factor, points.rng(round_index),
+                                      round_index, self._forward, self.unknowns)
         points.batches = batches
         return dict(batches)
 
@@ -285,21 +286,6 @@ class PinnModule(L.LightningModule):
             windowed = pull_into_time_window(batches, data, self._time_column, self._time_range[0], share)
             self._window_cache = (key, windowed)
         return self._window_cache[1]
-
-    def _select_adaptive(self, batches: dict[str, Any], factor: dict[str, int], round_index: int) -> dict[str, Any]:
-        rng = self._points.rng(round_index)
-        chosen = dict(batches)
-        for cond in self.compiled.conditions:
-            if cond.name not in factor:
-                continue
-            n = len(batches[cond.name].x) // factor[cond.name]
-            if round_index == 0:  # an untrained network says nothing about where to look
-                chosen[cond.name] = take(batches[cond.name], torch.arange(n))
-                continue
-            with torch.enable_grad():
-                residual = cond.residual(self._forward, batches[cond.name], self.unknowns, create_graph=False)
-            chosen[cond.name] = residual_adaptive(batches[cond.name], residual.detach(), n, rng)
-        return chosen
 
     # ------------------------------------------------------------------ losses
     def condition_losses(self, batches: dict[str, Any]) -> list[torch.Tensor]:

@@ -158,3 +158,22 @@ def residual_adaptive(candidates: Batch, magnitudes: torch.Tensor, n: int,
     index = np.arange(batch_size(candidates))[:, None]
     chosen = rad_sample(index, magnitudes, n, rng)[:, 0]
     return take(candidates, torch.as_tensor(chosen, dtype=torch.long))
+
+
+def select_adaptive(conditions: Any, batches: dict[str, Any], factor: dict[str, int], rng: Any,
+                    round_index: int, forward: Any, unknowns: Any) -> dict[str, Any]:
+    """Each condition of ``factor``'s batch cut to ``1 / factor`` of its candidates by
+    :func:`residual_adaptive` on the residual of ``forward`` (the first round, where an untrained
+    network says nothing about where to look: its first candidates)."""
+    chosen = dict(batches)
+    for cond in conditions:
+        if cond.name not in factor:
+            continue
+        n = len(batches[cond.name].x) // factor[cond.name]
+        if round_index == 0:
+            chosen[cond.name] = take(batches[cond.name], torch.arange(n))
+            continue
+        with torch.enable_grad():
+            residual = cond.residual(forward, batches[cond.name], unknowns, create_graph=False)
+        chosen[cond.name] = residual_adaptive(batches[cond.name], residual.detach(), n, rng)
+    return chosen
