@@ -247,7 +247,10 @@ def _of(module: Any) -> str:
 def lm_batch(module: Any) -> Tensor:
     """One Lightning batch of the Levenberg-Marquardt phase: one iteration (so every callback,
     logger, checkpoint and ``max_time`` sees each), the history's row and the progress line at
-    its step; stops the run when no damping lowers the loss any more. Returns the loss."""
+    its step; doubles the points of the next rounds (:func:`grow_points`) after a fresh round far
+    above the fitted loss; stops the run when no damping lowers the loss any more, when the
+    held-out judgement found nothing better for its patience, or when a phase that runs until
+    converged has (:meth:`LevenbergMarquardtOptimizer.converged`). Returns the loss."""
     wrapped = module.optimizers()
     optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
     total = module.plan.total_steps
