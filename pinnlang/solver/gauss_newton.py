@@ -213,6 +213,14 @@ def available_memory(device: torch.device) -> int:
         return 0
 
 
+def dense_fits(rows: int, size: int, side: int, device: torch.device) -> tuple[int, bool]:
+    """The bytes of a float64 Jacobian of ``rows`` rows and ``size`` columns with its
+    ``side × side`` Gram matrix, and whether they fit in :data:`DENSE_MEMORY_SHARE` of the free
+    memory on ``device``."""
+    nbytes = 8 * (rows * size + side * side)
+    return nbytes, nbytes <= DENSE_MEMORY_SHARE * available_memory(device)
+
+
 def _seconds(work: Callable[[], Any]) -> float:
     """Wall seconds of ``work()``, waiting for queued GPU kernels before and after."""
     gpu = torch.cuda.is_available() and torch.cuda.is_initialized()
@@ -275,8 +283,7 @@ def choose_mode(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any, bat
     rows, size, total_rows = free.local_rows, free.size, free.rows
     device = free.parameters[0].device
     side = size if reduce is not None else min(total_rows, size)
-    dense_bytes = 8 * (rows * size + side * side)
-    fits = dense_bytes <= DENSE_MEMORY_SHARE * available_memory(device)
+    dense_bytes, fits = dense_fits(rows, size, side, device)
     dense = (_jacobian_seconds(net, unknowns, conditions, batches, weights, rows)
              + _factor_seconds(side, size if side != size else rows, device))
     prepare = _seconds(free.prepare)

@@ -163,6 +163,8 @@ class ResidualSystem(TrainedParameters):
         #: (row module, row function, vmap in_dims, the batch's tensors, scale √(w / (N k)))
         #: per condition with points
         self.parts: list[tuple[nn.Module, Callable, tuple, tuple, float]] = []
+        #: Residual rows of this process (points times components, over the conditions).
+        self.local_rows = 0
         params = self.current()
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
@@ -178,6 +180,7 @@ class ResidualSystem(TrainedParameters):
             in_dims = (None,) + tuple(None if f is None else 0 for f in fields)
             with torch.no_grad():
                 width = one(params, *(None if f is None else f[0] for f in fields)).numel()
+            self.local_rows += len(batch.x) * width
             self.parts.append((module, one, in_dims, fields, math.sqrt(float(weight) / (rows * width))))
 
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:

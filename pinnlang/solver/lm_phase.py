@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor
 
-from pinnlang.solver.gauss_newton import DENSE_MEMORY_SHARE, available_memory, make_residual_system
+from pinnlang.solver.gauss_newton import dense_fits, make_residual_system
 from pinnlang.solver.levenberg_marquardt import (
     INITIAL_DAMPING,
     MAX_DAMPING,
@@ -94,7 +94,8 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         head = self.state[self._first]
         if "damping" not in head:
             head.update(damping=self.defaults["damping"], iteration=0, round=-1, loss=math.inf,
-                        best_loss=math.inf, best_iteration=0, moved=True, fresh=[])
+                        best_loss=math.inf, best_iteration=0, moved=True)
+        head.setdefault("fresh", [])  # also in the state of a phase saved before it was kept
         return head
 
     @property
@@ -110,7 +111,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         rounds' losses (each measured before the round's first iteration, on points the
         parameters were not fitted to; on fixed points, before every iteration) fell by less
         than :data:`CONVERGENCE_FALL` from the median of the ``rounds`` before them."""
-        fresh = self.record.setdefault("fresh", [])
+        fresh = self.record["fresh"]
         if len(fresh) < 2 * rounds:
             return False
         now, before = statistics.median(fresh[-rounds:]), statistics.median(fresh[-2 * rounds:-rounds])
@@ -158,14 +159,15 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         rho = system.prepare()
         loss = system.loss()
         new_round = round_index != record["round"]
+        fitted = record["loss"]  # where the last round ended: the fresh round's loss over it
+        fresh_round = new_round and record["round"] >= 0 and 0 < fitted < math.inf
+        record["gap"] = loss / fitted if fresh_round else 0.0
         if new_round:
-            fitted = record["loss"]
-            record["gap"] = loss / fitted if record["round"] >= 0 and 0 < fitted < math.inf else 0.0
             record["round"] = round_index
             if self.defaults["keep_best"]:
                 self._keep(self.judge() if self.judge is not None else loss)
         if new_round or not self.defaults["keep_best"]:
-            record.setdefault("fresh", []).append(loss)  # on fixed points: before every iteration
+            record["fresh"].append(loss)  # on fixed points: before every iteration
         del rho
         params = system.current()
         theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
@@ -278,9 +280,8 @@ def lm_batch(module: Any) -> Tensor:
         _report(module, optimizer, f"Levenberg-Marquardt stopped: no better judgement in "
                                    f"{optimizer.patience} fresh rounds")
         module.trainer.should_stop = True
-    if phase.grow_points and record.get("gap", 0.0) > GROW_GAP:
+    if phase.grow_points and record["gap"] > GROW_GAP:
         grow_points(module, optimizer)
-    record["gap"] = 0.0  # judged once per round
     if phase.until_converged and local >= phase.min_steps and optimizer.converged():
         _report(module, optimizer, f"Levenberg-Marquardt converged after {local} iterations: the loss "
                                    f"on fresh points fell by less than {CONVERGENCE_FALL:.0%} over "
@@ -308,10 +309,9 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
     system = module._lm_system[1] if module._lm_system else None
     if system is None:
         return False
-    rows = 2 * len(system.residual())
-    device = system.parameters[0].device
-    needed = 8 * (rows * system.size + min(rows, system.size) ** 2)
-    if needed > DENSE_MEMORY_SHARE * available_memory(device):
+    rows = 2 * system.local_rows
+    side = system.size if system.reduce is not None else min(rows, system.size)
+    if not dense_fits(rows, system.size, side, system.parameters[0].device)[1]:
         return False
     record = optimizer.record
     record["points_factor"] = 2 * int(record.get("points_factor", 1))

@@ -154,7 +154,7 @@ def build_trainer(settings: SolveSettings, plan: TrainingPlan, *, run_dir: str |
     """
     trainer_kwargs = dict(trainer_kwargs or {})
     check_trainer_kwargs(trainer_kwargs)
-    total = plan.total_steps
+    total, cap = plan.total_steps, run_time_cap(settings, plan)
     epoch = settings.steps_per_epoch if total is None else min(settings.steps_per_epoch, max(total, 1))
     all_callbacks: list[Callback] = []
     show_progress = not settings.quiet and trainer_kwargs.get("enable_progress_bar", True)
@@ -173,7 +173,7 @@ def build_trainer(settings: SolveSettings, plan: TrainingPlan, *, run_dir: str |
         num_nodes=settings.num_nodes, precision=settings.precision,
         max_steps=-1 if total is None else max(total, 1),
         max_epochs=-1 if total is None else math.ceil(max(total, 1) / epoch),
-        max_time=datetime.timedelta(seconds=run_time_cap(settings, plan)) if run_time_cap(settings, plan) else None,
+        max_time=datetime.timedelta(seconds=cap) if cap else None,
         gradient_clip_val=None if manual else (settings.clip or None),
         log_every_n_steps=settings.log_every,
         enable_progress_bar=bool(show_progress), enable_model_summary=False,

@@ -74,8 +74,10 @@ def test_the_residual_vector_squared_is_the_weighted_loss(tmp_path, name):
     with torch.enable_grad():
         losses = torch.stack(module.condition_losses(batches))
     want = module.loss_weights.combine(losses)
-    rho = _system(module).residual()
+    system = _system(module)
+    rho = system.residual()
     torch.testing.assert_close(rho.pow(2).sum(), want.double(), rtol=1e-10, atol=1e-12)
+    assert system.local_rows == len(rho)
 
 
 @pytest.mark.parametrize("name", ["poisson", "inverse", "periodic", "mixed"])
