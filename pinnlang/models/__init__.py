@@ -9,6 +9,7 @@ This package knows no PDE: it builds networks ``(N, in_dim) -> (N, out_dim)`` by
 from __future__ import annotations
 
 from pinnlang.models.activations import ACTIVATIONS, get_activation
+from pinnlang.models.axis_fourier import AxisFourierNet
 from pinnlang.models.base import ZooModel
 from pinnlang.models.constraints import BoxDistance, HardConstraint, box_distance
 from pinnlang.models.fourier import FourierNet
@@ -34,6 +35,7 @@ from pinnlang.models.siren import Siren
 
 __all__ = [
     "ACTIVATIONS",
+    "AxisFourierNet",
     "BoxDistance",
     "DEFAULT_MODEL",
     "ENTRY_POINT_GROUP",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Sequence
 
+import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback
 from torch import nn
@@ -21,6 +22,7 @@ from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
 from pinnlang.solver.settings import SolveSettings, canonical_name, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
 from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
+from pinnlang.solver.wavenumbers import axis_wavenumbers, feature_wavenumbers
 
 DOUBLE_PRECISIONS = ("64", "64-true", "double", 64)
 
@@ -232,6 +234,8 @@ def build_module(problem: Any, settings: SolveSettings, body: nn.Module | None =
         compiled = compile_for(problem, settings, allow_data)
     torch.manual_seed(settings.seed)
     body = build_body(body if body is not None else settings.model, len(compiled.input_names),
-                      len(compiled.field_names), settings.to_dict())
+                      len(compiled.field_names), settings.to_dict(),
+                      measured={"wavenumbers": lambda: feature_wavenumbers(
+                          axis_wavenumbers(compiled, np.random.default_rng(settings.seed)))})
     network = wrap(body, compiled.lower, compiled.upper).to(dtype)
     return PinnModule(compiled, network, settings, manual=manual)

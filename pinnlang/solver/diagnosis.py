@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from pinnlang.solver.defaults import FOURIER_WAVENUMBER, data_wavenumber, fourier_sigma
+from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes
 
 #: A deciding condition whose residual on fresh points is above this fraction of the size of its
 #: terms has not converged: the run then reports it. One per cent is a statement about the
@@ -206,12 +206,12 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
     pde = [c.relative for c in diagnosis.conditions if c.kind == "pde"]
     if worst is not None and worst.kind != "pde" and pde and worst.relative > LAG_FACTOR * max(pde):
         out.append(f"weight '{worst.name}' ([weight = 10] on it, or --weighting annealing)")
-    wavenumber = data_wavenumber(compiled, rng)
+    fast = fast_axes(axis_wavenumbers(compiled, rng))
     model = str(settings.get("model", "mlp"))
-    if model == "mlp" and wavenumber > FOURIER_WAVENUMBER:
-        out.append(f"Fourier features (--model fourier --sigma {fourier_sigma(wavenumber):.2g}): "
-                   f"the initial/boundary data oscillate with wavenumber {wavenumber:.0f} on the "
-                   f"normalised inputs")
+    if model == "mlp" and fast:
+        along = ", ".join(f"{compiled.input_names[i]} ({k:.3g})" for i, k in fast.items())
+        out.append(f"Fourier features along the axes (--model axis_fourier): the initial/boundary "
+                   f"data oscillate fast along {along}, wavenumbers on the normalised inputs")
     width, depth = int(settings.get("width", 20)), int(settings.get("depth", 3))
     out.append(f"a larger network (--width {2 * width} --depth {depth + 1}; now {parameters} parameters)")
     return out

@@ -16,16 +16,20 @@ MODEL_SETTINGS = ("width", "depth", "activation", "sigma", "features")
 
 
 def build_body(model: str | nn.Module, in_dim: int, out_dim: int,
-               settings: Mapping[str, Any]) -> nn.Module:
+               settings: Mapping[str, Any],
+               measured: Mapping[str, Callable[[], Any]] | None = None) -> nn.Module:
     """The network body: ``model`` itself if it is a module, else the zoo model of that name.
 
     Zoo models get ``width``, ``depth``, ``activation``, ``sigma`` and ``features`` from
-    ``settings`` when their constructor takes them.
+    ``settings`` when their constructor takes them, and each argument ``measured`` names (a
+    function measuring it from the problem, e.g. ``axis_fourier``'s ``wavenumbers``) when it
+    takes that one.
     """
     if isinstance(model, nn.Module):
         return model
     accepted = model_arguments(model)
     kwargs = {k: settings[k] for k in MODEL_SETTINGS if k in accepted and k in settings}
+    kwargs.update({k: measure() for k, measure in (measured or {}).items() if k in accepted})
     return build_model(model, in_dim, out_dim, **kwargs)
 
 

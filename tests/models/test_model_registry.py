@@ -40,7 +40,7 @@ class TinyNet(nn.Module):
 # (call, expected fragments of the message)
 BAD_USES = [
     (lambda: build_model("mlpp", 2, 1), ["unknown model 'mlpp'", "did you mean 'mlp'",
-                                         "available models: mlp, fourier"]),
+                                         "available models: mlp, axis_fourier, fourier"]),
     (lambda: get_model_class("sirn"), ["did you mean 'siren'"]),
     (lambda: build_model("zzz", 2, 1), ["unknown model 'zzz'; available models: mlp"]),
     (lambda: build_model("mlp", 2, 1, widht=3), ["model 'mlp' does not take argument 'widht'",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 
 import pytest
 import torch
 
+from pinnlang.errors import PinnUsageError
 from pinnlang.models import (
     MLP,
     ModifiedMLP,
@@ -19,11 +21,12 @@ from pinnlang.models import (
     model_config,
 )
 
-ZOO = ["mlp", "fourier", "modified_mlp", "siren", "resnet"]
+ZOO = ["mlp", "axis_fourier", "fourier", "modified_mlp", "siren", "resnet"]
 SMALL = {"width": 8, "depth": 2}
 # Non-default arguments for each zoo model, to check the config records all of them.
 CUSTOM = {
     "mlp": {"width": 7, "depth": 3, "activation": "sin"},
+    "axis_fourier": {"width": 6, "depth": 2, "activation": "silu", "wavenumbers": [0.0, 31.5]},
     "fourier": {"width": 6, "depth": 2, "activation": "silu", "features": 5, "sigma": 2.5, "seed": 11},
     "modified_mlp": {"width": 6, "depth": 3, "activation": "gelu"},
     "siren": {"width": 6, "depth": 2, "w0": 20.0, "w0_hidden": 10.0},
@@ -206,3 +209,26 @@ def test_a_checkpoint_file_is_small_and_plain(tmp_path):
     torch.save({"config": model.config}, buffer)
     buffer.seek(0)
     assert torch.load(buffer, weights_only=True)["config"] == model.config
+
+
+def test_axis_fourier_adds_the_sine_and_cosine_of_each_oscillating_input():
+    model = build_model("axis_fourier", 3, 1, wavenumbers=[31.5, 0.0, 2.0])
+    x = torch.rand(7, 3) * 2 - 1
+    features = model.embed(x)
+    assert features.shape == (7, 3 + 2 * 2)
+    assert torch.equal(features[:, :3], x)
+    assert torch.allclose(features[:, 3], torch.sin(31.5 * x[:, 0]))
+    assert torch.allclose(features[:, 6], torch.cos(2.0 * x[:, 2]))
+    # the wavenumbers are fixed: a buffer of the state dict, no parameter
+    assert "wavenumbers" in model.state_dict()
+    assert all("wavenumbers" not in name for name, _ in model.named_parameters())
+
+
+@pytest.mark.parametrize("wavenumbers, fragment", [
+    ([1.0], "one entry per input (2), got 1"),
+    ([1.0, -2.0], "finite and >= 0"),
+    ("ab", "must be a list of numbers"),
+])
+def test_axis_fourier_rejects_bad_wavenumbers(wavenumbers, fragment):
+    with pytest.raises(PinnUsageError, match=re.escape(fragment)):
+        build_model("axis_fourier", 2, 1, wavenumbers=wavenumbers)

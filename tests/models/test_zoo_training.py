@@ -9,7 +9,7 @@ import torch
 
 from pinnlang.models import available_models, build_model
 
-ZOO = ["mlp", "fourier", "modified_mlp", "siren", "resnet"]
+ZOO = ["mlp", "axis_fourier", "fourier", "modified_mlp", "siren", "resnet"]
 
 
 @pytest.fixture

@@ -346,7 +346,7 @@ NO_EXACT = frozenset({
     "burgers", "cavity", "allen_cahn_sharp", "kdv", "ginzburg_landau", "cylinder_channel", "cavity_re1000",
 })
 """Problems without a closed-form solution."""
-DEFAULT_TRAINING = frozenset({"beltrami"})
+DEFAULT_TRAINING = frozenset({"beltrami", "heat2d_ms"})
 """Problems with no ``train:`` line: written as a new user would, they train the default way."""
 TRUE_UNKNOWNS = {"diffusion_inverse": {"k": 0.5}}
 """Values of the unknowns for which the exact solutions hold (inverse problems)."""

@@ -15,7 +15,6 @@ import pinnlang
 from pinnlang.compile import compile_problem
 from pinnlang.solver.defaults import (
     BASE_WIDTH,
-    FOURIER_WAVENUMBER,
     IMBALANCE,
     default_choices,
     default_width,
@@ -23,6 +22,7 @@ from pinnlang.solver.defaults import (
     traits,
 )
 from pinnlang.solver.plan import LM_MAX_PARAMETERS
+from pinnlang.solver.wavenumbers import FOURIER_WAVENUMBER, axis_wavenumbers, feature_wavenumbers
 
 x, y, z, t = sp.symbols("x y z t")
 u, v, w = sp.Function("u"), sp.Function("v"), sp.Function("w")
@@ -60,36 +60,45 @@ def test_traits_of_a_heat_problem():
     assert measured.time_dependent and measured.time_span == 1.0
     assert set(measured.row_norms) == {"pde", "initial", "boundary"}
     assert all(value > 0 for value in measured.row_norms.values())
-    # sin(pi x) on [0, 1] is sin(pi xi / 2 + c) on xi in [-1, 1]: wavenumber about pi / 2 (root
-    # mean squares over random points, so not exactly)
-    assert 0.5 * math.pi / 2 < measured.data_wavenumber < 2.5 * math.pi / 2
+    # sin(pi x) on [0, 1] is sin(pi xi / 2 + c) on xi in [-1, 1]: wavenumber pi / 2 along x; the
+    # data do not change along t
+    assert measured.wavenumbers == pytest.approx((math.pi / 2, 0.0), rel=1e-3)
 
 
-def test_fast_oscillating_data_get_fourier_features_with_the_documented_sigma():
+@pytest.mark.parametrize("data, along_x, along_y", [
+    (sp.sin(20 * sp.pi * x) * sp.sin(sp.pi * y), 10 * math.pi, math.pi / 2),  # exact for sines
+    (sp.cos(6 * sp.pi * x) * sp.exp(y), 3 * math.pi, 0.0),  # exp does not oscillate
+    (sp.sin(3 * sp.pi * x) + sp.sin(5 * sp.pi * y), 1.5 * math.pi, 2.5 * math.pi),
+    (x**2 + y, 0.0, 0.0),  # curving upwards: no oscillation
+])
+def test_the_data_wavenumber_along_each_normalised_input(data, along_x, along_y):
+    problem = (pinnlang.Problem("waves").space((x, y), (0, 1), (0, 1)).field(u)
+               .pde(sp.Eq(u(x, y).diff(x, 2) + u(x, y).diff(y, 2), 0)).boundary(sp.Eq(u(x, y), data)))
+    compiled = compile_problem(problem, dtype=torch.float32)
+    measured = axis_wavenumbers(compiled, np.random.default_rng(0))
+    assert measured == pytest.approx((along_x, along_y), rel=2e-3, abs=1e-3)
+
+
+def test_fast_oscillating_data_get_fourier_features_along_their_axis():
     measured = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
-    # sin(20 pi x) on [0, 1]: wavenumber 20 pi / 2 = 31 on the normalised input
-    assert 25 < measured.data_wavenumber < 40
-    # once the second-order phase trains any network (a matrix-free Gauss-Newton system)
-    choices = default_choices(dataclasses.replace(measured, fourier_trainable=True), frozenset())
-    assert choices.settings["model"] == "fourier"
-    # the sigma setting's documentation: sin(k pi x) on a unit interval needs about k / 4 = 5
-    assert 4 <= choices.settings["sigma"] <= 6
-    assert "width" not in choices.settings  # the fourier model's own width is left alone
-    assert "fourier sigma" in choices.describe() and "wavenumber" in choices.describe()
+    # sin(20 pi x) on [0, 1]: wavenumber 20 pi / 2 = 31.4 on the normalised input, none along t
+    assert measured.wavenumbers == pytest.approx((10 * math.pi, 0.0), rel=1e-3)
+    assert measured.fast_axes == {0: pytest.approx(10 * math.pi, rel=1e-3)}
+    choices = default_choices(measured, frozenset(), ("x", "t"))
+    assert choices.settings["model"] == "axis_fourier"
+    assert "fourier features along x at wavenumber 31.4" in choices.describe()
+    # the network gets the sine and cosine of 31.4 x beside x and t
+    assert feature_wavenumbers(measured.wavenumbers) == pytest.approx([10 * math.pi, 0.0], rel=1e-3)
 
 
-def test_no_fourier_features_where_the_second_order_phase_cannot_train_them():
-    measured = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
-    # the dense Levenberg-Marquardt phase takes zoo MLPs only: a Fourier network would lose it
-    assert not measured.fourier_trainable
-    choices = default_choices(measured, frozenset())
-    assert "model" not in choices.settings and "sigma" not in choices.settings
-    assert "no fourier features" in choices.describe()
+def test_features_along_every_oscillating_axis_when_asked_for_on_slow_data():
+    assert feature_wavenumbers((1.5, 0.0, 40.0)) == [0.0, 0.0, 40.0]
+    assert feature_wavenumbers((1.5, 0.0, 3.0)) == [1.5, 0.0, 3.0]
 
 
 def test_slow_data_keep_the_plain_network():
     measured = _traits(_heat())
-    assert measured.data_wavenumber < FOURIER_WAVENUMBER
+    assert max(measured.wavenumbers) < FOURIER_WAVENUMBER
     choices = default_choices(measured, frozenset())
     assert "model" not in choices.settings and "width" not in choices.settings
 
@@ -136,10 +145,9 @@ def test_balanced_conditions_keep_weight_one():
 
 
 def test_a_given_setting_or_weight_is_never_overridden():
-    fast = dataclasses.replace(_traits(_heat(initial=sp.sin(20 * sp.pi * x))), fourier_trainable=True)
+    fast = _traits(_heat(initial=sp.sin(20 * sp.pi * x)))
     assert "model" not in default_choices(fast, frozenset({"model"})).settings
-    kept_sigma = default_choices(fast, frozenset({"sigma"})).settings
-    assert kept_sigma["model"] == "fourier" and "sigma" not in kept_sigma
+    assert default_choices(fast, frozenset({"width"})).settings == {"model": "axis_fourier"}
     wide = _traits(_three_fields_in_3d())
     assert "width" not in default_choices(wide, frozenset({"width"})).settings
     scaled = _traits(_poisson(scale=1e4))
@@ -199,3 +207,14 @@ def test_solve_weights_noisy_data_by_their_noise(tmp_path):
     result = pinnlang.solve(_noisy(tmp_path, noise=0.05), steps=2, quiet=True)
     assert result.module.compiled.condition("data").weight == pytest.approx(400)
     assert "1/noise^2" in result.defaults
+
+
+def test_a_run_naming_axis_fourier_gets_the_wavenumbers_measured_from_its_data():
+    from pinnlang.solver.api import build_module
+    from pinnlang.solver.settings import resolve_settings
+
+    problem = _heat(initial=sp.sin(20 * sp.pi * x))
+    module = build_module(problem, resolve_settings({}, {"model": "axis_fourier"}))
+    body = module.net.net
+    assert body.config["wavenumbers"] == pytest.approx([10 * math.pi, 0.0], rel=1e-3)
+    assert body.embed(torch.zeros(4, 2)).shape == (4, 4)  # x, t, sin(31.4 x), cos(31.4 x)

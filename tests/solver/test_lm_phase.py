@@ -87,6 +87,10 @@ def test_the_state_dict_holds_everything_the_iterations_depend_on():
     ([1.0] * 10 + [0.8] * 10, False),  # a fifth in ten rounds: still falling
     ([1.0] * 10 + [0.5, 5.0] * 5, True),  # the odd bad round does not hide a stall (median)
     ([1.0] * 10 + [0.5] * 6 + [9.0] * 4, False),  # ... nor a good majority
+    # later, the rounds that ended halfway through: a plateau of 10 rounds after 30 falling ones
+    # is not yet a stall (the last 10 against rounds 10-19), one as long as the fall before is
+    ([1.0] * 10 + [0.5] * 10 + [0.1] * 20, False),
+    ([1.0] * 10 + [0.1] * 30, True),
 ])
 def test_the_phase_has_converged_when_the_median_loss_on_fresh_rounds_stops_falling(losses, converged):
     optimizer = LevenbergMarquardtOptimizer(_module().parameters(), keep_best=True)
