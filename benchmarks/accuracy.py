@@ -252,9 +252,11 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
             extra["accelerator"] = device
         if seed is not None:
             extra["seed"] = seed
-        if no_settings:
-            result = pinnlang.solve(without_settings(problem), quiet=True, **extra)
-            row.adam_steps = result.steps  # the default training's own plan
+        if no_settings or not problem.settings and budget is None and lbfgs is None:
+            # no train: line (stripped, or none in the file): the default training's own plan
+            result = pinnlang.solve(without_settings(problem) if no_settings else problem,
+                                    quiet=True, **extra)
+            row.adam_steps = result.steps
         else:
             row.adam_steps, row.lbfgs_steps, row.lm_steps = planned_steps(problem.settings, budget, lbfgs)
             result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
