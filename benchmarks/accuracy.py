@@ -190,6 +190,16 @@ def planned_steps(settings: dict[str, Any], budget: int | None, lbfgs: int | Non
     return adam, scaled(resolved.lbfgs_steps) if lbfgs is None else lbfgs, scaled(resolved.lm_steps)
 
 
+def step_overrides(settings: dict[str, Any], budget: int | None, lbfgs: int | None) -> dict[str, int] | None:
+    """The step counts a file-settings run is given (:func:`planned_steps`), or ``None`` when
+    the file names none (no ``train:`` line, or a time budget alone) and no ``budget`` or
+    ``lbfgs`` is asked: such a file trains by the default plan, which any step count turns off."""
+    if budget is None and lbfgs is None and not {"steps", "lbfgs_steps", "lm_steps"} & set(settings):
+        return None
+    adam, lbfgs_steps, lm_steps = planned_steps(settings, budget, lbfgs)
+    return {"steps": adam, "lbfgs_steps": lbfgs_steps, "lm_steps": lm_steps}
+
+
 def reference_errors(result: Any) -> tuple[str, dict[str, float]]:
     """``(kind, {field: L2RE})``: against ``exact:``, else the ``reference`` files, else a
     registered reference, else none.
@@ -252,15 +262,15 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
             extra["accelerator"] = device
         if seed is not None:
             extra["seed"] = seed
-        if no_settings or not problem.settings and budget is None and lbfgs is None:
-            # no train: line (stripped, or none in the file): the default training's own plan
+        steps = None if no_settings else step_overrides(problem.settings, budget, lbfgs)
+        if steps is None:  # the default training's own plan (a time budget's, with max_time)
             result = pinnlang.solve(without_settings(problem) if no_settings else problem,
                                     quiet=True, **extra)
             row.adam_steps = result.steps
         else:
-            row.adam_steps, row.lbfgs_steps, row.lm_steps = planned_steps(problem.settings, budget, lbfgs)
-            result = pinnlang.solve(problem, steps=row.adam_steps, lbfgs_steps=row.lbfgs_steps,
-                                    lm_steps=row.lm_steps, quiet=True, **extra)
+            row.adam_steps, row.lbfgs_steps, row.lm_steps = (
+                steps["steps"], steps["lbfgs_steps"], steps["lm_steps"])
+            result = pinnlang.solve(problem, quiet=True, **steps, **extra)
         if result.diagnosis:
             row.converged = "yes" if result.diagnosis["converged"] else "no"
         row.defaults = result.defaults or ""

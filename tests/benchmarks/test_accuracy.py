@@ -167,3 +167,14 @@ def test_a_no_settings_row_trains_the_default_and_gives_its_verdict(accuracy):
     assert row.status == "ok" and row.steps == row.adam_steps > 0
     assert row.converged in ("yes", "no")
     assert accuracy.table_cells(row)[accuracy.HEADERS.index("converged")] == row.converged
+
+
+@pytest.mark.parametrize("settings, budget, lbfgs, expected", [
+    ({}, None, None, None),  # no train: line: the default training
+    ({"max_time": 600}, None, None, None),  # a time budget alone: the default training, longer
+    ({"steps": 3000, "lm_steps": 500}, None, None, {"steps": 3000, "lbfgs_steps": 0, "lm_steps": 500}),
+    ({"steps": 3000, "lm_steps": 500}, 300, None, {"steps": 300, "lbfgs_steps": 0, "lm_steps": 50}),
+    ({}, 20, 0, {"steps": 20, "lbfgs_steps": 0, "lm_steps": 0}),  # --budget asks for counts
+])
+def test_a_file_without_step_counts_keeps_its_own_plan(accuracy, settings, budget, lbfgs, expected):
+    assert accuracy.step_overrides(settings, budget, lbfgs) == expected

@@ -348,6 +348,9 @@ NO_EXACT = frozenset({
 """Problems without a closed-form solution."""
 DEFAULT_TRAINING = frozenset({"beltrami", "heat2d_ms"})
 """Problems with no ``train:`` line: written as a new user would, they train the default way."""
+TIME_BUDGET = {"cavity": 600}
+"""Problems whose ``train:`` line is a time budget alone (``max_time``): the default training,
+longer."""
 TRUE_UNKNOWNS = {"diffusion_inverse": {"k": 0.5}}
 """Values of the unknowns for which the exact solutions hold (inverse problems)."""
 

@@ -18,7 +18,7 @@ from pinnlang.compile import verify_exact
 from pinnlang.problem import Problem
 from pinnlang.syntax import load
 
-from .handwritten import CASES, DEFAULT_TRAINING, NO_EXACT, TRUE_UNKNOWNS, is_zero
+from .handwritten import CASES, DEFAULT_TRAINING, NO_EXACT, TIME_BUDGET, TRUE_UNKNOWNS, is_zero
 
 PROBLEMS = Path(__file__).resolve().parents[2] / "problems"
 STEMS = sorted(p.stem for p in PROBLEMS.glob("*.pinn"))
@@ -43,6 +43,8 @@ def test_file_loads_and_checks(stem):
     assert problem.title
     if stem in DEFAULT_TRAINING:
         assert not problem.settings
+    elif stem in TIME_BUDGET:
+        assert problem.settings == {"max_time": TIME_BUDGET[stem]}
     else:
         assert problem.settings["model"] in ("mlp", "fourier", "modified_mlp")
         assert {"steps", "lr", "width", "depth", "points"} <= set(problem.settings)

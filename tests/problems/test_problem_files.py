@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .handwritten import DEFAULT_TRAINING
+from .handwritten import DEFAULT_TRAINING, TIME_BUDGET
 
 PROBLEMS = Path(__file__).resolve().parents[2] / "problems"
 PROBLEM_FILES = sorted(PROBLEMS.glob("*.pinn"))
@@ -72,6 +72,9 @@ def test_training_defaults_suit_a_small_cpu(path):
     settings = _train_settings(path)
     if path.stem in DEFAULT_TRAINING:  # trains the default way: no settings at all
         assert not settings
+        return
+    if path.stem in TIME_BUDGET:  # the default training in a budget of at most 15 minutes
+        assert settings == {"max_time": str(TIME_BUDGET[path.stem])} and TIME_BUDGET[path.stem] <= 900
         return
     assert set(TRAIN_KEYS) <= set(settings), f"{path.name}: train settings {sorted(settings)}"
     from pinnlang.models import available_models
