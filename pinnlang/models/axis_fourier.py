@@ -35,9 +35,9 @@ def checked_wavenumbers(values: Any, in_dim: int) -> list[float]:
 @register_model("axis_fourier")
 @final
 class AxisFourierNet(ZooModel):
-    """Fourier features along the axes: ``[x, sin(k_i x_i), cos(k_i x_i) for k_i > 0]``, then an MLP.
+    """Fourier features along the axes: the inputs, sin and cos of each oscillating input, an MLP.
 
-    Each input ``x_i`` (normalised to ``[-1, 1]``) with a wavenumber ``k_i > 0`` adds its sine and
+    The MLP reads ``[x, sin(k_i x_i), cos(k_i x_i) for k_i > 0]``: each input ``x_i`` (normalised to ``[-1, 1]``) with a wavenumber ``k_i > 0`` adds its sine and
     cosine at that wavenumber beside the inputs themselves. Data like ``sin(20 pi x) sin(pi y)``
     are then a product of one input feature and a smooth function, which a small tanh MLP
     represents at once, where it would fit ``sin(20 pi x)`` itself only slowly (spectral bias).
