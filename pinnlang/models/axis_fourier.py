@@ -76,5 +76,11 @@ class AxisFourierNet(ZooModel):
         phase = x[:, self.axes] * self.wavenumbers.to(x.dtype)
         return torch.cat([x, torch.sin(phase), torch.cos(phase)], dim=-1)
 
+    def widen(self, width: int, generator: torch.Generator | None = None) -> None:
+        """Grow the MLP's hidden layers to ``width`` neurons, the function unchanged
+        (:meth:`~pinnlang.models.mlp.MLP.widen`)."""
+        self.mlp.widen(width, generator)
+        self._hyperparameters["width"] = int(width)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.mlp(self.embed(x))

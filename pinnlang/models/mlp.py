@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import final
 
 import torch
@@ -42,6 +43,38 @@ class MLP(ZooModel):
         self.activation_name = activation
         self.activation = get_activation(activation)
         xavier_init(self.linears)
+
+    def widen(self, width: int, generator: torch.Generator | None = None) -> None:
+        """Grow every hidden layer to ``width`` neurons, computing the same function as before.
+
+        The old weights stay; a new neuron reads every neuron of the layer below through
+        Glorot-normal weights drawn from ``generator`` (zero bias), and no old neuron nor the
+        output reads a new one (those weights are 0). The gradient with respect to the output's
+        new weights is the new neurons' activations, so a Gauss–Newton step can use them at
+        once (Net2Net's function-preserving widening, Chen, Goodfellow & Shlens 2016, with
+        random new neurons instead of copies, which would give the Jacobian equal columns).
+        """
+        old = int(self._hyperparameters["width"])
+        width = require_positive_int(width, "width")
+        if width <= old:
+            raise ValueError(f"widen: {width} neurons is not wider than {old}")
+        sizes = [self.in_dim] + [width] * int(self._hyperparameters["depth"]) + [self.out_dim]
+        layers = []
+        for layer, fan_in, fan_out in zip(self.linears, sizes[:-1], sizes[1:]):
+            weight = torch.randn(fan_out, fan_in, generator=generator, dtype=torch.float64)
+            weight *= math.sqrt(2.0 / (fan_in + fan_out))
+            rows, cols = layer.weight.shape
+            weight[:rows] = 0.0
+            weight[:rows, :cols] = layer.weight.detach().double().cpu()
+            bias = torch.zeros(fan_out, dtype=torch.float64)
+            bias[:rows] = layer.bias.detach().double().cpu()
+            fresh = nn.Linear(fan_in, fan_out, device=layer.weight.device, dtype=layer.weight.dtype)
+            with torch.no_grad():
+                fresh.weight.copy_(weight)
+                fresh.bias.copy_(bias)
+            layers.append(fresh)
+        self.linears = nn.ModuleList(layers)
+        self._hyperparameters["width"] = width
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         *hidden, last = self.linears  # slicing a ModuleList would build a new one every call

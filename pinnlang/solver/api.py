@@ -17,7 +17,8 @@ from pinnlang.solver.defaults import apply_defaults
 from pinnlang.solver.diagnosis import diagnose
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.module import PinnModule
-from pinnlang.solver.network import build_body, wrap
+from pinnlang.solver.network import body_of, build_body, wrap
+from pinnlang.solver.network_growth import describe_growth
 from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
 from pinnlang.solver.settings import SolveSettings, canonical_name, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
@@ -185,8 +186,10 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
 def judge(module: PinnModule, settings: SolveSettings) -> dict[str, Any]:
     """The run's :class:`~pinnlang.solver.diagnosis.Diagnosis` as plain data."""
     trained = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    config = getattr(body_of(module.net), "config", {})
+    now = {**settings.to_dict(), **({"width": config["width"]} if "width" in config else {})}
     return diagnose(module.compiled, module.net, dict(module.unknowns), module.history,
-                    settings.to_dict(), parameters=trained, seed=settings.seed).to_dict()
+                    now, parameters=trained, seed=settings.seed).to_dict()
 
 
 def print_flush(line: str) -> None:
@@ -204,7 +207,9 @@ def describe_tuning(module: PinnModule) -> dict[str, Any]:
 def describe_plan(module: PinnModule) -> str:
     """The plan in words, and the Gauss-Newton system its Levenberg-Marquardt phase chose."""
     choice = module.gauss_newton_choice
-    return module.plan.describe() + (f"; Gauss-Newton {choice}" if choice else "")
+    grown = describe_growth(module.growth)
+    return (module.plan.describe() + (f"; Gauss-Newton {choice}" if choice else "")
+            + (f"; network {grown}" if grown else ""))
 
 
 def manual_optimization(trainer_kwargs: dict[str, Any]) -> bool:

@@ -88,7 +88,21 @@ class TimeBudget(Callback):
     def _remaining(self, trainer: Any, max_time: float, now: float) -> float:
         """Seconds left before ``max_time`` stops the run (Lightning's own timer, which counts a
         resumed run's earlier time, when it has one)."""
-        timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
-        if timer is not None and timer.time_remaining() is not None:
-            return timer.time_remaining()
-        return max_time - (now - self._train_start)
+        left = time_left(trainer)
+        return left if left is not None else max_time - (now - self._train_start)
+
+
+def time_left(trainer: Any) -> float | None:
+    """Seconds before ``max_time`` (Lightning's own timer, which counts a resumed run's earlier
+    time) stops the run; ``None`` when nothing limits its time."""
+    timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+    return timer.time_remaining() if timer is not None else None
+
+
+def iterations_left(trainer: Any, seconds: float) -> float | None:
+    """Iterations of ``seconds`` each that the time left affords (``None``: no time limit, or
+    no iteration timed yet)."""
+    left = time_left(trainer)
+    if left is None or seconds <= 0:
+        return None
+    return max(left, 0.0) / seconds

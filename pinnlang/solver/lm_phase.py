@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
 
+from pinnlang.solver.budget import iterations_left
 from pinnlang.solver.gauss_newton import dense_fits, make_residual_system
 from pinnlang.solver.levenberg_marquardt import (
     INITIAL_DAMPING,
@@ -35,6 +37,8 @@ from pinnlang.solver.levenberg_marquardt import (
     MIN_DAMPING,
     ResidualSystem,
 )
+from pinnlang.solver.network_growth import widen_on_stall
+from pinnlang.solver.plan import DEFAULT_LM_STEPS
 
 #: How much worse (on fresh points) the final parameters must be than the kept ones to give way:
 #: both losses are estimates on a few thousand random points, so a factor, not any difference.
@@ -139,6 +143,12 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         else:
             record["since_best"] = record.get("since_best", 0) + 1
 
+    def remember_best(self, loss: float) -> None:
+        """Keep the current parameters as the best so far, judged at ``loss`` (a phase that goes
+        on from parameters judged before it began)."""
+        self.record.update(best_loss=float("inf"))
+        self._keep(loss)
+
     def restore_best(self, final_loss: float) -> bool:
         """Put back the kept parameters if they beat ``final_loss`` (the final parameters' loss
         on fresh points) by more than ``restore_factor``; whether they came back."""
@@ -162,9 +172,14 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         with torch.enable_grad():
             system, round_index = closure()
         record = self.record
+        new_round = round_index != record["round"]
+        if not new_round and not record["moved"] and record["iteration"]:
+            # no damping lowered this round's loss at the last iteration, and nothing has changed
+            # since: the round is fitted as far as it goes; the next one brings new points
+            record["iteration"] += 1
+            return torch.tensor(record["loss"], dtype=torch.float64, device=self._first.device)
         rho = system.prepare()
         loss = system.loss()
-        new_round = round_index != record["round"]
         fitted = record["loss"]  # where the last round ended: the fresh round's loss over it
         fresh_round = new_round and record["round"] >= 0 and 0 < fitted < math.inf
         record["gap"] = loss / fitted if fresh_round else 0.0
@@ -191,7 +206,10 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
             damping = min(damping * 2, MAX_DAMPING)
             if damping >= MAX_DAMPING:
                 break
-        record.update(damping=damping, loss=loss, moved=moved, iteration=record["iteration"] + 1)
+        if not moved and self.defaults["keep_best"]:
+            damping = self.damping  # the retries were about this round's points; the next round's start afresh
+        record.update(damping=damping, loss=loss, moved=moved, iteration=record["iteration"] + 1,
+                      stuck_fresh=new_round and not moved)
         return torch.tensor(loss, dtype=torch.float64, device=self._first.device)
 
 
@@ -258,7 +276,8 @@ def lm_batch(module: Any) -> Tensor:
     its step; doubles the points of the next rounds (:func:`grow_points`) after a fresh round far
     above the fitted loss; stops the run when no damping lowers the loss any more, when the
     held-out judgement found nothing better for its patience, or when a phase that runs until
-    converged has (:meth:`LevenbergMarquardtOptimizer.converged`). Returns the loss."""
+    converged has (:meth:`LevenbergMarquardtOptimizer.converged`), unless it widens the network
+    and goes on (:func:`~pinnlang.solver.network_growth.widen_on_stall`). Returns the loss."""
     wrapped = module.optimizers()
     optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
     total = module.plan.total_steps
@@ -267,19 +286,24 @@ def lm_batch(module: Any) -> Tensor:
         module.gauss_newton_mode = "matrix-free" if optimizer.record["matrix_free"] else "dense"
         module.gauss_newton_choice = f"{module.gauss_newton_mode} (chosen before the resume)"
     step = module.global_step
+    tick = time.perf_counter()
     wrapped.step(closure=lambda: system_at(module, step))
     done, record = module.global_step, optimizer.record
+    record["seconds"] = time.perf_counter() - tick  # this iteration's, on this round's points
     record["matrix_free"] = module.gauss_newton_mode == "matrix-free"
     phase = module.plan.phase_at(step)
     local = record["iteration"]
-    last = (total is not None and done >= total) or not record["moved"]
+    # on fresh rounds, stuck only when a round's first iteration moves nothing: a round fitted as
+    # far as it goes leaves the rest to the next round's points
+    stuck = not record["moved"] and (not optimizer.defaults["keep_best"] or record.get("stuck_fresh", True))
+    last = (total is not None and done >= total) or stuck
     if done % module.settings.log_every == 0 or last or module._last is None:
         module.measure_losses(module.current_batches(step))
         module._record_if_due()
     shown = 10 if phase.steps is None else max(1, phase.steps // 10)
     if local % shown == 0 or last:
         _report(module, optimizer)
-    if not record["moved"]:
+    if stuck:
         _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
         module.trainer.should_stop = True
     if optimizer.exhausted:
@@ -289,6 +313,8 @@ def lm_batch(module: Any) -> Tensor:
     if phase.grow_points and record["gap"] > GROW_GAP:
         grow_points(module, optimizer)
     if phase.until_converged and local >= phase.min_steps and optimizer.converged():
+        if phase.grow_network and widen_on_stall(module, optimizer):
+            return module._last[0]  # the phase goes on with a wider network
         _report(module, optimizer, f"Levenberg-Marquardt converged after {local} iterations: the loss "
                                    f"on fresh points fell by less than {CONVERGENCE_FALL:.0%} over "
                                    f"the last {CONVERGENCE_ROUNDS} rounds")
@@ -311,15 +337,32 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
     optimiser's state, so a resumed run draws the same rounds), unless the dense Jacobian and Gram
     matrix of twice the rows would not fit in :data:`~pinnlang.solver.gauss_newton.DENSE_MEMORY_SHARE`
     of the free memory (a matrix-free system, whose memory grows with the points too, by the same
-    bound). Whether it grew."""
+    bound), or twice the points would leave fewer iterations than the phase is judged after
+    (``min_steps``) in the time left: the cost of an iteration grows with its rows (measured: the
+    last iteration's seconds, doubled), and points the phase has no time to use are of no help
+    (the lid-driven cavity doubled its points five times in 50 iterations of a 10-minute budget and
+    then took 10 s an iteration). Whether it grew."""
     system = module._lm_system[1] if module._lm_system else None
     if system is None:
         return False
     rows = 2 * system.local_rows
     side = system.size if system.reduce is not None else min(rows, system.size)
-    if not dense_fits(rows, system.size, side, system.parameters[0].device)[1]:
-        return False
     record = optimizer.record
+    fits = dense_fits(rows, system.size, side, system.parameters[0].device)[1]
+    affordable = iterations_left(module.trainer, 2 * record.get("seconds", 0.0))
+    phase = module.plan.phase_at(module.global_step - 1)
+    judged = phase.min_steps or DEFAULT_LM_STEPS
+    grow = fits and (affordable is None or affordable >= judged)
+    if module.trainer.world_size > 1:  # the ranks' memory and clocks differ; rank 0 decides for all
+        grow = bool(module.trainer.strategy.broadcast(grow))
+    if not grow:
+        if fits and not record.get("points_held"):
+            record["points_held"] = True
+            _report(module, optimizer, f"Levenberg-Marquardt: the loss on fresh points is {record['gap']:.0f}x "
+                                       f"the loss on the last round's, but twice the points would leave "
+                                       f"{affordable:.0f} iterations in the time left (fewer than {judged}): "
+                                       f"the points stay")
+        return False
     record["points_factor"] = 2 * int(record.get("points_factor", 1))
     _report(module, optimizer, f"Levenberg-Marquardt: the loss on fresh points is {record['gap']:.0f}x the "
                                f"loss on the last round's: {record['points_factor']}x the points from "

@@ -39,7 +39,7 @@ from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.batching import BatchSteps
 from pinnlang.solver.held_out import held_out_judging, judges_held_out, train_on_every_row
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch, points_factor
-from pinnlang.solver.network import fast_forward
+from pinnlang.solver.network import body_of, fast_forward
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
 from pinnlang.solver.plan import ADAM, LBFGS, LM, TrainingPlan, make_plan
 from pinnlang.solver.points import (
@@ -119,6 +119,9 @@ class PinnModule(L.LightningModule):
         #: ``dense`` or ``matrix-free`` once the phase chose, and why (see :mod:`~pinnlang.solver.lm_phase`).
         self.gauss_newton_mode: str | None = None
         self.gauss_newton_choice: str | None = None
+        #: The widenings of the network so far (``step``, ``width``, ``parameters``; see
+        #: :mod:`~pinnlang.solver.network_growth`).
+        self.growth: list[dict[str, int]] = []
         #: ``loss.backward()`` instead of Lightning's ``manual_backward`` (set in ``on_fit_start``
         #: when nothing would see the difference, see :func:`backward_needs_lightning`).
         self.plain_backward = False
@@ -474,13 +477,19 @@ class PinnModule(L.LightningModule):
         elapsed = time.perf_counter() - self._started if self._started is not None else 0.0
         checkpoint["pinnlang"] = {"history": [dict(r) for r in self.history],
                                   "train_seconds": self._previous_seconds + elapsed,
-                                  "settings": self.settings.to_dict(), "plan": self.plan.to_dict()}
+                                  "settings": self.settings.to_dict(), "plan": self.plan.to_dict(),
+                                  "growth": [dict(g) for g in self.growth]}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._resume_step = int(checkpoint.get("global_step", 0))
         saved = checkpoint.get("pinnlang", {})
         self.history = [dict(r) for r in saved.get("history", [])]
         self._previous_seconds = float(saved.get("train_seconds", 0.0))
+        self.growth = [dict(g) for g in saved.get("growth", [])]
+        body = body_of(self.net)
+        if self.growth and int(self.growth[-1]["width"]) > int(body.config["width"]):
+            body.widen(int(self.growth[-1]["width"]))  # the weights to load are the widened network's
+            self.use_engine(self.compiled.engine.name)
 
     # ------------------------------------------------------------------ loaders
     def train_dataloader(self) -> StepCounter:

@@ -102,6 +102,9 @@ class Phase:
         grow_points: a Levenberg–Marquardt phase whose point count pinnlang chose doubles it when
             a fresh round's loss shows the steps fit their points and little else
             (:func:`pinnlang.solver.lm_phase.grow_points`).
+        grow_network: a phase that runs until converged, on a network pinnlang sized, widens the
+            network and goes on when it converges with a residual above the tolerance
+            (:mod:`pinnlang.solver.network_growth`).
         lr_schedule: Adam's learning-rate schedule over its steps (from ``schedule_from`` on).
         schedule_from: the global step the schedule starts at (a time budget's plan).
     """
@@ -116,6 +119,7 @@ class Phase:
     until_converged: bool = False
     min_steps: int = 0
     grow_points: bool = False
+    grow_network: bool = False
 
     def describe(self) -> str:
         name = PHASE_NAMES[self.kind]
@@ -127,6 +131,8 @@ class Phase:
         parts = [f"fresh points every {self.resample_every} iterations"] if self.resample_every and self.kind == LM else []
         if self.points:
             parts.append(f"{self.points} per pde condition")
+        if self.grow_network and self.until_converged:
+            parts.append("a wider network if the residuals stall above the tolerance")
         return count + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -280,10 +286,17 @@ def lm_points_policy(settings: SolveSettings, lm_parameters: int) -> tuple[int, 
     return resample, max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
 
 
-def _lm_phase(steps: int | None, resample: int, points: int, grow: bool = False) -> Phase:
+def _lm_phase(steps: int | None, resample: int, points: int, grow: bool = False,
+              grow_network: bool = False) -> Phase:
     return Phase(LM, steps, resample_every=resample, points=points, fresh=bool(resample or points),
                  until_converged=steps is None, min_steps=DEFAULT_LM_STEPS if steps is None else 0,
-                 grow_points=grow and resample > 0)
+                 grow_points=grow and resample > 0, grow_network=grow_network and steps is None)
+
+
+def _network_chosen(settings: SolveSettings) -> bool:
+    """Whether pinnlang sized the network (neither ``width`` nor ``depth`` given): then a phase
+    that runs until converged may widen it (:mod:`pinnlang.solver.network_growth`)."""
+    return not ({"width", "depth"} & settings.given)
 
 
 def _points_chosen(settings: SolveSettings) -> bool:
@@ -314,7 +327,8 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tu
         resample, points = lm_points_policy(settings, lm_parameters)
         lm = settings.lm_steps if "lm_steps" in given else None
         return (_adam(settings, m.at_step + adam, schedule, m.at_step),
-                _lm_phase(lm, resample, points, grow=not _points_chosen(settings)))
+                _lm_phase(lm, resample, points, grow=not _points_chosen(settings),
+                          grow_network=_network_chosen(settings)))
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
     lbfgs_seconds = LBFGS_COST * seconds
     adam_seconds = ADAM_SHARE * m.remaining if lbfgs is None else m.remaining - lbfgs * lbfgs_seconds
@@ -348,7 +362,8 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
     if not CHOSEN & settings.given and lm_phase_fits(lm_parameters):
         resample, points = lm_points_policy(settings, lm_parameters)
         phases = (_adam(settings, DEFAULT_ADAM_STEPS),
-                  _lm_phase(None, resample, points, grow=not _points_chosen(settings)))
+                  _lm_phase(None, resample, points, grow=not _points_chosen(settings),
+                            grow_network=_network_chosen(settings)))
         return TrainingPlan(phases, "default", DEFAULT_MAX_TIME)
     return TrainingPlan(_from_settings(settings), "settings")
 

@@ -346,7 +346,12 @@ NO_EXACT = frozenset({
     "burgers", "cavity", "allen_cahn_sharp", "kdv", "ginzburg_landau", "cylinder_channel", "cavity_re1000",
 })
 """Problems without a closed-form solution."""
-DEFAULT_TRAINING = frozenset({"beltrami", "heat2d_ms"})
+DEFAULT_TRAINING = frozenset({
+    "advection_periodic", "allen_cahn", "beltrami", "burgers", "diffusion_inverse",
+    "diffusion_reaction", "heat1d", "heat2d_ms", "heat_family", "heat_nd", "klein_gordon",
+    "laplace_lshape", "oscillator", "plate_with_holes", "poisson2d", "poisson3d", "poisson5d",
+    "poisson_family", "poisson_mixed", "schrodinger_soliton",
+})
 """Problems with no ``train:`` line: written as a new user would, they train the default way."""
 TIME_BUDGET = {"cavity": 600}
 """Problems whose ``train:`` line is a time budget alone (``max_time``): the default training,

@@ -50,7 +50,8 @@ def test_no_step_counts_get_adam_then_levenberg_marquardt_on_fresh_points():
     assert plan.describe() == (f"default training: {DEFAULT_ADAM_STEPS} Adam steps, then Levenberg-Marquardt "
                                f"until the loss on fresh points stops falling, at least {DEFAULT_LM_STEPS} iterations "
                                f"(fresh points every {LM_RESAMPLE_EVERY} iterations, "
-                               f"{LM_ROWS_PER_PARAMETER * 900} per pde condition), at most {DEFAULT_MAX_TIME:g} s")
+                               f"{LM_ROWS_PER_PARAMETER * 900} per pde condition, a wider network if the "
+                               f"residuals stall above the tolerance), at most {DEFAULT_MAX_TIME:g} s")
     assert plan.total_steps is None and plan.boundaries() == [1000]
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.phases = ()
@@ -75,7 +76,8 @@ def test_a_network_the_phase_cannot_take_keeps_2000_adam_steps(parameters):
 
 def test_what_the_caller_gives_is_kept():
     plan = make_plan(_settings(points=300, lm_resample_every=2), lm_parameters=900)
-    assert plan.describe().endswith(f"(fresh points every 2 iterations), at most {DEFAULT_MAX_TIME:g} s")
+    assert plan.describe().endswith(f"(fresh points every 2 iterations, a wider network if the residuals stall "
+                                    f"above the tolerance), at most {DEFAULT_MAX_TIME:g} s")
     assert (plan.phases[1].resample_every, plan.phases[1].points) == (2, 0)
     assert make_plan(_settings(file={"lm_points": 700, "width": 8}), lm_parameters=900).phases[1].points == 700
 
@@ -115,7 +117,8 @@ def test_time_budgets_plan_twice_through_the_same_function():
     assert plan.describe() == (
         f"time budget 60 s: {adam} Adam steps, then Levenberg-Marquardt until the loss on fresh points "
         f"stops falling, at least {DEFAULT_LM_STEPS} iterations (fresh points every {LM_RESAMPLE_EVERY} iterations, {LM_ROWS_PER_PARAMETER * 900} per pde "
-        "condition), planned from a measured 10.00 ms/step")
+        "condition, a wider network if the residuals stall above the tolerance), planned from a measured "
+        "10.00 ms/step")
     lbfgs = make_plan(settings, lm_parameters=0, measurement=measured)
     adam = 100 + int(ADAM_SHARE * 50 / 0.01) // 10 * 10
     rest = int((50 - (adam - 100) * 0.01) / (LBFGS_COST * 0.01)) // 10 * 10
@@ -133,7 +136,7 @@ def test_the_plan_round_trips_through_plain_data():
     assert TrainingPlan.from_dict(plan.to_dict()) == plan
     assert plan.to_list()[1] == dataclasses.asdict(Phase("lm", None, LM_RESAMPLE_EVERY, 1800, True,
                                                          until_converged=True, min_steps=DEFAULT_LM_STEPS,
-                                                         grow_points=True))
+                                                         grow_points=True, grow_network=True))
 
 
 @pytest.mark.parametrize("devices, accelerator, nodes, one", [
