@@ -9,13 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from lightning.pytorch.callbacks import Callback, Timer
+from lightning.pytorch.callbacks import Callback
 
 import pinnlang
 from pinnlang.errors import PinnUsageError
 from pinnlang.solver.lm_phase import GROW_GAP, LevenbergMarquardtOptimizer, grow_points
-from pinnlang.solver.plan import make_plan
-from pinnlang.solver.settings import resolve_settings
 
 from .conftest import POISSON
 from .test_levenberg_marquardt import _module as residual_module
@@ -127,44 +125,12 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
     optimizer.step(lambda: (system, 1))
     gap = optimizer.record["gap"]
     assert gap == pytest.approx(optimizer.record["fresh"][-1] / fitted) and gap > GROW_GAP
-    owner = _owner(system)
+    owner = SimpleNamespace(_lm_system=(1, system), report_lm=False)
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 2
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 4
     again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
     again.load_state_dict(optimizer.state_dict())  # a resumed run draws as many
     assert again.record["points_factor"] == 4
-
-
-class SecondsLeft(Timer):
-    """Lightning's ``max_time`` timer, with ``seconds`` left."""
-
-    def __init__(self, seconds: float):
-        super().__init__(duration=None)
-        self.seconds = seconds
-
-    def time_remaining(self, stage: str = "train") -> float:
-        return self.seconds
-
-
-def _owner(system, *callbacks):
-    """What ``grow_points`` reads of a module: its system, plan, step and trainer."""
-    plan = make_plan(resolve_settings({}, {}), lm_parameters=system.size)  # LM judged after 200
-    trainer = SimpleNamespace(callbacks=list(callbacks), world_size=1)
-    return SimpleNamespace(_lm_system=(1, system), report_lm=False, plan=plan, global_step=plan.starts[-1] + 5,
-                           trainer=trainer)
-
-
-def test_the_points_stay_when_twice_as_many_leave_too_few_iterations_in_the_time_left():
-    module = _module()
-    system = _system(module)
-    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
-    optimizer.step(lambda: (system, 0))
-    optimizer.record.update(seconds=0.5, gap=2 * GROW_GAP)
-    # twice the points: about 1 s an iteration; 150 s leave 150 iterations, fewer than the 200
-    assert not grow_points(_owner(system, SecondsLeft(150.0)), optimizer)
-    assert optimizer.record.get("points_factor", 1) == 1 and optimizer.record["points_held"]
-    assert grow_points(_owner(system, SecondsLeft(250.0)), optimizer)  # 250 iterations: they grow
-    assert optimizer.record["points_factor"] == 2
 
 
 def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):
