@@ -37,8 +37,9 @@ def checked_wavenumbers(values: Any, in_dim: int) -> list[float]:
 class AxisFourierNet(ZooModel):
     """Fourier features along the axes: the inputs, sin and cos of each oscillating input, an MLP.
 
-    The MLP reads ``[x, sin(k_i x_i), cos(k_i x_i) for k_i > 0]``: each input ``x_i`` (normalised to ``[-1, 1]``) with a wavenumber ``k_i > 0`` adds its sine and
-    cosine at that wavenumber beside the inputs themselves. Data like ``sin(20 pi x) sin(pi y)``
+    The MLP reads ``[x, sin(k_i x_i), cos(k_i x_i) for k_i > 0]``: each input ``x_i`` (normalised
+    to ``[-1, 1]``) with a wavenumber ``k_i > 0`` adds its sine and cosine at that wavenumber
+    beside the inputs themselves. Data like ``sin(20 pi x) sin(pi y)``
     are then a product of one input feature and a smooth function, which a small tanh MLP
     represents at once, where it would fit ``sin(20 pi x)`` itself only slowly (spectral bias).
     Unlike the random features of ``fourier``, no other frequency and no mixing of the axes is

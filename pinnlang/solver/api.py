@@ -14,10 +14,10 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
 from pinnlang.solver.defaults import apply_defaults
-from pinnlang.solver.diagnosis import diagnose
+from pinnlang.solver.diagnosis import diagnose_module
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.module import PinnModule
-from pinnlang.solver.network import body_of, build_body, wrap
+from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.network_growth import describe_growth
 from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
 from pinnlang.solver.settings import SolveSettings, canonical_name, resolve_settings, split_settings
@@ -185,11 +185,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
 
 def judge(module: PinnModule, settings: SolveSettings) -> dict[str, Any]:
     """The run's :class:`~pinnlang.solver.diagnosis.Diagnosis` as plain data."""
-    trained = sum(p.numel() for p in module.parameters() if p.requires_grad)
-    config = getattr(body_of(module.net), "config", {})
-    now = {**settings.to_dict(), **({"width": config["width"]} if "width" in config else {})}
-    return diagnose(module.compiled, module.net, dict(module.unknowns), module.history,
-                    now, parameters=trained, seed=settings.seed).to_dict()
+    return diagnose_module(module).to_dict()
 
 
 def print_flush(line: str) -> None:

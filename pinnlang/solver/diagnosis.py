@@ -28,6 +28,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from pinnlang.models.saved import body_of
+from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes
 
 #: A deciding condition whose residual on fresh points is above this fraction of the size of its
@@ -137,6 +139,17 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
         return diagnosis
     suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng)
     return Diagnosis(tuple(healths), late_ratio, still_falling, tuple(suggestions))
+
+
+def diagnose_module(module: Any) -> Diagnosis:
+    """:func:`diagnose` of a :class:`~pinnlang.solver.module.PinnModule` as it stands: its network
+    (at the width it has now, which may be wider than its settings say:
+    :mod:`~pinnlang.solver.network_growth`), unknowns, history and settings."""
+    settings = module.settings
+    config = getattr(body_of(module.net), "config", {})
+    now = {**settings.to_dict(), **({"width": config["width"]} if "width" in config else {})}
+    return diagnose(module.compiled, module.net, dict(module.unknowns), module.history, now,
+                    parameters=levenberg_marquardt_size(module), seed=settings.seed)
 
 
 def _time_column(compiled: Any) -> int | None:

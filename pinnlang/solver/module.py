@@ -39,7 +39,8 @@ from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.batching import BatchSteps
 from pinnlang.solver.held_out import held_out_judging, judges_held_out, train_on_every_row
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch, points_factor
-from pinnlang.solver.network import body_of, fast_forward
+from pinnlang.solver.network import fast_forward
+from pinnlang.solver.network_growth import restore_growth
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
 from pinnlang.solver.plan import ADAM, LBFGS, LM, TrainingPlan, make_plan
 from pinnlang.solver.points import (
@@ -485,11 +486,7 @@ class PinnModule(L.LightningModule):
         saved = checkpoint.get("pinnlang", {})
         self.history = [dict(r) for r in saved.get("history", [])]
         self._previous_seconds = float(saved.get("train_seconds", 0.0))
-        self.growth = [dict(g) for g in saved.get("growth", [])]
-        body = body_of(self.net)
-        if self.growth and int(self.growth[-1]["width"]) > int(body.config["width"]):
-            body.widen(int(self.growth[-1]["width"]))  # the weights to load are the widened network's
-            self.use_engine(self.compiled.engine.name)
+        restore_growth(self, saved.get("growth", []))
 
     # ------------------------------------------------------------------ loaders
     def train_dataloader(self) -> StepCounter:

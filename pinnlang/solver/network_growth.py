@@ -29,8 +29,9 @@ import torch
 from pinnlang.models.saved import body_of
 from pinnlang.solver.budget import iterations_left
 from pinnlang.solver.defaults import mlp_parameters
-from pinnlang.solver.diagnosis import diagnose
+from pinnlang.solver.diagnosis import diagnose_module
 from pinnlang.solver.gauss_newton import dense_fits
+from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.plan import LM_MAX_PARAMETERS
 
 #: Trained parameters multiply by about this much per widening: enough to change what the
@@ -39,10 +40,6 @@ from pinnlang.solver.plan import LM_MAX_PARAMETERS
 GROWTH = 2.0
 #: Fewest neurons a widening adds per layer: fewer is not worth a new phase.
 MIN_NEW_NEURONS = 2
-
-
-def trained_parameters(module: Any) -> int:
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def wider_width(body: Any, parameters: int, cap: int = LM_MAX_PARAMETERS) -> int | None:
@@ -66,27 +63,24 @@ def widen_on_stall(module: Any, optimizer: Any) -> bool:
     body = body_of(module.net)
     if trainer.world_size > 1 or not callable(getattr(body, "widen", None)):
         return False
-    parameters = trained_parameters(module)
-    width = wider_width(body, parameters)
+    parameters = levenberg_marquardt_size(module)
+    width, old_width = wider_width(body, parameters), int(body.config["width"])
     if width is None:
         return False
-    ratio = _mlp_size(body, width) / _mlp_size(body, int(body.config["width"]))
+    ratio = _mlp_size(body, width) / _mlp_size(body, old_width)
     # a dense iteration costs ~ rows x parameters², and the rows grow with the parameters
     affordable = iterations_left(trainer, optimizer.record.get("seconds", 0.0) * ratio ** 2 * math.ceil(ratio))
     phase = module.plan.phase_at(module.global_step - 1)
     if affordable is not None and affordable < (phase.min_steps or 1):
         return False
-    settings = module.settings
-    diagnosis = diagnose(module.compiled, module.net, dict(module.unknowns), module.history,
-                         settings.to_dict(), parameters=parameters, seed=settings.seed)
+    diagnosis = diagnose_module(module)
     worst = diagnosis.worst
     if diagnosis.converged or worst is None:
         return False
-    old_width = int(body.config["width"])
-    generator = torch.Generator().manual_seed(int(settings.seed) * 7919 + len(module.growth) + 1)
+    generator = torch.Generator().manual_seed(int(module.settings.seed) * 7919 + len(module.growth) + 1)
     body.widen(width, generator)
     module.use_engine(module.compiled.engine.name)  # a flat forward function reads the old layers
-    now = trained_parameters(module)
+    now = levenberg_marquardt_size(module)
     factor = _points_factor(module, optimizer, now / parameters)
     fresh = module.phase_optimizer(module.plan.index_at(module.global_step - 1))
     fresh.record["points_factor"] = factor
@@ -101,6 +95,16 @@ def widen_on_stall(module: Any, optimizer: Any) -> bool:
                      f"{worst.relative:.1e} of its terms: the network widened from {depth}x{old_width} "
                      f"to {depth}x{width} ({now} parameters), {factor}x the points per round")
     return True
+
+
+def restore_growth(module: Any, growth: list[dict[str, Any]]) -> None:
+    """Take a checkpoint's widenings back (``module.growth``) and widen ``module``'s network to
+    the last one's width, so that the checkpoint's weights fit it when they are loaded."""
+    module.growth = [dict(g) for g in growth]
+    body = body_of(module.net)
+    if module.growth and int(module.growth[-1]["width"]) > int(body.config["width"]):
+        body.widen(int(module.growth[-1]["width"]))
+        module.use_engine(module.compiled.engine.name)
 
 
 def _mlp_size(body: Any, width: int) -> int:
@@ -118,7 +122,7 @@ def _points_factor(module: Any, optimizer: Any, ratio: float) -> int:
     if system is None or grown == old:
         return old
     rows = system.local_rows * grown // old
-    size = trained_parameters(module)
+    size = levenberg_marquardt_size(module)
     fits = dense_fits(rows, size, min(rows, size), system.parameters[0].device)[1]
     return grown if fits else old
 
