@@ -63,6 +63,13 @@ CG_TOLERANCE = 1e-3
 CG_MAX_ITERATIONS = 100
 #: Share of the available memory the dense Jacobian and Gram matrix may take.
 DENSE_MEMORY_SHARE = 0.25
+#: How many times a matrix-free iteration's cost a dense one may take and still be chosen: the
+#: dense step solves the damped normal equations exactly, the matrix-free one stops after
+#: :data:`CG_MAX_ITERATIONS` products, an inexact step that can be worth far less. Measured on
+#: Helmholtz (3x28, 4375 rows): 20 dense iterations reached u 2.8e-3, 95 matrix-free ones
+#: 3.0e-3 (95 dense ones 4.1e-4); on the 5-D heat problem (3x20, 3002 rows) 55 iterations of
+#: either reached 3.2e-4 / 3.7e-4. The estimates it compares are within 3x of the real costs.
+EXACT_STEP_WORTH = 2.0
 
 
 class _StackedResidual(nn.Module):
@@ -236,9 +243,9 @@ def _seconds(work: Callable[[], Any]) -> float:
 def _jacobian_seconds(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
                       batches: Mapping[str, Batch], weights: list[float], rows: int) -> float:
     """Seconds to form the dense ``J`` of ``rows`` rows, extrapolated linearly from the
-    measured time on 16 and 64 points of every condition (a fixed cost plus one per row)."""
+    measured time on 64 and 256 points of every condition (a fixed cost plus one per row)."""
     times, counts = [], []
-    for n in (16, 64):
+    for n in (64, 256):
         probe = ResidualSystem(net, unknowns, conditions,
                                {k: take(b, torch.arange(min(n, len(b)))) for k, b in batches.items()}, weights)
         probe.jacobian()  # warm up
@@ -252,9 +259,10 @@ def _jacobian_seconds(net: nn.Module, unknowns: nn.ParameterDict, conditions: An
 
 def _factor_seconds(side: int, inner: int, device: torch.device) -> float:
     """Seconds for the ``side × side`` Gram matrix over ``inner`` rows and its Cholesky factor,
-    from a measured product ``(n × 64)(64 × n)`` and factor of an ``m × m`` matrix with ``n, m``
-    up to 2048 and 1024 (scaled by flops: ``side²·inner`` and ``side³/3``)."""
-    n, k = min(side, 2048), min(inner, 64)
+    from a measured product ``(n × k)(k × n)`` and factor of an ``m × m`` matrix with ``n, k, m``
+    up to 2048, 512 and 1024 (scaled by flops: ``side²·inner`` and ``side³/3``; a product with
+    a thinner inner dimension runs at a lower rate: 64 gave 3x the real Gram's time)."""
+    n, k = min(side, 2048), min(inner, 512)
     a = torch.randn(n, k, dtype=torch.float64, device=device)
     b = a.T.contiguous()
     a @ b  # warm up
@@ -272,11 +280,14 @@ def choose_mode(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any, bat
                 reduce: Reduce | None = None) -> tuple[str, str]:
     """``("dense" | "matrix-free", why)`` for a run: dense when the forward engine reads the
     network, ``J`` and its Gram matrix fit in a share of the free memory and one dense iteration
-    is estimated faster than one matrix-free iteration at its cap of products. Both costs
-    are measured here on this problem: the Jacobian on a few rows per condition (extrapolated to
-    all rows), the matrix product and Cholesky rates on this device (scaled to the Gram matrix's
-    flops), and one linearisation and one ``JᵀJv`` product of ``free``. With several processes
-    the measurements are summed over them (``reduce``), so every process chooses the same."""
+    costs at most :data:`EXACT_STEP_WORTH` times one matrix-free iteration at its cap of
+    products. Both costs are measured here on this problem: the matrix-free one from one
+    linearisation and one ``JᵀJv`` product of ``free``; the dense one from the Jacobian on a few
+    rows per condition, extrapolated to all rows, and the matrix product and Cholesky rates on
+    this device, scaled to the Gram matrix's flops (measured against real iterations: the
+    Jacobian's share 2-3x low, the Gram matrix's and factor's 1.1-1.3x high). With several
+    processes the measurements are summed over them (``reduce``), so every process chooses the
+    same."""
     why = unsupported_network(net, conditions)
     if why:
         return "matrix-free", f"matrix-free: the dense Jacobian {why.removeprefix('it ')}"
@@ -297,7 +308,7 @@ def choose_mode(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any, bat
     if too_big:
         return "matrix-free", (f"matrix-free: the dense Jacobian and Gram matrix of {sizes} need "
                                f"{dense_bytes / 2**30:.1f} GiB, more than {DENSE_MEMORY_SHARE:.0%} of the free memory")
-    if dense <= matrix_free:
+    if dense <= EXACT_STEP_WORTH * matrix_free:
         return "dense", (f"dense: {sizes}, an iteration measured at about {dense:.2g} s dense vs "
                          f"{matrix_free:.2g} s matrix-free ({free.max_iterations} CG products)")
     return "matrix-free", (f"matrix-free: {sizes}, an iteration measured at about {matrix_free:.2g} s "

@@ -11,7 +11,7 @@ from torch import nn
 import pinnlang
 from pinnlang.solver import gauss_newton
 from pinnlang.solver.api import build_module
-from pinnlang.solver.gauss_newton import MatrixFreeSystem, make_residual_system
+from pinnlang.solver.gauss_newton import EXACT_STEP_WORTH, MatrixFreeSystem, make_residual_system
 from pinnlang.solver.krylov import ShiftedLanczos
 from pinnlang.solver.levenberg_marquardt import ResidualSystem
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
@@ -200,6 +200,18 @@ def test_the_factory_goes_matrix_free_when_the_jacobian_would_not_fit(monkeypatc
     assert isinstance(system, MatrixFreeSystem)
     assert "32 residuals x 61 parameters need 0.0 GiB, more than 25% of the free memory" in why
 
+
+@pytest.mark.parametrize("ratio, chosen, says", [
+    (1.5, ResidualSystem, "about 1.5 s dense vs 1 s matrix-free"),
+    (EXACT_STEP_WORTH * 1.5, MatrixFreeSystem, f"about 1 s (100 CG products) vs {EXACT_STEP_WORTH * 1.5:.2g} s dense")])
+def test_the_exact_dense_step_wins_unless_it_costs_more_than_its_worth(monkeypatch, ratio, chosen, says):
+    # the matrix-free iteration is measured at 1 s (100 products of 0.01 s, a free linearisation);
+    # the dense one at ``ratio`` seconds: the exact step is worth EXACT_STEP_WORTH inexact ones
+    monkeypatch.setattr(gauss_newton, "_seconds", lambda work: (work(), 0.0 if work.__name__ == "prepare" else 0.01)[1])
+    monkeypatch.setattr(gauss_newton, "_jacobian_seconds", lambda *args: 0.0)
+    monkeypatch.setattr(gauss_newton, "_factor_seconds", lambda *args: ratio)
+    system, why = make_residual_system(*_parts(_module(POISSON)))
+    assert isinstance(system, chosen) and says in why
 
 def test_the_factory_does_what_it_is_asked():
     parts = _parts(_module(POISSON))
