@@ -47,8 +47,8 @@ def setting(default: Any, help: str, *, choices: tuple[str, ...] = (), at_least:
 class SolveSettings:
     """Every setting of a training run, with its default (see each field's help)."""
 
-    steps: int = setting(2000, "Adam steps (with no step count anywhere: 1000, then 200 Levenberg-Marquardt "
-                         "iterations on fresh points when the network allows it, else 2000)", at_least=0)
+    steps: int = setting(2000, "Adam steps (with no step count anywhere: 1000, then Levenberg-Marquardt on fresh "
+                         "points until converged, or 2000 when a Trainer argument turns pinnlang's own loop off)", at_least=0)
     lbfgs_steps: int = setting(0, "L-BFGS iterations after Adam, in the same run", at_least=0)
     lm_steps: int = setting(0, "Levenberg-Marquardt iterations after Adam and L-BFGS (any network: a dense "
                             "or matrix-free Gauss-Newton step, chosen by measuring both)", at_least=0)

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from pinnlang.solver.network import build_body, wrap
-from pinnlang.solver.plan import LM_MAX_PARAMETERS
+from pinnlang.solver.plan import DENSE_PLAN_PARAMETERS
 from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes
 
 #: The default network of the smallest problem (one field, at most two inputs): the 3 x 20 tanh
@@ -201,10 +201,10 @@ def default_width(inputs: int, fields: int, depth: int | None, pdes: int = 1) ->
     hidden layers within the Jacobian the default training's Levenberg–Marquardt phase affords
     (``depth=None``: no cap). That phase draws about two rows per parameter for each of the
     ``pdes`` pde conditions, so its Jacobian holds ``pdes * 2 * P**2`` entries: ``P`` is kept
-    at :data:`LM_MAX_PARAMETERS` over the square root of ``pdes``, the Jacobian of one pde
+    at :data:`DENSE_PLAN_PARAMETERS` over the square root of ``pdes``, the Jacobian of one pde
     condition at the cap."""
     width = BASE_WIDTH + WIDTH_PER_FIELD * (fields - 1)
-    cap = LM_MAX_PARAMETERS / math.sqrt(max(1, pdes))
+    cap = DENSE_PLAN_PARAMETERS / math.sqrt(max(1, pdes))
     while depth is not None and width > BASE_WIDTH and mlp_parameters(inputs, fields, width, depth) > cap:
         width -= 1
     return width

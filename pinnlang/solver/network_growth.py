@@ -7,7 +7,7 @@ points stopped falling (:meth:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptim
 ``pde``, initial, boundary and periodic residual on fresh points against the size of its terms).
 If one is still above :data:`~pinnlang.solver.diagnosis.RELATIVE_TOLERANCE`, the network is what
 stalled, not the optimiser: :func:`widen_on_stall` widens every hidden layer so that the trained
-parameters about double (:data:`GROWTH`), within :data:`~pinnlang.solver.plan.LM_MAX_PARAMETERS`
+parameters about double (:data:`GROWTH`), within :data:`~pinnlang.solver.plan.DENSE_PLAN_PARAMETERS`
 (the largest network a dense phase is planned for), and the phase goes on from the same function
 (``widen`` of the zoo's ``mlp`` and ``axis_fourier``, :meth:`pinnlang.models.mlp.MLP.widen`) with
 a new optimiser and as many more points per round as parameters. A run whose residuals are within
@@ -32,7 +32,7 @@ from pinnlang.solver.defaults import mlp_parameters
 from pinnlang.solver.diagnosis import diagnose_module
 from pinnlang.solver.gauss_newton import dense_fits
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
-from pinnlang.solver.plan import LM_MAX_PARAMETERS
+from pinnlang.solver.plan import DENSE_PLAN_PARAMETERS
 
 #: Trained parameters multiply by about this much per widening: enough to change what the
 #: network can represent (a width ~1.4x), few enough that the Gauss–Newton phase, whose
@@ -42,7 +42,7 @@ GROWTH = 2.0
 MIN_NEW_NEURONS = 2
 
 
-def wider_width(body: Any, parameters: int, cap: int = LM_MAX_PARAMETERS) -> int | None:
+def wider_width(body: Any, parameters: int, cap: int = DENSE_PLAN_PARAMETERS) -> int | None:
     """The width of ``body``'s hidden layers at which the run's ``parameters`` (the body's and
     the unknowns') grow to about :data:`GROWTH` times as many, at most ``cap``; ``None`` if that
     adds fewer than :data:`MIN_NEW_NEURONS` neurons per layer."""

@@ -18,14 +18,14 @@ Three kinds of plan:
 - the settings' own (``steps``, ``lbfgs_steps``, ``lm_steps`` ... given): Adam, then L-BFGS, then
   Levenberg–Marquardt, the phases with steps;
 - the default (none of ``steps``, ``lbfgs_steps``, ``lm_steps``, ``max_time`` given, and a
-  Levenberg–Marquardt phase can run): :data:`DEFAULT_ADAM_STEPS` Adam steps, then
+  Levenberg–Marquardt phase can run, on a network of any size): :data:`DEFAULT_ADAM_STEPS` Adam steps, then
   Levenberg–Marquardt on fresh points (:func:`lm_points_policy`) until the loss on them stops
   falling, within :data:`DEFAULT_MAX_TIME`;
 - a time budget (``max_time`` and no ``steps``): first Adam until the cost of a step is measured
   (by :class:`~pinnlang.solver.budget.TimeBudget`), then the same function re-plans with a
   :class:`Measurement`: Adam for a share of the time left, then Levenberg–Marquardt until the
-  time is up or the loss on fresh points stops falling (or L-BFGS for the rest, for a network
-  Levenberg–Marquardt cannot take).
+  time is up or the loss on fresh points stops falling (or L-BFGS for the rest, for a run whose
+  Trainer arguments turn pinnlang's own optimisation loop off, which the phase needs).
 """
 
 from __future__ import annotations
@@ -79,10 +79,14 @@ LM_RESAMPLE_EVERY = 5
 #: Residual rows per trained parameter of each ``pde`` condition in that phase: a Gauss–Newton
 #: step on fewer rows than parameters is under-determined and fits its points and little else.
 LM_ROWS_PER_PARAMETER = 2
-#: Largest network (trained parameters) of a dense Levenberg–Marquardt phase pinnlang chooses:
-#: its Jacobian (``2P`` rows by ``P`` columns) and Gram matrix in float64 take ``24 P²`` bytes,
-#: 150 MB at this size; beyond it the plan is L-BFGS.
-LM_MAX_PARAMETERS = 2500
+#: Largest network (trained parameters) whose Levenberg–Marquardt phase pinnlang plans for a dense
+#: Gauss–Newton system: its Jacobian (``2P`` rows by ``P`` columns) and Gram matrix in float64
+#: take ``24 P²`` bytes, 150 MB at this size. Up to it each ``pde`` condition draws
+#: :data:`LM_ROWS_PER_PARAMETER` rows per parameter; a larger network's phase is matrix-free
+#: (``gauss_newton.choose_mode`` measures and reports the choice), whose step spans at most
+#: ``CG_MAX_ITERATIONS`` directions, so its rounds start from the run's ``points`` and grow with
+#: the fresh-round gap (``Phase.grow_points``). Also the widest network pinnlang sizes or widens.
+DENSE_PLAN_PARAMETERS = 2500
 
 
 @dataclass(frozen=True)
@@ -269,20 +273,24 @@ class TrainingPlan:
                    measurement=Measurement(**measured) if measured else None)
 
 
-def lm_phase_fits(lm_parameters: int) -> bool:
-    """Whether pinnlang chooses a Levenberg–Marquardt phase for a network of ``lm_parameters``
-    trained parameters (0: the phase cannot run), up to :data:`LM_MAX_PARAMETERS`."""
-    return 0 < lm_parameters <= LM_MAX_PARAMETERS
+def lm_phase_runs(lm_parameters: int) -> bool:
+    """Whether a Levenberg–Marquardt phase can train ``lm_parameters`` parameters (0: it cannot
+    run here: a Trainer argument turned pinnlang's own optimisation loop off), whatever the
+    network's size or kind and the number of processes."""
+    return lm_parameters > 0
 
 
 def lm_points_policy(settings: SolveSettings, lm_parameters: int) -> tuple[int, int]:
     """``(resample_every, points)`` of a Levenberg–Marquardt phase pinnlang chooses: the ones
     given, else :data:`LM_RESAMPLE_EVERY` and max(``points``, :data:`LM_ROWS_PER_PARAMETER` ×
-    parameters) (0 when ``points`` was given: its count stays)."""
+    parameters), or ``points`` for a network beyond :data:`DENSE_PLAN_PARAMETERS` (0 when
+    ``points`` was given: its count stays)."""
     given = settings.given
     resample = settings.lm_resample_every if "lm_resample_every" in given else LM_RESAMPLE_EVERY
     if "lm_points" in given or "points" in given:
         return resample, settings.lm_points
+    if lm_parameters > DENSE_PLAN_PARAMETERS:
+        return resample, settings.points
     return resample, max(settings.points, LM_ROWS_PER_PARAMETER * lm_parameters)
 
 
@@ -322,7 +330,7 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tu
     seconds = max(m.step_seconds, 1e-9)
     given = settings.given
     schedule = settings.lr_schedule if "lr_schedule" in given else "exponential"
-    if lm_phase_fits(lm_parameters) and "lbfgs_steps" not in given:
+    if lm_phase_runs(lm_parameters) and "lbfgs_steps" not in given:
         adam = max(int(LM_ADAM_SHARE * m.remaining / seconds) // k, 1) * k
         resample, points = lm_points_policy(settings, lm_parameters)
         lm = settings.lm_steps if "lm_steps" in given else None
@@ -359,7 +367,7 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         phases = (_budgeted(settings, measurement, lm_parameters) if measurement is not None
                   else (_adam(settings, None),))
         return TrainingPlan(phases, "time budget", settings.max_time, measurement)
-    if not CHOSEN & settings.given and lm_phase_fits(lm_parameters):
+    if not CHOSEN & settings.given and lm_phase_runs(lm_parameters):
         resample, points = lm_points_policy(settings, lm_parameters)
         phases = (_adam(settings, DEFAULT_ADAM_STEPS),
                   _lm_phase(None, resample, points, grow=not _points_chosen(settings),

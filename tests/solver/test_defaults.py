@@ -21,7 +21,7 @@ from pinnlang.solver.defaults import (
     mlp_parameters,
     traits,
 )
-from pinnlang.solver.plan import LM_MAX_PARAMETERS
+from pinnlang.solver.plan import DENSE_PLAN_PARAMETERS
 from pinnlang.solver.wavenumbers import FOURIER_WAVENUMBER, axis_wavenumbers, feature_wavenumbers
 
 x, y, z, t = sp.symbols("x y z t")
@@ -110,7 +110,7 @@ def test_more_fields_and_inputs_get_a_wider_network_within_the_second_order_phas
     width = default_choices(large, frozenset()).settings["width"]
     assert width > BASE_WIDTH
     # three pde conditions: the Levenberg-Marquardt Jacobian has 2 P rows for each
-    assert mlp_parameters(3, 3, width, 3) <= LM_MAX_PARAMETERS / math.sqrt(3)
+    assert mlp_parameters(3, 3, width, 3) <= DENSE_PLAN_PARAMETERS / math.sqrt(3)
     assert default_width(3, 3, 3, pdes=1) >= width
     assert default_width(3, 3, None) >= width  # the cap only ever narrows
     assert default_width(8, 4, 3) < default_width(8, 4, None)

@@ -125,8 +125,11 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
     optimizer.step(lambda: (system, 1))
     gap = optimizer.record["gap"]
     assert gap == pytest.approx(optimizer.record["fresh"][-1] / fitted) and gap > GROW_GAP
-    owner = SimpleNamespace(_lm_system=(1, system), report_lm=False)
+    optimizer.record["matrix_free"] = False
+    owner = SimpleNamespace(_lm_system=(1, system), report_lm=False, gauss_newton_mode="dense")
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 2
+    # dense or matrix-free is chosen again on the larger rounds (and not taken for a resume's)
+    assert owner.gauss_newton_mode is None and "matrix_free" not in optimizer.record
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 4
     again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
     again.load_state_dict(optimizer.state_dict())  # a resumed run draws as many

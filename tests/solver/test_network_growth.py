@@ -13,7 +13,7 @@ import pinnlang.solver.plan as plan_module
 from pinnlang.models import build_model
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.network_growth import GROWTH, wider_width, widen_on_stall
-from pinnlang.solver.plan import LM, LM_MAX_PARAMETERS, make_plan
+from pinnlang.solver.plan import LM, DENSE_PLAN_PARAMETERS, make_plan
 from pinnlang.solver.settings import resolve_settings
 
 from .conftest import POISSON
@@ -104,7 +104,7 @@ def test_a_stalled_default_run_widens_its_network_and_saves_the_wider_one(widene
     growth = result.module.growth
     assert growth and growth[0]["width"] > 20
     assert result.network.net.config["width"] == growth[-1]["width"]
-    assert levenberg_marquardt_size(result.module) == growth[-1]["parameters"] <= LM_MAX_PARAMETERS
+    assert levenberg_marquardt_size(result.module) == growth[-1]["parameters"] <= DENSE_PLAN_PARAMETERS
     assert f"network widened to width {growth[0]['width']}" in result.plan
     loaded = pinnlang.Result.load(out)
     x = np.linspace(0, 1, 9)

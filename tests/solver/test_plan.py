@@ -15,7 +15,7 @@ from pinnlang.solver.plan import (
     DEFAULT_MAX_TIME,
     LBFGS_COST,
     LM_ADAM_SHARE,
-    LM_MAX_PARAMETERS,
+    DENSE_PLAN_PARAMETERS,
     LM_RESAMPLE_EVERY,
     LM_ROWS_PER_PARAMETER,
     Measurement,
@@ -68,10 +68,23 @@ def test_a_step_count_given_anywhere_is_the_plan(chosen):
         assert _kinds(plan) == want
 
 
-@pytest.mark.parametrize("parameters", [0, LM_MAX_PARAMETERS + 1])
-def test_a_network_the_phase_cannot_take_keeps_2000_adam_steps(parameters):
-    plan = make_plan(_settings(), lm_parameters=parameters)
+def test_a_run_the_phase_cannot_take_keeps_2000_adam_steps():
+    plan = make_plan(_settings(), lm_parameters=0)
     assert _kinds(plan) == [("adam", 2000)] and plan.describe() == "2000 Adam steps"
+
+
+@pytest.mark.parametrize("budget", [None, Measurement(at_step=100, remaining=500.0, step_seconds=0.01)])
+def test_a_network_beyond_a_dense_system_gets_the_phase_on_the_runs_points(budget):
+    # a 5x100 MLP: the phase is planned all the same (matrix-free, chosen when it starts), its
+    # rounds drawing the run's points instead of two rows per parameter
+    big = DENSE_PLAN_PARAMETERS * 16
+    settings = _settings(max_time=600) if budget else _settings()
+    plan = make_plan(settings, lm_parameters=big, measurement=budget)
+    lm = plan.phases[-1]
+    assert lm.kind == "lm" and lm.steps is None and lm.until_converged
+    assert lm.points == settings.points and lm.grow_points and lm.resample_every == 5
+    dense = make_plan(settings, lm_parameters=DENSE_PLAN_PARAMETERS, measurement=budget).phases[-1]
+    assert dense.points == 2 * DENSE_PLAN_PARAMETERS
 
 
 def test_what_the_caller_gives_is_kept():
@@ -161,7 +174,8 @@ def test_solve_without_step_counts_trains_the_default_plan_and_says_so(tmp_path)
     assert saved.phases == result.phases and saved.plan == result.plan
 
 
-def test_a_network_without_the_phase_trains_2000_adam_steps():
-    # 2,701 parameters: more than a Levenberg-Marquardt phase pinnlang chooses takes
-    result = pinnlang.solve(pinnlang.parse(POISSON), width=50, depth=2, points=32, quiet=True)
+def test_a_run_without_the_phase_trains_2000_adam_steps():
+    # a Trainer gradient_clip_val turns pinnlang's own loop off, which the phase needs
+    result = pinnlang.solve(pinnlang.parse(POISSON), width=8, depth=2, points=32, quiet=True,
+                            gradient_clip_val=1.0)
     assert result.plan == "2000 Adam steps" and result.steps == 2000
