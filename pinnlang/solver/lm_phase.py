@@ -223,7 +223,7 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     """The residual system of ``module``'s network and unknowns on ``batches`` (this process's
     points), dense or matrix-free (:func:`~pinnlang.solver.gauss_newton.make_residual_system`
     chooses on the phase's first round; ``module.gauss_newton_choice`` says which and why, and
-    later rounds keep it until the points grow). Under several processes its products and
+    later rounds keep it, see :func:`grow_points`). Under several processes its products and
     losses are summed over them (``reduce``) and each condition's rows are scaled by its point
     count over all processes
     (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the step is the one a single
@@ -337,7 +337,7 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
     optimiser's state, so a resumed run draws the same rounds), unless the dense Jacobian and Gram
     matrix of twice the rows would not fit in :data:`~pinnlang.solver.gauss_newton.DENSE_MEMORY_SHARE`
     of the free memory (a matrix-free system, whose memory grows with the points too, by the same
-    bound). Whether it grew. The next round chooses between dense and matrix-free again.
+    bound). Whether it grew. A dense system with fewer rows than parameters is chosen again.
 
     The time left does not bound it: holding the lid-driven cavity's points at twice the planned
     count once four times as many would leave fewer than 200 iterations in its 10-minute budget
@@ -352,10 +352,12 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
         return False
     record = optimizer.record
     record["points_factor"] = 2 * int(record.get("points_factor", 1))
-    # dense or matrix-free is measured again on the next round: their costs grow unlike with the
-    # rows (below as many rows as parameters, the dense Gram matrix grows with their square)
-    module.gauss_newton_mode = None
-    record.pop("matrix_free", None)
+    if isinstance(system, ResidualSystem) and system.reduce is None and system.local_rows < system.size:
+        # with fewer rows than parameters the dense Gram matrix (rows x rows) grows with the rows'
+        # square, a matrix-free iteration linearly: the next round measures both again (with as
+        # many rows as parameters or more, both grow linearly and the choice stands)
+        module.gauss_newton_mode = None
+        record.pop("matrix_free", None)
     _report(module, optimizer, f"Levenberg-Marquardt: the loss on fresh points is {record['gap']:.0f}x the "
                                f"loss on the last round's: {record['points_factor']}x the points from "
                                f"the next round on")

@@ -128,12 +128,17 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
     optimizer.record["matrix_free"] = False
     owner = SimpleNamespace(_lm_system=(1, system), report_lm=False, gauss_newton_mode="dense")
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 2
-    # dense or matrix-free is chosen again on the larger rounds (and not taken for a resume's)
+    # fewer rows than parameters: dense or matrix-free is chosen again on the larger rounds (and
+    # not taken for a resume's); with more rows the choice stands
+    assert system.local_rows < system.size
     assert owner.gauss_newton_mode is None and "matrix_free" not in optimizer.record
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 4
+    tall = _system(_module(points=200))
+    owner = SimpleNamespace(_lm_system=(1, tall), report_lm=False, gauss_newton_mode="dense")
+    assert tall.local_rows > tall.size and grow_points(owner, optimizer) and owner.gauss_newton_mode == "dense"
     again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
     again.load_state_dict(optimizer.state_dict())  # a resumed run draws as many
-    assert again.record["points_factor"] == 4
+    assert again.record["points_factor"] == 8
 
 
 def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):
