@@ -29,8 +29,9 @@ The error of each field is ``||u_net - u_ref|| / ||u_ref||``, where ``u_ref`` is
   ``burgers``), on the same evaluation points; the column says ``reference``;
 - the tabulated reference registered there (``reference_points``), on its own points and only
   for the fields it tabulates: the lid-driven cavity's ``u`` and ``v`` at the 15 + 15 interior
-  centre-line points of Ghia, Ghia & Shin (1982), no pressure; the column gives its label
-  (``Ghia 1982 centrelines``);
+  centre-line points of Ghia, Ghia & Shin (1982), the values of a converged finite-element
+  solution (:mod:`pinnlang.reference.cavity_converged`), no pressure; the column gives its label
+  (``converged centrelines``);
 - none: the problem is listed with "no reference".
 
 Learned unknowns are compared with the values the data were generated with (``TRUE_UNKNOWNS``).
@@ -383,9 +384,10 @@ def run_description(args: argparse.Namespace, argv: Sequence[str]) -> str:
         f"torch {torch.__version__}, {threads} torch threads per problem",
         "- L2 relative error on the problem's evaluation grid (10,000+ points, not the training points) "
         "against \"exact\" = the file's exact solution or \"reference\" = the registered reference "
-        "solution (Cole-Hopf for burgers); \"Ghia 1982 centrelines\" = instead u and v of the cavity "
+        "solution (Cole-Hopf for burgers); \"converged centrelines\" = instead u and v of the cavity "
         "at the 15 + 15 interior centre-line points of Ghia, Ghia & Shin, J. Comput. Phys. 48 (1982), "
-        "Tables I-II, Re = 100 (pressure not scored)",
+        "Tables I-II, valued by a converged finite-element solution (benchmarks/cavity_reference.py; "
+        "pressure not scored)",
         "- steps: Adam+L-BFGS planned, +N LM for a file's Levenberg-Marquardt iterations "
         "(\"N of ...\" when a run stopped early)",
     ])

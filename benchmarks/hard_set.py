@@ -6,7 +6,8 @@ scored against numerical references and published values, beside the published n
 - ``cylinder_channel``: the file's quantities (drag and lift coefficients, the pressure difference
   ``p(0.15, 0.2) - p(0.25, 0.2)``) against the Schaefer-Turek 2D-1 values, and the fields against
   the finite-element reference.
-- ``cavity_re1000`` and ``cavity``: ``u`` and ``v`` at Ghia et al.'s centre-line points.
+- ``cavity_re1000`` and ``cavity``: ``u`` and ``v`` at Ghia et al.'s centre-line points, valued by
+  a converged finite-element solution (:mod:`pinnlang.reference.cavity_converged`).
 - ``beltrami`` (when the file exists): the exact solution.
 
 Each row says the target of issue 16 (:data:`TARGETS`) and whether the run met it, within
@@ -29,8 +30,8 @@ PUBLISHED = {
     "kdv": "PirateNets u 4.3e-4 (Wang et al. 2024)",
     "ginzburg_landau": "- (parameters of this library)",
     "cylinder_channel": "Schaefer-Turek 2D-1: drag 5.57953523384, lift 0.010618948146, dp 0.11752016697",
-    "cavity_re1000": "Ghia et al. 1982, Re = 1000 tables",
-    "cavity": "Ghia et al. 1982, Re = 100 tables",
+    "cavity_re1000": "converged FEM centre lines, Re = 1000 (Botella & Peyret 1998 to 3e-5)",
+    "cavity": "converged FEM centre lines, Re = 100",
     "beltrami": "exact (Ethier & Steinman 1994)",
 }
 

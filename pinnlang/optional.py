@@ -19,6 +19,7 @@ OPTIONAL: dict[str, tuple[str, str]] = {
     "onnxscript": ("onnxscript", "export"),
     "onnxruntime": ("onnxruntime", "export"),
     "optuna": ("optuna", "sweep"),
+    "skfem": ("scikit-fem", "reference"),
 }
 
 

@@ -1,6 +1,7 @@
 """Reference solutions for scoring problems that have no closed-form ``exact:``."""
 
 from pinnlang.reference.burgers import burgers_cole_hopf
+from pinnlang.reference.cavity_converged import converged_centrelines
 from pinnlang.reference.ghia import ghia_centrelines
 from pinnlang.reference.points import PointReference, relative_l2_error
 from pinnlang.reference.registry import (
@@ -15,6 +16,7 @@ __all__ = [
     "relative_l2_error",
     "ReferenceFn",
     "burgers_cole_hopf",
+    "converged_centrelines",
     "ghia_centrelines",
     "problems_with_reference",
     "reference_points",

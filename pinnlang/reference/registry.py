@@ -7,8 +7,9 @@ the ``.pinn`` file). A reference comes in one of two kinds:
 - a callable (:func:`reference_solution`) that evaluates the solution at any points, scored on
   the problem's evaluation grid (``burgers``: the Cole-Hopf solution);
 - a :class:`~pinnlang.reference.points.PointReference` (:func:`reference_points`) that is known
-  only at its own tabulated points, scored there (``cavity``, ``cavity_re1000``: Ghia et al.'s
-  centre lines at Re = 100 and 1000).
+  only at its own tabulated points, scored there (``cavity``, ``cavity_re1000``: a converged
+  finite-element solution's centre lines at Re = 100 and 1000, at Ghia et al.'s points, whose own
+  tables are a few per cent off it; :mod:`pinnlang.reference.cavity_converged`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from pinnlang.reference.burgers import burgers_cole_hopf
-from pinnlang.reference.ghia import ghia_centrelines
+from pinnlang.reference.cavity_converged import converged_centrelines
 from pinnlang.reference.points import PointReference
 
 ReferenceFn = Callable[[np.ndarray], np.ndarray]
@@ -38,8 +39,8 @@ _REFERENCES: dict[str, ReferenceFn] = {
 }
 
 _POINT_REFERENCES: dict[str, Callable[[], PointReference]] = {
-    "cavity": ghia_centrelines,
-    "cavity_re1000": lambda: ghia_centrelines(1000),
+    "cavity": converged_centrelines,
+    "cavity_re1000": lambda: converged_centrelines(1000),
 }
 
 
