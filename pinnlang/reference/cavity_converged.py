@@ -19,10 +19,8 @@ scored against Ghia would show those errors.
 
 from __future__ import annotations
 
-import numpy as np
-
 from pinnlang.reference.ghia import ghia_centrelines
-from pinnlang.reference.points import PointReference
+from pinnlang.reference.points import PointReference, read_only
 
 SOURCE = ("Taylor-Hood FEM (scikit-fem), 96 x 96 graded mesh, benchmarks/cavity_reference.py; at the "
           "interior points of Ghia, Ghia & Shin, J. Comput. Phys. 48 (1982), Tables I and II, Re = 100")
@@ -33,23 +31,17 @@ LABEL_1000 = "converged centrelines, Re = 1000"
 """The Re = 1000 reference's short name in the accuracy tables."""
 
 
-def _values(values: list[float]) -> np.ndarray:
-    array = np.array(values, dtype=np.float64)
-    array.flags.writeable = False
-    return array
-
-
 CONVERGED = {
     100: (
-        _values([-0.037228, -0.041975, -0.046620, -0.064431, -0.101742, -0.157674, -0.213978, -0.209149,
+        read_only([-0.037228, -0.041975, -0.046620, -0.064431, -0.101742, -0.157674, -0.213978, -0.209149,
                  -0.138797, 0.004187, 0.236554, 0.691025, 0.740467, 0.791939, 0.843732]),
-        _values([0.094808, 0.103585, 0.111752, 0.126428, 0.164825, 0.179356, 0.179560, 0.057536,
+        read_only([0.094808, 0.103585, 0.111752, 0.126428, 0.164825, 0.179356, 0.179560, 0.057536,
                  -0.253543, -0.233692, -0.177081, -0.108534, -0.093389, -0.077977, -0.062193]),
     ),
     1000: (
-        _values([-0.181288, -0.202329, -0.222895, -0.300452, -0.388565, -0.280368, -0.108200, -0.062056,
+        read_only([-0.181288, -0.202329, -0.222895, -0.300452, -0.388565, -0.280368, -0.108200, -0.062056,
                  0.057017, 0.188673, 0.337218, 0.472344, 0.516935, 0.580830, 0.664421]),
-        _values([0.280701, 0.296265, 0.309903, 0.333041, 0.376919, 0.333991, 0.325364, 0.025799,
+        read_only([0.280701, 0.296265, 0.309903, 0.333041, 0.376919, 0.333991, 0.325364, 0.025799,
                  -0.320212, -0.426455, -0.526441, -0.410384, -0.355338, -0.293706, -0.227918]),
     ),
 }

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pinnlang.reference.points import PointReference
+from pinnlang.reference.points import PointReference, read_only
 
 SOURCE = (
     "Ghia, Ghia & Shin, J. Comput. Phys. 48 (1982) 387-411, Tables I and II, Re = 100"
@@ -37,38 +37,32 @@ LABEL_1000 = "Ghia 1982 centrelines, Re = 1000"
 """The Re = 1000 reference's short name in the accuracy tables."""
 
 
-def _table(values: list[float]) -> np.ndarray:
-    array = np.array(values, dtype=np.float64)
-    array.flags.writeable = False
-    return array
-
-
-GHIA_Y = _table([
+GHIA_Y = read_only([
     0.0000, 0.0547, 0.0625, 0.0703, 0.1016, 0.1719, 0.2813, 0.4531, 0.5000,
     0.6172, 0.7344, 0.8516, 0.9531, 0.9609, 0.9688, 0.9766, 1.0000,
 ])
 """Table I: heights on the vertical centre line ``x = 0.5``."""
-GHIA_U = _table([
+GHIA_U = read_only([
     0.00000, -0.03717, -0.04192, -0.04775, -0.06434, -0.10150, -0.15662, -0.21090, -0.20581,
     -0.13641, 0.00332, 0.23151, 0.68717, 0.73722, 0.78871, 0.84123, 1.00000,
 ])
 """Table I, Re = 100: ``u(0.5, GHIA_Y)``."""
-GHIA_X = _table([
+GHIA_X = read_only([
     0.0000, 0.0625, 0.0703, 0.0781, 0.0938, 0.1563, 0.2266, 0.2344, 0.5000,
     0.8047, 0.8594, 0.9063, 0.9453, 0.9531, 0.9609, 0.9688, 1.0000,
 ])
 """Table II: abscissae on the horizontal centre line ``y = 0.5``."""
-GHIA_V = _table([
+GHIA_V = read_only([
     0.00000, 0.09233, 0.10091, 0.10890, 0.12317, 0.16077, 0.17507, 0.17527, 0.05454,
     -0.24533, -0.22445, -0.16914, -0.10313, -0.08864, -0.07391, -0.05906, 0.00000,
 ])
 """Table II, Re = 100: ``v(GHIA_X, 0.5)``."""
-GHIA_U_1000 = _table([
+GHIA_U_1000 = read_only([
     0.00000, -0.18109, -0.20196, -0.22220, -0.29730, -0.38289, -0.27805, -0.10648, -0.06080,
     0.05702, 0.18719, 0.33304, 0.46604, 0.51117, 0.57492, 0.65928, 1.00000,
 ])
 """Table I, Re = 1000: ``u(0.5, GHIA_Y)``."""
-GHIA_V_1000 = _table([
+GHIA_V_1000 = read_only([
     0.00000, 0.27485, 0.29012, 0.30353, 0.32627, 0.37095, 0.33075, 0.32235, 0.02526,
     -0.31966, -0.42665, -0.51550, -0.39188, -0.33714, -0.27669, -0.21388, 0.00000,
 ])

@@ -25,7 +25,7 @@ def relative_l2_error(predicted: np.ndarray, truth: np.ndarray) -> float:
     return float(np.linalg.norm(difference) / (norm if norm > 0 else 1.0))
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
+def read_only(array: np.ndarray | Sequence[float]) -> np.ndarray:
     """A read-only float64 copy of ``array``."""
     copy = np.array(array, dtype=np.float64)
     copy.flags.writeable = False
@@ -68,8 +68,8 @@ class PointReference:
         points: dict[str, np.ndarray] = {}
         values: dict[str, np.ndarray] = {}
         for field in self.points:
-            field_points = _frozen(self.points[field])
-            field_values = _frozen(self.values[field])
+            field_points = read_only(self.points[field])
+            field_values = read_only(self.values[field])
             if field_points.ndim != 2 or field_points.shape[1] != len(inputs):
                 raise ValueError(
                     f"points of '{field}' must have shape (N, {len(inputs)}) (columns {inputs}), "
