@@ -153,8 +153,8 @@ def main(argv: list[str] | None = None) -> None:
     print("\n| Re | cells | u_min (y) | v_max (x) | v_min (x) | Ghia vs converged: u | v |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:
-        cells = [f"{row[k][0]:.6f} ({row[k][1]:.4f})" for k in ("u_min", "v_max", "v_min")]
-        print(f"| {row['Re']} | {row['cells']} | " + " | ".join(cells)
+        extremes = [f"{row[k][0]:.6f} ({row[k][1]:.4f})" for k in ("u_min", "v_max", "v_min")]
+        print(f"| {row['Re']} | {row['cells']} | " + " | ".join(extremes)
               + f" | {row['ghia']['u']:.2e} | {row['ghia']['v']:.2e} |")
     print("| 1000 | Botella & Peyret | " + " | ".join(f"{v:.7f} ({p:.4f})" for v, p in BOTELLA_PEYRET_1000.values())
           + " | | |")

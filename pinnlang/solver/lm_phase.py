@@ -225,9 +225,8 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     chooses on the phase's first round; ``module.gauss_newton_choice`` says which and why, and
     later rounds keep it, see :func:`grow_points`). Under several processes its products and
     losses are summed over them (``reduce``) and each condition's rows are scaled by its point
-    count over all processes
-    (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the step is the one a single
-    process would take on the union of the points."""
+    count over all processes (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the
+    step is the one a single process would take on the union of the points."""
     if module.compiled.engine.name != "forward":
         module.use_engine("forward")  # the residual system evaluates through the forward engine
     weights = [float(w) for w in module.loss_weights.weights.tolist()]

@@ -18,8 +18,8 @@ Three kinds of plan:
 - the settings' own (``steps``, ``lbfgs_steps``, ``lm_steps`` ... given): Adam, then L-BFGS, then
   Levenberg–Marquardt, the phases with steps;
 - the default (none of ``steps``, ``lbfgs_steps``, ``lm_steps``, ``max_time`` given, and a
-  Levenberg–Marquardt phase can run, on a network of any size): :data:`DEFAULT_ADAM_STEPS` Adam steps, then
-  Levenberg–Marquardt on fresh points (:func:`lm_points_policy`) until the loss on them stops
+  Levenberg–Marquardt phase can run, on a network of any size): :data:`DEFAULT_ADAM_STEPS` Adam
+  steps, then Levenberg–Marquardt on fresh points (:func:`lm_points_policy`) until the loss on them stops
   falling, within :data:`DEFAULT_MAX_TIME`;
 - a time budget (``max_time`` and no ``steps``): first Adam until the cost of a step is measured
   (by :class:`~pinnlang.solver.budget.TimeBudget`), then the same function re-plans with a
@@ -82,10 +82,10 @@ LM_ROWS_PER_PARAMETER = 2
 #: Largest network (trained parameters) whose Levenberg–Marquardt phase pinnlang plans for a dense
 #: Gauss–Newton system: its Jacobian (``2P`` rows by ``P`` columns) and Gram matrix in float64
 #: take ``24 P²`` bytes, 150 MB at this size. Up to it each ``pde`` condition draws
-#: :data:`LM_ROWS_PER_PARAMETER` rows per parameter; a larger network's phase is matrix-free
-#: (``gauss_newton.choose_mode`` measures and reports the choice), whose step spans at most
-#: ``CG_MAX_ITERATIONS`` directions, so its rounds start from the run's ``points`` and grow with
-#: the fresh-round gap (``Phase.grow_points``). Also the widest network pinnlang sizes or widens.
+#: :data:`LM_ROWS_PER_PARAMETER` rows per parameter; a larger network's rounds start from the
+#: run's ``points`` and grow with the fresh-round gap (``Phase.grow_points``): its system is
+#: mostly matrix-free (``gauss_newton.choose_mode`` measures and reports the choice), whose step
+#: spans at most ``CG_MAX_ITERATIONS`` directions, or dense with fewer rows than parameters. Also the widest network pinnlang sizes or widens.
 DENSE_PLAN_PARAMETERS = 2500
 
 
