@@ -81,8 +81,9 @@ class SolveSettings:
     anneal_alpha: float = setting(0.9, "moving-average factor of adaptive weights", at_least=0, at_most=1)
     causal: float = setting(0.0, "causal weighting of time-dependent pde residuals (epsilon; 0: off)", at_least=0)
     causal_bins: int = setting(16, "time bins of the causal weighting", above=0)
-    time_windows: int = setting(0, "curriculum in time: Adam trains on 1/K, 2/K, ..., K/K of the interval "
-                                "(0: off)", at_least=0)
+    time_windows: int = setting(0, "curriculum in time: Adam trains on 1/K, 2/K, ..., K/K of the interval, "
+                                "a Levenberg-Marquardt phase that runs until converged marches through "
+                                "the same windows (0: off)", at_least=0)
     adaptive: bool = setting(False, "residual-based adaptive resampling (RAD) of pde points at each resample")
     clip: float = setting(0.0, "gradient clipping value (0: none)", at_least=0)
     accelerator: str = setting("cpu", "Lightning accelerator: cpu, gpu, auto, ...")

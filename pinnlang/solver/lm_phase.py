@@ -311,6 +311,8 @@ def lm_batch(module: Any) -> Tensor:
         module.trainer.should_stop = True
     if phase.grow_points and record["gap"] > GROW_GAP:
         grow_points(module, optimizer)
+    if phase.until_converged and optimizer.converged() and march_on(module, optimizer, phase):
+        return module._last[0]  # the phase goes on over a longer time window
     if phase.until_converged and local >= phase.min_steps and optimizer.converged():
         if phase.grow_network and widen_on_stall(module, optimizer):
             return module._last[0]  # the phase goes on with a wider network
@@ -329,6 +331,45 @@ def points_factor(module: Any) -> int:
     if optimizers and isinstance(optimizers[0], LevenbergMarquardtOptimizer):
         return int(optimizers[0].record.get("points_factor", 1))
     return 1
+
+
+def time_window_share(module: Any, step: int) -> float:
+    """The share of the time interval the Levenberg–Marquardt phase running now trains on at
+    ``step`` (1 outside one, and in a phase that does not march; see :func:`march_on`)."""
+    trainer = getattr(module, "_trainer", None)
+    optimizers = trainer.optimizers if trainer is not None else []
+    if not optimizers or not isinstance(optimizers[0], LevenbergMarquardtOptimizer):
+        return 1.0
+    phase = module.plan.phase_at(step)
+    if not phase.time_windows:
+        return 1.0
+    return int(optimizers[0].record.get("window", 1)) / phase.time_windows
+
+
+def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any) -> bool:
+    """Extend the time window of a marching phase (``Phase.time_windows``) by one once the loss
+    on its fresh points stopped falling; whether it did (``False`` on the whole interval). The
+    phase's convergence test and kept parameters start afresh on the new window (losses over a
+    shorter interval are not comparable), and so does the gap rule of :func:`grow_points`. The
+    window lives in the optimiser's state, so a resumed run marches on from where it was.
+
+    Errors propagate forward in time: a Gauss–Newton step on the whole interval fits late times
+    around an early solution that is still wrong (Wang, Sankaran & Perdikaris 2024, "Respecting
+    causality for training physics-informed neural networks", for the causal alternative)."""
+    if not phase.time_windows or module._time_column is None:
+        return False
+    record = optimizer.record
+    window = int(record.get("window", 1))
+    if window >= phase.time_windows:
+        return False
+    record["window"] = window + 1
+    record.update(fresh=[], best_loss=math.inf, loss=math.inf, moved=True)
+    module._lm_system = None  # the same round's points, pulled into the longer window
+    t0, t1 = module._time_range
+    _report(module, optimizer, f"Levenberg-Marquardt: time window {window + 1}/{phase.time_windows} "
+                               f"(t up to {t0 + (t1 - t0) * (window + 1) / phase.time_windows:g}) after "
+                               f"{record['iteration']} iterations")
+    return True
 
 
 def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
@@ -370,6 +411,11 @@ def finish_lm_phase(module: Any) -> None:
     optimizer: LevenbergMarquardtOptimizer = module.trainer.optimizers[0]
     record = optimizer.record
     if not optimizer.defaults["keep_best"] or not record["iteration"]:
+        return
+    phase = module.plan.phase_at(module.global_step - 1)
+    if phase.time_windows and int(record.get("window", 1)) < phase.time_windows:
+        _report(module, optimizer, f"Levenberg-Marquardt ended in time window {record.get('window', 1)}/"
+                                   f"{phase.time_windows}: later times are extrapolated")
         return
     with torch.enable_grad():
         batches = module.draw_round(module.points_round() + 1)

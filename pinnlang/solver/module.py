@@ -8,7 +8,8 @@ follows its :class:`~pinnlang.solver.plan.TrainingPlan` (``self.plan``): Adam, t
 :class:`torch.optim.LBFGS`, then Levenberg–Marquardt
 (:class:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer`, one iteration per optimiser
 step), each phase's optimizer swapped in at its first step, and a checkpoint taken in any phase
-resumes in it (the plan is in the checkpoint).
+resumes in it (the plan is in the checkpoint). Which points a step trains on is
+:class:`~pinnlang.solver.point_rounds.PointRounds`'s part.
 
 Optimisation is manual (``automatic_optimization = False``) and one Lightning batch runs
 several optimiser steps (``self.batching``, a :class:`~pinnlang.solver.batching.BatchSteps`:
@@ -37,20 +38,14 @@ from torch import nn
 from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.batching import BatchSteps
-from pinnlang.solver.held_out import held_out_judging, judges_held_out, train_on_every_row
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch, points_factor
+from pinnlang.solver.held_out import held_out_judging
+from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.network_growth import restore_growth
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
 from pinnlang.solver.plan import ADAM, LBFGS, LM, TrainingPlan, make_plan
-from pinnlang.solver.points import (
-    RAD_CANDIDATE_FACTOR,
-    CollocationPoints,
-    pull_into_time_window,
-    select_adaptive,
-    take,
-    time_window_share,
-)
+from pinnlang.solver.point_rounds import PointRounds
+from pinnlang.solver.points import CollocationPoints
 from pinnlang.solver.settings import SolveSettings
 from pinnlang.solver.step_counter import StepCounter
 from pinnlang.solver.tuning import backward_needs_lightning, choose_engine, compile_losses
@@ -59,7 +54,7 @@ from pinnlang.solver.weighting import LossWeights, causal_mean_square
 VALIDATION_ROUND = 1_000_003  # the round index of the validation points (never a training round)
 
 
-class PinnModule(L.LightningModule):
+class PinnModule(PointRounds, L.LightningModule):
     """Trains ``network`` (and the problem's unknowns) on a compiled problem.
 
     Args:
@@ -163,20 +158,6 @@ class PinnModule(L.LightningModule):
         # A plain attribute, not a child module: the network's weights are saved once, as net.*
         object.__setattr__(self, "_forward", function)
 
-    def _collocation(self) -> CollocationPoints:
-        if self._points is None:
-            if not judges_held_out(self.plan):  # nothing will judge by held-out observations
-                train_on_every_row(self.compiled.conditions)
-            s = self.settings
-            counts = {c.name: (c.n_points or (None if c.kind == "data" else s.points_for(c.kind)))
-                      for c in self.compiled.conditions}
-            self._points = CollocationPoints(self.compiled.conditions, counts,
-                                             {c.name: s.sampler for c in self.compiled.conditions},
-                                             s.seed, self.global_rank)
-            self._minibatch_generator = torch.Generator(device=self.device)
-            self._minibatch_generator.manual_seed(s.seed * 7919 + self.global_rank)
-        return self._points
-
     def configure_optimizers(self) -> Any:
         # A resumed run gets the optimizer its checkpoint was saved with (that of the last step
         # taken), whose state Lightning then loads; the next phase's is swapped in at its start.
@@ -218,78 +199,6 @@ class PinnModule(L.LightningModule):
     @property
     def in_lbfgs_phase(self) -> bool:
         return self.phase_kind == LBFGS
-
-    # ------------------------------------------------------------------ points
-    def _round(self, step: int) -> int:
-        """The points' round at ``step`` (see :meth:`~pinnlang.solver.plan.TrainingPlan.round_at`)."""
-        return self.plan.round_at(step)
-
-    def current_batches(self, step: int) -> dict[str, Any]:
-        """The points every condition trains on at ``step`` (resampled, RAD'd, minibatched)."""
-        points = self._collocation()
-        round_index = self._round(step)
-        if points.round != round_index:
-            phase = self.plan.phase_at(step)
-            grown = points_factor(self) if phase.grow_points else 1
-            self.count_points((phase.points or self.settings.points) * grown)
-            self.draw_round(round_index)
-        batches = self._in_time_window(points.batches, step, round_index)
-        size = self.settings.batch_size
-        if size and self.plan.kind_at(step) == ADAM:
-            batches = {name: b if len(b.x) <= size else
-                       take(b, torch.randint(len(b.x), (size,), device=b.x.device,
-                                             generator=self._minibatch_generator))
-                       for name, b in batches.items()}
-        return batches
-
-    def draw_round(self, round_index: int) -> dict[str, Any]:
-        """Make round ``round_index`` of every condition's points the current one (RAD'd with
-        ``adaptive``) and return it, whole."""
-        points = self._collocation()
-        factor = ({c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
-                  if self.settings.adaptive else None)
-        batches = points.advance(round_index, factor)
-        if factor:
-            batches = select_adaptive(self.compiled.conditions, batches, factor, points.rng(round_index),
-                                      round_index, self._forward, self.unknowns)
-        points.batches = batches
-        return dict(batches)
-
-    def count_points(self, count: int) -> None:
-        """Draw ``count`` points (0: the run's ``points``) for every ``pde`` condition without its
-        own count from the next round on."""
-        points = self._collocation()
-        wanted = {c.name: count or self.settings.points for c in self.compiled.conditions
-                  if c.kind == "pde" and not c.n_points}
-        if any(points.counts.get(name) != n for name, n in wanted.items()):
-            points.recount(wanted)
-
-    def points_round(self) -> int:
-        """The round of the current points (-1 before any was drawn)."""
-        return self._collocation().round
-
-    def time_window(self, step: int) -> float:
-        """The share of the time interval training covers at ``step`` (``time_windows``, see
-        :func:`~pinnlang.solver.points.time_window_share`; 1 for a problem without time)."""
-        if self._time_column is None or not self.settings.time_windows:
-            return 1.0
-        adam = self.plan.first_order_steps()
-        if adam is None:  # a time budget not planned yet: the first window
-            return 1.0 / self.settings.time_windows
-        return time_window_share(step, adam, self.settings.time_windows)
-
-    def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
-        """``batches`` with every non-``data`` condition's times pulled into the window of
-        :meth:`time_window`, kept until the round or the window changes."""
-        share = self.time_window(step)
-        if share >= 1.0:
-            return batches
-        key = (round_index, share)
-        if self._window_cache is None or self._window_cache[0] != key:
-            data = {c.name for c in self.compiled.conditions if c.kind == "data"}
-            windowed = pull_into_time_window(batches, data, self._time_column, self._time_range[0], share)
-            self._window_cache = (key, windowed)
-        return self._window_cache[1]
 
     # ------------------------------------------------------------------ losses
     def condition_losses(self, batches: dict[str, Any]) -> list[torch.Tensor]:
@@ -448,13 +357,6 @@ class PinnModule(L.LightningModule):
         if self.loss_weights.anneals:
             row.update({f"weight/{n}": float(w) for n, w in zip(self.condition_names, self.loss_weights.weights.tolist())})
         self.history.append(row)
-
-    def training_points(self) -> dict[str, Any]:
-        """Every point of the current round (no minibatch, no time window), by condition name."""
-        points = self._collocation()
-        if points.round < 0:  # no round drawn yet (before training)
-            self.current_batches(self.global_step)
-        return dict(points.batches)
 
     def measure_losses(self, batches: dict[str, Any]) -> None:
         """Make the losses on ``batches`` now the last ones (a phase whose optimizer does not

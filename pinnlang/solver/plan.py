@@ -109,6 +109,10 @@ class Phase:
         grow_network: a phase that runs until converged, on a network pinnlang sized, widens the
             network and goes on when it converges with a residual above the tolerance
             (:mod:`pinnlang.solver.network_growth`).
+        time_windows: a Levenberg–Marquardt phase that runs until converged marches through
+            this many windows of the time interval (the first 1/K, 2/K, ..., all of it), the next
+            one each time the loss on the window's fresh points stops falling (0: the whole
+            interval throughout; see :func:`pinnlang.solver.lm_phase.march_on`).
         lr_schedule: Adam's learning-rate schedule over its steps (from ``schedule_from`` on).
         schedule_from: the global step the schedule starts at (a time budget's plan).
     """
@@ -124,6 +128,7 @@ class Phase:
     min_steps: int = 0
     grow_points: bool = False
     grow_network: bool = False
+    time_windows: int = 0
 
     def describe(self) -> str:
         name = PHASE_NAMES[self.kind]
@@ -135,6 +140,8 @@ class Phase:
         parts = [f"fresh points every {self.resample_every} iterations"] if self.resample_every and self.kind == LM else []
         if self.points:
             parts.append(f"{self.points} per pde condition")
+        if self.time_windows and self.kind == LM and self.until_converged:
+            parts.append(f"marching through {self.time_windows} time windows")
         if self.grow_network and self.until_converged:
             parts.append("a wider network if the residuals stall above the tolerance")
         return count + (f" ({', '.join(parts)})" if parts else "")
@@ -295,10 +302,11 @@ def lm_points_policy(settings: SolveSettings, lm_parameters: int) -> tuple[int, 
 
 
 def _lm_phase(steps: int | None, resample: int, points: int, grow: bool = False,
-              grow_network: bool = False) -> Phase:
+              grow_network: bool = False, time_windows: int = 0) -> Phase:
     return Phase(LM, steps, resample_every=resample, points=points, fresh=bool(resample or points),
                  until_converged=steps is None, min_steps=DEFAULT_LM_STEPS if steps is None else 0,
-                 grow_points=grow and resample > 0, grow_network=grow_network and steps is None)
+                 grow_points=grow and resample > 0, grow_network=grow_network and steps is None,
+                 time_windows=time_windows if steps is None and resample > 0 else 0)
 
 
 def _network_chosen(settings: SolveSettings) -> bool:
@@ -336,7 +344,7 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tu
         lm = settings.lm_steps if "lm_steps" in given else None
         return (_adam(settings, m.at_step + adam, schedule, m.at_step),
                 _lm_phase(lm, resample, points, grow=not _points_chosen(settings),
-                          grow_network=_network_chosen(settings)))
+                          grow_network=_network_chosen(settings), time_windows=settings.time_windows))
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
     lbfgs_seconds = LBFGS_COST * seconds
     adam_seconds = ADAM_SHARE * m.remaining if lbfgs is None else m.remaining - lbfgs * lbfgs_seconds
@@ -371,7 +379,7 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         resample, points = lm_points_policy(settings, lm_parameters)
         phases = (_adam(settings, DEFAULT_ADAM_STEPS),
                   _lm_phase(None, resample, points, grow=not _points_chosen(settings),
-                            grow_network=_network_chosen(settings)))
+                            grow_network=_network_chosen(settings), time_windows=settings.time_windows))
         return TrainingPlan(phases, "default", DEFAULT_MAX_TIME)
     return TrainingPlan(_from_settings(settings), "settings")
 

@@ -13,7 +13,8 @@ from lightning.pytorch.callbacks import Callback
 
 import pinnlang
 from pinnlang.errors import PinnUsageError
-from pinnlang.solver.lm_phase import GROW_GAP, LevenbergMarquardtOptimizer, grow_points
+from pinnlang.solver.lm_phase import GROW_GAP, LevenbergMarquardtOptimizer, grow_points, march_on
+from pinnlang.solver.plan import Phase
 
 from .conftest import POISSON
 from .test_levenberg_marquardt import _module as residual_module
@@ -285,3 +286,57 @@ def test_a_round_fitted_as_far_as_it_goes_waits_for_the_next_round_s_points():
     optimizer.step(lambda: (system, 1))
     assert system.prepared == 2 and record["iteration"] == 3  # nothing changed: no work on the same points
     assert optimizer.damping == start  # the failed retries do not carry over to the next round
+
+
+
+class PdeTimes(Callback):
+    """The latest time among the pde's training points and the phase's window at each LM step."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+        if isinstance(trainer.optimizers[0], LevenbergMarquardtOptimizer):
+            times = module.current_batches(trainer.global_step - 1)["pde"].x[:, module._time_column]
+            self.seen.append((float(times.max()), trainer.optimizers[0].record.get("window", 1)))
+
+
+def test_a_marching_phase_trains_on_the_first_window_until_converged_then_on_the_whole_interval(monkeypatch):
+    from .conftest import HEAT
+
+    # converged after four fresh rounds (of the window), so the test is short
+    monkeypatch.setattr(LevenbergMarquardtOptimizer, "converged", lambda self, rounds=0: len(self.record["fresh"]) >= 4)
+    times = PdeTimes()
+    result = pinnlang.solve(pinnlang.parse(HEAT), time_windows=2, width=8, depth=2, points=64, seed=0,
+                            quiet=True, callbacks=[times])
+    phase = result.module.plan.phases[-1]
+    assert phase.kind == "lm" and phase.time_windows == 2
+    assert "marching through 2 time windows" in result.module.plan.describe()
+    first = [t for t, window in times.seen if window == 1]
+    later = [t for t, window in times.seen if window == 2]
+    # rounds 1-4 of the first window (t <= 0.5); the iteration that opens round 4 marches on, so
+    # its batch end sees the next window already
+    assert len(first) == 15 and max(first) <= 0.5
+    assert max(later) > 0.9 and len(first) + len(later) == 200  # then all of it, until converged
+    assert result.errors()["u"] < 1e-2
+
+
+def test_a_march_restarts_the_convergence_test_and_the_kept_parameters():
+    module = _module()
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    for round_index in (0, 1, 2):
+        optimizer.step(lambda: (system, round_index))
+    owner = SimpleNamespace(_lm_system=(2, system), report_lm=False, _time_column=1, _time_range=(0.0, 2.0))
+    marching, whole = Phase("lm", None, resample_every=5, time_windows=3), Phase("lm", None, resample_every=5)
+    assert not march_on(owner, optimizer, whole)
+    assert march_on(owner, optimizer, marching) and optimizer.record["window"] == 2
+    record = optimizer.record
+    assert record["fresh"] == [] and record["best_loss"] == math.inf and record["loss"] == math.inf
+    assert owner._lm_system is None  # rebuilt on the longer window's points
+    optimizer.step(lambda: (system, 3))
+    assert record["gap"] == 0.0  # a new window's first round is not an over-fitted one
+    assert march_on(owner, optimizer, marching) and not march_on(owner, optimizer, marching)
+    assert optimizer.record["window"] == 3
+    owner._time_column = None
+    assert not march_on(owner, LevenbergMarquardtOptimizer(module.parameters()), marching)  # no time

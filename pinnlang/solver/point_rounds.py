@@ -1,0 +1,133 @@
+"""The collocation points of a :class:`~pinnlang.solver.module.PinnModule`, round by round.
+
+:class:`PointRounds` is the part of the module that decides which points every condition trains
+on at a step: the round the plan gives the step (fresh points every ``resample_every`` steps),
+the number of ``pde`` points of that round (the phase's ``points``, grown by the
+Levenberg-Marquardt phase's doublings), residual-based adaptive selection (``adaptive``),
+Adam's minibatches (``batch_size``) and the time windows (``time_windows``). The points live on
+the module, on its device (:class:`~pinnlang.solver.points.CollocationPoints`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from pinnlang.solver.held_out import judges_held_out, train_on_every_row
+from pinnlang.solver.lm_phase import points_factor
+from pinnlang.solver.lm_phase import time_window_share as lm_time_window_share
+from pinnlang.solver.plan import ADAM, LM
+from pinnlang.solver.points import (
+    RAD_CANDIDATE_FACTOR,
+    CollocationPoints,
+    pull_into_time_window,
+    select_adaptive,
+    take,
+    time_window_share,
+)
+
+
+class PointRounds:
+    """The points' rounds of a :class:`~pinnlang.solver.module.PinnModule` (a mixin: it reads the
+    module's ``compiled``, ``settings``, ``plan``, ``unknowns`` and ``_forward`` and keeps
+    ``_points``, ``_window_cache`` and ``_minibatch_generator``)."""
+
+    def _collocation(self) -> CollocationPoints:
+        if self._points is None:
+            if not judges_held_out(self.plan):  # nothing will judge by held-out observations
+                train_on_every_row(self.compiled.conditions)
+            s = self.settings
+            counts = {c.name: (c.n_points or (None if c.kind == "data" else s.points_for(c.kind)))
+                      for c in self.compiled.conditions}
+            self._points = CollocationPoints(self.compiled.conditions, counts,
+                                             {c.name: s.sampler for c in self.compiled.conditions},
+                                             s.seed, self.global_rank)
+            self._minibatch_generator = torch.Generator(device=self.device)
+            self._minibatch_generator.manual_seed(s.seed * 7919 + self.global_rank)
+        return self._points
+
+    def _round(self, step: int) -> int:
+        """The points' round at ``step`` (see :meth:`~pinnlang.solver.plan.TrainingPlan.round_at`)."""
+        return self.plan.round_at(step)
+
+    def current_batches(self, step: int) -> dict[str, Any]:
+        """The points every condition trains on at ``step`` (resampled, RAD'd, minibatched)."""
+        points = self._collocation()
+        round_index = self._round(step)
+        if points.round != round_index:
+            phase = self.plan.phase_at(step)
+            grown = points_factor(self) if phase.grow_points else 1
+            self.count_points((phase.points or self.settings.points) * grown)
+            self.draw_round(round_index)
+        batches = self._in_time_window(points.batches, step, round_index)
+        size = self.settings.batch_size
+        if size and self.plan.kind_at(step) == ADAM:
+            batches = {name: b if len(b.x) <= size else
+                       take(b, torch.randint(len(b.x), (size,), device=b.x.device,
+                                             generator=self._minibatch_generator))
+                       for name, b in batches.items()}
+        return batches
+
+    def draw_round(self, round_index: int) -> dict[str, Any]:
+        """Make round ``round_index`` of every condition's points the current one (RAD'd with
+        ``adaptive``) and return it, whole."""
+        points = self._collocation()
+        factor = ({c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
+                  if self.settings.adaptive else None)
+        batches = points.advance(round_index, factor)
+        if factor:
+            batches = select_adaptive(self.compiled.conditions, batches, factor, points.rng(round_index),
+                                      round_index, self._forward, self.unknowns)
+        points.batches = batches
+        return dict(batches)
+
+    def count_points(self, count: int) -> None:
+        """Draw ``count`` points (0: the run's ``points``) for every ``pde`` condition without its
+        own count from the next round on."""
+        points = self._collocation()
+        wanted = {c.name: count or self.settings.points for c in self.compiled.conditions
+                  if c.kind == "pde" and not c.n_points}
+        if any(points.counts.get(name) != n for name, n in wanted.items()):
+            points.recount(wanted)
+
+    def points_round(self) -> int:
+        """The round of the current points (-1 before any was drawn)."""
+        return self._collocation().round
+
+    def time_window(self, step: int) -> float:
+        """The share of the time interval training covers at ``step`` (``time_windows``: Adam's
+        curriculum, see :func:`~pinnlang.solver.points.time_window_share`, and a marching
+        Levenberg-Marquardt phase's window, see :func:`~pinnlang.solver.lm_phase.march_on`; 1 for
+        a problem without time)."""
+        if self._time_column is None:
+            return 1.0
+        if self.plan.kind_at(step) == LM:  # a Levenberg-Marquardt phase marches by itself
+            return lm_time_window_share(self, step)
+        if not self.settings.time_windows:
+            return 1.0
+        adam = self.plan.first_order_steps()
+        if adam is None:  # a time budget not planned yet: the first window
+            return 1.0 / self.settings.time_windows
+        return time_window_share(step, adam, self.settings.time_windows)
+
+    def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
+        """``batches`` with every non-``data`` condition's times pulled into the window of
+        :meth:`time_window`, kept until the round or the window changes."""
+        share = self.time_window(step)
+        if share >= 1.0:
+            return batches
+        key = (round_index, share)
+        if self._window_cache is None or self._window_cache[0] != key:
+            data = {c.name for c in self.compiled.conditions if c.kind == "data"}
+            windowed = pull_into_time_window(batches, data, self._time_column, self._time_range[0], share)
+            self._window_cache = (key, windowed)
+        return self._window_cache[1]
+
+    def training_points(self) -> dict[str, Any]:
+        """Every point of the current round (no minibatch, no time window), by condition name."""
+        points = self._collocation()
+        if points.round < 0:  # no round drawn yet (before training)
+            self.current_batches(self.global_step)
+        return dict(points.batches)
+
