@@ -144,7 +144,8 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     if saved_plan is not None and not replanned:  # a resume continues the interrupted run's plan
         module.plan = saved_plan
     else:
-        module.plan = make_plan(settings, lm_parameters=lm_parameters)
+        module.plan = make_plan(settings, lm_parameters=lm_parameters,
+                                time_dependent=problem.time_axis is not None)
     trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
                             logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
                             lm_parameters=lm_parameters)

@@ -82,7 +82,8 @@ class TimeBudget(Callback):
             return
         measured = Measurement(at_step=step, remaining=self._remaining(trainer, settings.max_time, now),
                                step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch)
-        plan = make_plan(settings, lm_parameters=self.lm_parameters, measurement=trainer.strategy.broadcast(measured))
+        plan = make_plan(settings, lm_parameters=self.lm_parameters, measurement=trainer.strategy.broadcast(measured),
+                         time_dependent=pl_module.problem.time_axis is not None)
         follow_plan(plan, trainer, pl_module)
 
     def _remaining(self, trainer: Any, max_time: float, now: float) -> float:

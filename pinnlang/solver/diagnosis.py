@@ -30,6 +30,7 @@ import torch
 
 from pinnlang.models.saved import body_of
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
+from pinnlang.solver.plan import DEFAULT_TIME_WINDOWS
 from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes
 
 #: A deciding condition whose residual on fresh points is above this fraction of the size of its
@@ -81,7 +82,7 @@ class Diagnosis:
 
     @property
     def converged(self) -> bool:
-        return all(c.relative < RELATIVE_TOLERANCE for c in self.conditions if c.deciding)
+        return resolved(self.conditions)
 
     @property
     def worst(self) -> ConditionHealth | None:
@@ -139,6 +140,28 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
         return diagnosis
     suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng)
     return Diagnosis(tuple(healths), late_ratio, still_falling, tuple(suggestions))
+
+
+def relative_residuals(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tensor],
+                       batches: dict[str, Any]) -> tuple[ConditionHealth, ...]:
+    """Every deciding condition's relative residual (see the module docstring) on ``batches``,
+    the points of one round, the fields' scale measured on the first ``pde`` condition's."""
+    pdes = [c for c in compiled.conditions if c.kind == "pde" and c.name in batches]
+    with torch.no_grad():
+        field_scale = _rms(net(batches[pdes[0].name].x).double().cpu().numpy()) if pdes else 0.0
+    out = []
+    for cond in compiled.conditions:
+        if cond.kind not in _DECIDING or cond.name not in batches:
+            continue
+        residual, scale = _residual_and_scale(cond, net, batches[cond.name], unknowns)
+        floor = field_scale if cond.kind != "pde" else 0.0
+        out.append(ConditionHealth(cond.name, cond.kind, _ratio(residual, scale, floor)))
+    return tuple(out)
+
+
+def resolved(healths: Sequence[ConditionHealth]) -> bool:
+    """Whether every deciding residual is below :data:`RELATIVE_TOLERANCE`."""
+    return all(h.relative < RELATIVE_TOLERANCE for h in healths if h.deciding)
 
 
 def diagnose_module(module: Any) -> Diagnosis:
@@ -214,8 +237,9 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
     if diagnosis.still_falling:
         out.append("train longer (the loss was still falling: raise --steps / --lm-steps, or --max-time)")
     if diagnosis.late_ratio is not None and diagnosis.late_ratio > LATE_FACTOR:
-        out.append(f"time windows (--time-windows 4): the pde residual is {diagnosis.late_ratio:.0f}x "
-                   f"larger late in time than early")
+        windows = 2 * max(int(settings.get("time_windows") or 0), DEFAULT_TIME_WINDOWS)
+        out.append(f"more time windows (--time-windows {windows}): the pde residual is "
+                   f"{diagnosis.late_ratio:.0f}x larger late in time than early")
     pde = [c.relative for c in diagnosis.conditions if c.kind == "pde"]
     if worst is not None and worst.kind != "pde" and pde and worst.relative > LAG_FACTOR * max(pde):
         out.append(f"weight '{worst.name}' ([weight = 10] on it, or --weighting annealing)")

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor
 
+from pinnlang.solver.diagnosis import RELATIVE_TOLERANCE, relative_residuals, resolved
 from pinnlang.solver.gauss_newton import dense_fits, make_residual_system
 from pinnlang.solver.levenberg_marquardt import (
     INITIAL_DAMPING,
@@ -284,13 +285,18 @@ def lm_batch(module: Any) -> Tensor:
         module.gauss_newton_mode = "matrix-free" if optimizer.record["matrix_free"] else "dense"
         module.gauss_newton_choice = f"{module.gauss_newton_mode} (chosen before the resume)"
     step = module.global_step
+    phase = module.plan.phase_at(step)
+    if _window_open(module, optimizer, phase) and module.plan.round_at(step) != optimizer.record["round"]:
+        # a fresh round of the window: on to the next window once its residuals are resolved
+        batches = module.current_batches(step)
+        if resolved(relative_residuals(module.compiled, module.net, dict(module.unknowns), batches)):
+            march_on(module, optimizer, phase, f"residuals below {RELATIVE_TOLERANCE:g} of their terms")
     tick = time.perf_counter()
     wrapped.step(closure=lambda: system_at(module, step))
     done, record = module.global_step, optimizer.record
     record["seconds"] = time.perf_counter() - tick  # this iteration's, on this round's points
     if module.gauss_newton_mode is not None:  # None: chosen again on the next round (grow_points)
         record["matrix_free"] = module.gauss_newton_mode == "matrix-free"
-    phase = module.plan.phase_at(step)
     local = record["iteration"]
     # on fresh rounds, stuck only when a round's first iteration moves nothing: a round fitted as
     # far as it goes leaves the rest to the next round's points
@@ -311,7 +317,8 @@ def lm_batch(module: Any) -> Tensor:
         module.trainer.should_stop = True
     if phase.grow_points and record["gap"] > GROW_GAP:
         grow_points(module, optimizer)
-    if phase.until_converged and optimizer.converged() and march_on(module, optimizer, phase):
+    if phase.until_converged and optimizer.converged() and march_on(module, optimizer, phase,
+                                                                    "loss on fresh points no longer falling"):
         return module._last[0]  # the phase goes on over a longer time window
     if phase.until_converged and local >= phase.min_steps and optimizer.converged():
         if phase.grow_network and widen_on_stall(module, optimizer):
@@ -346,29 +353,38 @@ def time_window_share(module: Any, step: int) -> float:
     return int(optimizers[0].record.get("window", 1)) / phase.time_windows
 
 
-def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any) -> bool:
-    """Extend the time window of a marching phase (``Phase.time_windows``) by one once the loss
-    on its fresh points stopped falling; whether it did (``False`` on the whole interval). The
-    phase's convergence test and kept parameters start afresh on the new window (losses over a
-    shorter interval are not comparable), and so does the gap rule of :func:`grow_points`. The
-    window lives in the optimiser's state, so a resumed run marches on from where it was.
+def _window_open(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any) -> bool:
+    """Whether a marching phase trains on less than the whole time interval now."""
+    return (bool(phase.time_windows) and module._time_column is not None
+            and int(optimizer.record.get("window", 1)) < phase.time_windows)
+
+
+def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any, reason: str) -> bool:
+    """Extend the time window of a marching phase (``Phase.time_windows``) by one, for
+    ``reason`` (:func:`lm_batch` marches on when a fresh round of the window has every deciding
+    residual below the diagnosis' tolerance, or when the loss on the window's fresh points stopped
+    falling); whether it did (``False`` on the whole interval). The phase's convergence test and
+    kept parameters start afresh on the new window (losses over a shorter interval are not
+    comparable), and so does the gap rule of :func:`grow_points`. The window lives in the
+    optimiser's state, so a resumed run marches on from where it was.
 
     Errors propagate forward in time: a Gauss–Newton step on the whole interval fits late times
     around an early solution that is still wrong (Wang, Sankaran & Perdikaris 2024, "Respecting
     causality for training physics-informed neural networks", for the causal alternative)."""
-    if not phase.time_windows or module._time_column is None:
+    if not _window_open(module, optimizer, phase):
         return False
     record = optimizer.record
     window = int(record.get("window", 1))
-    if window >= phase.time_windows:
-        return False
     record["window"] = window + 1
-    record.update(fresh=[], best_loss=math.inf, loss=math.inf, moved=True)
+    # the damping starts afresh too: the network extrapolates into the new part of the window,
+    # where the last window's small damping let no step lower the loss on the Klein-Gordon problem
+    record.update(fresh=[], best_loss=math.inf, loss=math.inf, moved=True,
+                  damping=max(float(record["damping"]), optimizer.defaults["damping"]))
     module._lm_system = None  # the same round's points, pulled into the longer window
     t0, t1 = module._time_range
     _report(module, optimizer, f"Levenberg-Marquardt: time window {window + 1}/{phase.time_windows} "
                                f"(t up to {t0 + (t1 - t0) * (window + 1) / phase.time_windows:g}) after "
-                               f"{record['iteration']} iterations")
+                               f"{record['iteration']} iterations: {reason}")
     return True
 
 

@@ -56,12 +56,19 @@ DEFAULT_MAX_TIME = 180.0
 #: the default training's whole phase before it ended on convergence (each problem of the
 #: library reached its README error in it).
 DEFAULT_LM_STEPS = 200
+#: Time windows the Levenberg–Marquardt phase of the default training (and of a time budget)
+#: marches through on a time-dependent problem, unless ``time_windows`` is given
+#: (:func:`pinnlang.solver.lm_phase.march_on`). On the sharp Allen–Cahn problem written the natural
+#: way the phase on the whole interval settled on a wrong solution (error 0.98); marching through 4
+#: windows reached 7.4e-2, through 8 8.5e-2 (180 s each). A window is left as soon as a fresh
+#: round's residuals are resolved, so an easy problem spends a few rounds on each.
+DEFAULT_TIME_WINDOWS = 4
 #: Settings that, when given, mean the caller chose the training (no default plan).
 CHOSEN = frozenset({"steps", "lbfgs_steps", "lm_steps", "max_time"})
 #: Every setting :func:`make_plan` reads: a resumed run given one of them again is re-planned,
 #: else it keeps the plan saved in its checkpoint.
 PLAN_SETTINGS = CHOSEN | {"resample_every", "lbfgs_resample_every", "lm_resample_every", "lm_points",
-                          "points", "lr_schedule"}
+                          "points", "lr_schedule", "time_windows"}
 #: Share of the time left at a time budget's plan that Adam gets before L-BFGS refines in the
 #: rest. A division of the budget between two methods (median error over seeds 0-2 of
 #: ``benchmarks/time_to_accuracy.py``'s problems, shares 0.8 / 0.5 / 0.3 / 0.15), not a cost.
@@ -332,7 +339,8 @@ def _from_settings(settings: SolveSettings) -> tuple[Phase, ...]:
     return tuple(p for p in phases if p.steps)
 
 
-def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tuple[Phase, ...]:
+def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int,
+              time_dependent: bool) -> tuple[Phase, ...]:
     """A time budget's phases from the measured step (see the module docstring)."""
     k = max(m.steps_per_batch, 1)
     seconds = max(m.step_seconds, 1e-9)
@@ -344,7 +352,8 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tu
         lm = settings.lm_steps if "lm_steps" in given else None
         return (_adam(settings, m.at_step + adam, schedule, m.at_step),
                 _lm_phase(lm, resample, points, grow=not _points_chosen(settings),
-                          grow_network=_network_chosen(settings), time_windows=settings.time_windows))
+                          grow_network=_network_chosen(settings),
+                          time_windows=lm_time_windows(settings, time_dependent)))
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
     lbfgs_seconds = LBFGS_COST * seconds
     adam_seconds = ADAM_SHARE * m.remaining if lbfgs is None else m.remaining - lbfgs * lbfgs_seconds
@@ -356,13 +365,22 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int) -> tu
     return tuple(p for p in phases if p.steps)
 
 
+def lm_time_windows(settings: SolveSettings, time_dependent: bool) -> int:
+    """The windows an open-ended Levenberg–Marquardt phase pinnlang plans marches through: the
+    ``time_windows`` given (0: none), else :data:`DEFAULT_TIME_WINDOWS` for a time-dependent
+    problem."""
+    if "time_windows" in settings.given:
+        return settings.time_windows
+    return DEFAULT_TIME_WINDOWS if time_dependent else 0
+
+
 def wants_budget(settings: SolveSettings) -> bool:
     """Whether the run is time-limited with no step count given (so its budget gets planned)."""
     return settings.max_time > 0 and "steps" not in settings.given
 
 
 def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
-              measurement: Measurement | None = None) -> TrainingPlan:
+              measurement: Measurement | None = None, time_dependent: bool = False) -> TrainingPlan:
     """The training plan of a run (see the module docstring).
 
     Args:
@@ -370,16 +388,19 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         lm_parameters: trained parameters of a Levenberg–Marquardt phase of this run (0: the
             phase cannot run here: the network, the processes).
         measurement: a time budget's measured step (``None``: not measured yet).
+        time_dependent: the problem has a time axis (its open-ended Levenberg–Marquardt phase
+            marches in time, see :func:`lm_time_windows`).
     """
     if wants_budget(settings):
-        phases = (_budgeted(settings, measurement, lm_parameters) if measurement is not None
+        phases = (_budgeted(settings, measurement, lm_parameters, time_dependent) if measurement is not None
                   else (_adam(settings, None),))
         return TrainingPlan(phases, "time budget", settings.max_time, measurement)
     if not CHOSEN & settings.given and lm_phase_runs(lm_parameters):
         resample, points = lm_points_policy(settings, lm_parameters)
         phases = (_adam(settings, DEFAULT_ADAM_STEPS),
                   _lm_phase(None, resample, points, grow=not _points_chosen(settings),
-                            grow_network=_network_chosen(settings), time_windows=settings.time_windows))
+                            grow_network=_network_chosen(settings),
+                          time_windows=lm_time_windows(settings, time_dependent)))
         return TrainingPlan(phases, "default", DEFAULT_MAX_TIME)
     return TrainingPlan(_from_settings(settings), "settings")
 

@@ -14,6 +14,7 @@ from lightning.pytorch.callbacks import Callback
 import pinnlang
 from pinnlang.errors import PinnUsageError
 from pinnlang.solver.lm_phase import GROW_GAP, LevenbergMarquardtOptimizer, grow_points, march_on
+from pinnlang.solver import lm_phase
 from pinnlang.solver.plan import Phase
 
 from .conftest import POISSON
@@ -304,8 +305,9 @@ class PdeTimes(Callback):
 def test_a_marching_phase_trains_on_the_first_window_until_converged_then_on_the_whole_interval(monkeypatch):
     from .conftest import HEAT
 
-    # converged after four fresh rounds (of the window), so the test is short
+    # converged after four fresh rounds (of the window), so the test is short; and never resolved
     monkeypatch.setattr(LevenbergMarquardtOptimizer, "converged", lambda self, rounds=0: len(self.record["fresh"]) >= 4)
+    monkeypatch.setattr(lm_phase, "resolved", lambda healths: False)
     times = PdeTimes()
     result = pinnlang.solve(pinnlang.parse(HEAT), time_windows=2, width=8, depth=2, points=64, seed=0,
                             quiet=True, callbacks=[times])
@@ -321,6 +323,26 @@ def test_a_marching_phase_trains_on_the_first_window_until_converged_then_on_the
     assert result.errors()["u"] < 1e-2
 
 
+def test_a_window_whose_fresh_round_is_resolved_is_left_at_once(monkeypatch):
+    from .conftest import HEAT
+
+    seen = []
+    original = lm_phase.relative_residuals
+
+    def judged(compiled, net, unknowns, batches):  # the window's fresh round, before its first iteration
+        healths = original(compiled, net, unknowns, batches)
+        seen.append((float(batches["pde"].x[:, 1].max()), lm_phase.resolved(healths)))
+        return healths
+
+    monkeypatch.setattr(lm_phase, "relative_residuals", judged)
+    monkeypatch.setattr(LevenbergMarquardtOptimizer, "converged", lambda self, rounds=0: False)  # never
+    result = pinnlang.solve(pinnlang.parse(HEAT), time_windows=2, width=8, depth=2, points=64, seed=0,
+                            max_time=8, quiet=True)  # a time budget: Adam, then the phase until the time is up
+    assert result.trainer.optimizers[0].record["window"] == 2
+    # judged on every fresh round of the first window (t <= 0.5) until one was resolved, then no more
+    assert seen[-1][1] and not any(ok for _, ok in seen[:-1]) and max(t for t, _ in seen) <= 0.5
+
+
 def test_a_march_restarts_the_convergence_test_and_the_kept_parameters():
     module = _module()
     system = _system(module)
@@ -329,14 +351,15 @@ def test_a_march_restarts_the_convergence_test_and_the_kept_parameters():
         optimizer.step(lambda: (system, round_index))
     owner = SimpleNamespace(_lm_system=(2, system), report_lm=False, _time_column=1, _time_range=(0.0, 2.0))
     marching, whole = Phase("lm", None, resample_every=5, time_windows=3), Phase("lm", None, resample_every=5)
-    assert not march_on(owner, optimizer, whole)
-    assert march_on(owner, optimizer, marching) and optimizer.record["window"] == 2
+    assert not march_on(owner, optimizer, whole, "test")
+    assert march_on(owner, optimizer, marching, "test") and optimizer.record["window"] == 2
     record = optimizer.record
     assert record["fresh"] == [] and record["best_loss"] == math.inf and record["loss"] == math.inf
+    assert record["damping"] >= optimizer.defaults["damping"]  # the new part of the window: large again
     assert owner._lm_system is None  # rebuilt on the longer window's points
     optimizer.step(lambda: (system, 3))
     assert record["gap"] == 0.0  # a new window's first round is not an over-fitted one
-    assert march_on(owner, optimizer, marching) and not march_on(owner, optimizer, marching)
+    assert march_on(owner, optimizer, marching, "test") and not march_on(owner, optimizer, marching, "test")
     assert optimizer.record["window"] == 3
     owner._time_column = None
-    assert not march_on(owner, LevenbergMarquardtOptimizer(module.parameters()), marching)  # no time
+    assert not march_on(owner, LevenbergMarquardtOptimizer(module.parameters()), marching, "test")  # no time
