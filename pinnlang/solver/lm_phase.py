@@ -289,7 +289,11 @@ def lm_batch(module: Any) -> Tensor:
     if _window_open(module, optimizer, phase) and module.plan.round_at(step) != optimizer.record["round"]:
         # a fresh round of the window: on to the next window once its residuals are resolved
         batches = module.current_batches(step)
-        if resolved(relative_residuals(module.compiled, module.net, dict(module.unknowns), batches)):
+        done = resolved(relative_residuals(module.compiled, module.net, dict(module.unknowns), batches))
+        if module.trainer.world_size > 1:  # every rank judges its own points: all must agree to march
+            done = float(module.trainer.strategy.reduce(torch.tensor(float(done), device=module.device),
+                                                        reduce_op="mean")) >= 1.0
+        if done:
             march_on(module, optimizer, phase, f"residuals below {RELATIVE_TOLERANCE:g} of their terms")
     tick = time.perf_counter()
     wrapped.step(closure=lambda: system_at(module, step))
@@ -340,7 +344,7 @@ def points_factor(module: Any) -> int:
     return 1
 
 
-def time_window_share(module: Any, step: int) -> float:
+def marching_share(module: Any, step: int) -> float:
     """The share of the time interval the Levenberg–Marquardt phase running now trains on at
     ``step`` (1 outside one, and in a phase that does not march; see :func:`march_on`)."""
     trainer = getattr(module, "_trainer", None)
@@ -365,8 +369,9 @@ def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any, re
     residual below the diagnosis' tolerance, or when the loss on the window's fresh points stopped
     falling); whether it did (``False`` on the whole interval). The phase's convergence test and
     kept parameters start afresh on the new window (losses over a shorter interval are not
-    comparable), and so does the gap rule of :func:`grow_points`. The window lives in the
-    optimiser's state, so a resumed run marches on from where it was.
+    comparable), and so do the gap rule of :func:`grow_points` and the damping (at least the
+    phase's initial one). The window lives in the optimiser's state, so a resumed run marches on
+    from where it was.
 
     Errors propagate forward in time: a Gauss–Newton step on the whole interval fits late times
     around an early solution that is still wrong (Wang, Sankaran & Perdikaris 2024, "Respecting

@@ -15,8 +15,7 @@ from typing import Any
 import torch
 
 from pinnlang.solver.held_out import judges_held_out, train_on_every_row
-from pinnlang.solver.lm_phase import points_factor
-from pinnlang.solver.lm_phase import time_window_share as lm_time_window_share
+from pinnlang.solver.lm_phase import marching_share, points_factor
 from pinnlang.solver.plan import ADAM, LM
 from pinnlang.solver.points import (
     RAD_CANDIDATE_FACTOR,
@@ -103,7 +102,7 @@ class PointRounds:
         if self._time_column is None:
             return 1.0
         if self.plan.kind_at(step) == LM:  # a Levenberg-Marquardt phase marches by itself
-            return lm_time_window_share(self, step)
+            return marching_share(self, step)
         if not self.settings.time_windows:
             return 1.0
         adam = self.plan.first_order_steps()

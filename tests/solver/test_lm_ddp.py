@@ -81,3 +81,25 @@ def test_two_cpu_processes_run_the_lm_phase_inside_fit(tmp_path):
     assert metrics["device"] == "cpu x2 (ddp)" and metrics["steps"] == 220
     assert [p["kind"] for p in metrics["phases"]] == ["adam", "lm"]
     assert metrics["l2re"]["u"] < 1e-3
+
+
+@pytest.mark.slow
+def test_two_cpu_processes_march_in_time_together(tmp_path):
+    from .conftest import HEAT
+
+    problem = tmp_path / "heat.pinn"
+    problem.write_text(HEAT)
+    out = tmp_path / "run"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    # a time budget: Adam, then a Levenberg-Marquardt phase that marches through 2 windows; each
+    # rank judges its own points, and the ranks march on together or not at all
+    completed = subprocess.run(
+        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--max-time", "20",
+         "--time-windows", "2", "--points", "64", "--width", "8", "--depth", "2", "--accelerator", "cpu",
+         "--devices", "2", "--strategy", "ddp"],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert completed.returncode == 0, completed.stderr
+    assert "time window 2/2" in completed.stdout + completed.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [(p["kind"], p["time_windows"]) for p in metrics["phases"]] == [("adam", 0), ("lm", 2)]
+    assert metrics["l2re"]["u"] < 1e-2
