@@ -82,3 +82,22 @@ def poisson():
 @pytest.fixture
 def heat():
     return pinnlang.parse(HEAT)
+
+
+def solve_in_two_processes(tmp_path, text: str, *flags: str, env: dict | None = None):
+    """``pinnlang solve`` of ``text`` on two CPU processes (DDP over gloo, one thread each) with
+    ``flags``; returns the finished process (asserted successful) and the run's ``metrics.json``."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    problem = tmp_path / "problem.pinn"
+    problem.write_text(text)
+    out = tmp_path / "run"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--accelerator", "cpu",
+         "--devices", "2", "--strategy", "ddp", *flags],
+        capture_output=True, text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS="1", **(env or {})))
+    assert completed.returncode == 0, completed.stderr
+    return completed, json.loads((out / "metrics.json").read_text())

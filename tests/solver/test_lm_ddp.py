@@ -4,10 +4,7 @@ step one process takes on the union of their points."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -20,7 +17,7 @@ from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, make_system
 from pinnlang.solver.points import take
 from pinnlang.solver.settings import resolve_settings
 
-from .conftest import POISSON
+from .conftest import HEAT, POISSON, solve_in_two_processes
 
 pytest.importorskip("pinnlang.solver.gauss_newton")
 
@@ -67,17 +64,9 @@ def test_two_processes_take_the_one_process_step_on_the_union_of_their_points(tm
 
 @pytest.mark.slow
 def test_two_cpu_processes_run_the_lm_phase_inside_fit(tmp_path):
-    problem = tmp_path / "poisson.pinn"
-    problem.write_text(POISSON)
-    out = tmp_path / "run"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    completed = subprocess.run(
-        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--steps", "200",
-         "--lm-steps", "20", "--lm-resample-every", "5", "--points", "64", "--width", "8", "--depth", "2",
-         "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp", "--quiet"],
-        capture_output=True, text=True, timeout=300, env=env)
-    assert completed.returncode == 0, completed.stderr
-    metrics = json.loads((out / "metrics.json").read_text())
+    _, metrics = solve_in_two_processes(tmp_path, POISSON, "--steps", "200", "--lm-steps", "20",
+                                        "--lm-resample-every", "5", "--points", "64", "--width", "8",
+                                        "--depth", "2", "--quiet")
     assert metrics["device"] == "cpu x2 (ddp)" and metrics["steps"] == 220
     assert [p["kind"] for p in metrics["phases"]] == ["adam", "lm"]
     assert metrics["l2re"]["u"] < 1e-3
@@ -85,21 +74,10 @@ def test_two_cpu_processes_run_the_lm_phase_inside_fit(tmp_path):
 
 @pytest.mark.slow
 def test_two_cpu_processes_march_in_time_together(tmp_path):
-    from .conftest import HEAT
-
-    problem = tmp_path / "heat.pinn"
-    problem.write_text(HEAT)
-    out = tmp_path / "run"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
     # a time budget: Adam, then a Levenberg-Marquardt phase that marches through 2 windows; each
     # rank judges its own points, and the ranks march on together or not at all
-    completed = subprocess.run(
-        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--max-time", "20",
-         "--time-windows", "2", "--points", "64", "--width", "8", "--depth", "2", "--accelerator", "cpu",
-         "--devices", "2", "--strategy", "ddp"],
-        capture_output=True, text=True, timeout=300, env=env)
-    assert completed.returncode == 0, completed.stderr
+    completed, metrics = solve_in_two_processes(tmp_path, HEAT, "--max-time", "20", "--time-windows", "2",
+                                                "--points", "64", "--width", "8", "--depth", "2")
     assert "time window 2/2" in completed.stdout + completed.stderr
-    metrics = json.loads((out / "metrics.json").read_text())
     assert [(p["kind"], p["time_windows"]) for p in metrics["phases"]] == [("adam", 0), ("lm", 2)]
     assert metrics["l2re"]["u"] < 1e-2

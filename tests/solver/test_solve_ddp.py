@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,22 +9,15 @@ import pytest
 import pinnlang
 from pinnlang.solver.points import CollocationPoints
 
-from .conftest import POISSON
+from .conftest import POISSON, solve_in_two_processes
 
 
 @pytest.mark.slow
 def test_two_cpu_processes_train_one_model(tmp_path):
-    problem = tmp_path / "poisson.pinn"
-    problem.write_text(POISSON)
+    completed, metrics = solve_in_two_processes(
+        tmp_path, POISSON, "--steps", "60", "--points", "64", "--width", "16", "--depth", "2", "--quiet",
+        env={"PYTHONWARNINGS": "error::UserWarning"})
     out = tmp_path / "run"
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="error::UserWarning")
-    completed = subprocess.run(
-        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--steps", "60",
-         "--points", "64", "--width", "16", "--depth", "2", "--accelerator", "cpu", "--devices", "2",
-         "--strategy", "ddp", "--quiet"],
-        capture_output=True, text=True, timeout=300, env=env)
-    assert completed.returncode == 0, completed.stderr
-    metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["device"] == "cpu x2 (ddp)"
     assert metrics["steps"] == 60
     # the engine trial runs under DDP too (its gradients never reach DDP's reduction hooks)
@@ -43,17 +32,9 @@ def test_two_cpu_processes_train_one_model(tmp_path):
 def test_two_cpu_processes_run_lbfgs_after_adam(tmp_path):
     # Each rank's line search must see the same loss, else the ranks call the closure a
     # different number of times and wait on each other's gradient reductions forever.
-    problem = tmp_path / "poisson.pinn"
-    problem.write_text(POISSON)
+    _, metrics = solve_in_two_processes(tmp_path, POISSON, "--steps", "40", "--lbfgs", "30", "--points", "64",
+                                        "--width", "16", "--depth", "2", "--quiet")
     out = tmp_path / "run"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    completed = subprocess.run(
-        [sys.executable, "-m", "pinnlang", "solve", str(problem), "--out", str(out), "--steps", "40",
-         "--lbfgs", "30", "--points", "64", "--width", "16", "--depth", "2", "--accelerator", "cpu",
-         "--devices", "2", "--strategy", "ddp", "--quiet"],
-        capture_output=True, text=True, timeout=240, env=env)
-    assert completed.returncode == 0, completed.stderr
-    metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 70
     history = (out / "history.csv").read_text().splitlines()
     assert len(history) > 2
