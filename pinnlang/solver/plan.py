@@ -366,12 +366,12 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int,
 
 
 def lm_time_windows(settings: SolveSettings, time_dependent: bool) -> int:
-    """The windows an open-ended Levenberg–Marquardt phase pinnlang plans marches through: the
-    ``time_windows`` given (0: none), else :data:`DEFAULT_TIME_WINDOWS` for a time-dependent
-    problem."""
-    if "time_windows" in settings.given:
-        return settings.time_windows
-    return DEFAULT_TIME_WINDOWS if time_dependent else 0
+    """The windows an open-ended Levenberg–Marquardt phase pinnlang plans marches through on a
+    time-dependent problem: the ``time_windows`` given (0: none), else
+    :data:`DEFAULT_TIME_WINDOWS` (none without time)."""
+    if not time_dependent:
+        return 0
+    return settings.time_windows if "time_windows" in settings.given else DEFAULT_TIME_WINDOWS
 
 
 def wants_budget(settings: SolveSettings) -> bool:

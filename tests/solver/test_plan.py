@@ -154,7 +154,7 @@ def test_the_plan_round_trips_through_plain_data():
 
 
 @pytest.mark.parametrize("given, time_dependent, windows", [
-    ({}, True, DEFAULT_TIME_WINDOWS), ({}, False, 0), ({"time_windows": 6}, True, 6),
+    ({}, True, DEFAULT_TIME_WINDOWS), ({}, False, 0), ({"time_windows": 6}, True, 6), ({"time_windows": 6}, False, 0),
     ({"time_windows": 0}, True, 0), ({"max_time": 60}, True, DEFAULT_TIME_WINDOWS),
 ])
 def test_an_open_ended_lm_phase_marches_in_time_on_a_time_dependent_problem(given, time_dependent, windows):
