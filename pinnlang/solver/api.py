@@ -19,7 +19,7 @@ from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap
 from pinnlang.solver.network_growth import describe_growth
-from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, make_plan
+from pinnlang.solver.plan import LM, PLAN_SETTINGS, TrainingPlan, initial_value_problem, make_plan
 from pinnlang.solver.settings import SolveSettings, canonical_name, resolve_settings, split_settings
 from pinnlang.solver.trainer import build_trainer, check_trainer_kwargs, quiet_lightning
 from pinnlang.solver.tuning import choose_threads, set_steps_per_batch
@@ -145,7 +145,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
         module.plan = saved_plan
     else:
         module.plan = make_plan(settings, lm_parameters=lm_parameters,
-                                time_dependent=problem.time_axis is not None)
+                                time_dependent=initial_value_problem(problem))
     trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
                             logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
                             lm_parameters=lm_parameters)

@@ -22,7 +22,7 @@ from typing import Any
 from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.utilities.types import LRSchedulerConfig
 
-from pinnlang.solver.plan import ADAM, Measurement, TrainingPlan, make_plan
+from pinnlang.solver.plan import ADAM, Measurement, TrainingPlan, initial_value_problem, make_plan
 
 #: Steps before the timing starts (the first batch is never timed either): first calls of a
 #: kernel, the engine's caches and a compiled loss cost more than the steady step.
@@ -83,7 +83,7 @@ class TimeBudget(Callback):
         measured = Measurement(at_step=step, remaining=self._remaining(trainer, settings.max_time, now),
                                step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch)
         plan = make_plan(settings, lm_parameters=self.lm_parameters, measurement=trainer.strategy.broadcast(measured),
-                         time_dependent=pl_module.problem.time_axis is not None)
+                         time_dependent=initial_value_problem(pl_module.problem))
         follow_plan(plan, trainer, pl_module)
 
     def _remaining(self, trainer: Any, max_time: float, now: float) -> float:

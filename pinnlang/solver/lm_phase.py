@@ -383,7 +383,7 @@ def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any, re
     record["window"] = window + 1
     # the damping starts afresh too: the network extrapolates into the new part of the window,
     # where the last window's small damping let no step lower the loss on the Klein-Gordon problem
-    record.update(fresh=[], best_loss=math.inf, loss=math.inf, moved=True,
+    record.update(fresh=[], best_loss=math.inf, since_best=0, loss=math.inf, moved=True,
                   damping=max(float(record["damping"]), optimizer.defaults["damping"]))
     module._lm_system = None  # the same round's points, pulled into the longer window
     t0, t1 = module._time_range

@@ -195,3 +195,17 @@ def test_a_run_without_the_phase_trains_2000_adam_steps():
     result = pinnlang.solve(pinnlang.parse(POISSON), width=8, depth=2, points=32, quiet=True,
                             gradient_clip_val=1.0)
     assert result.plan == "2000 Adam steps" and result.steps == 2000
+
+
+def test_only_an_initial_value_problem_marches_in_time():
+    from pathlib import Path
+
+    from pinnlang.solver.plan import initial_value_problem
+
+    from .conftest import HEAT
+
+    problems = Path(__file__).resolve().parents[2] / "problems"
+    assert initial_value_problem(pinnlang.parse(HEAT))
+    assert not initial_value_problem(pinnlang.parse(POISSON))  # no time
+    # time, but observations instead of an initial condition: nothing to march forward from
+    assert not initial_value_problem(pinnlang.load(problems / "heat_inverse.pinn"))
