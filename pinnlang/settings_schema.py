@@ -83,7 +83,8 @@ class SolveSettings:
     causal_bins: int = setting(16, "time bins of the causal weighting", above=0)
     time_windows: int = setting(0, "curriculum in time: Adam trains on 1/K, 2/K, ..., K/K of the interval, "
                                 "a Levenberg-Marquardt phase that runs until converged marches through "
-                                "the same windows (0: off)", at_least=0)
+                                "the same windows (0: off; not given: Adam on all of it, that phase "
+                                "through the default training's windows on an initial-value problem)", at_least=0)
     adaptive: bool = setting(False, "residual-based adaptive resampling (RAD) of pde points at each resample")
     clip: float = setting(0.0, "gradient clipping value (0: none)", at_least=0)
     accelerator: str = setting("cpu", "Lightning accelerator: cpu, gpu, auto, ...")
