@@ -145,7 +145,7 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
         module.plan = saved_plan
     else:
         module.plan = make_plan(settings, lm_parameters=lm_parameters,
-                                time_dependent=initial_value_problem(problem))
+                                initial_value=initial_value_problem(problem))
     trainer = build_trainer(settings, module.plan, run_dir=run_dir, callbacks=list(callbacks or []),
                             logger=logger, trainer_kwargs=trainer_kwargs, manual=manual,
                             lm_parameters=lm_parameters)

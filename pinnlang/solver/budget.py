@@ -83,7 +83,7 @@ class TimeBudget(Callback):
         measured = Measurement(at_step=step, remaining=self._remaining(trainer, settings.max_time, now),
                                step_seconds=seconds / max(steps, 1), steps_per_batch=pl_module.steps_per_batch)
         plan = make_plan(settings, lm_parameters=self.lm_parameters, measurement=trainer.strategy.broadcast(measured),
-                         time_dependent=initial_value_problem(pl_module.problem))
+                         initial_value=initial_value_problem(pl_module.problem))
         follow_plan(plan, trainer, pl_module)
 
     def _remaining(self, trainer: Any, max_time: float, now: float) -> float:

@@ -129,8 +129,7 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
     for cond in compiled.conditions:
         batch = cond.sample(None if cond.kind == "data" else FRESH_POINTS, rng)
         residual, scale = _residual_and_scale(cond, net, batch, unknowns)
-        floor = field_scale if cond.kind in ("initial", "boundary", "periodic") else 0.0
-        healths.append(ConditionHealth(cond.name, cond.kind, _ratio(residual, scale, floor)))
+        healths.append(_health(cond, residual, scale, field_scale))
         if cond.kind == "pde" and time_column is not None:
             ratio = _late_over_early(residual, scale, batch.x[:, time_column].detach().cpu().numpy())
             late_ratio = ratio if late_ratio is None else max(late_ratio, ratio)
@@ -147,16 +146,9 @@ def relative_residuals(compiled: Any, net: torch.nn.Module, unknowns: dict[str, 
     """Every deciding condition's relative residual (see the module docstring) on ``batches``,
     the points of one round, the fields' scale measured on the first ``pde`` condition's."""
     pdes = [c for c in compiled.conditions if c.kind == "pde" and c.name in batches]
-    with torch.no_grad():
-        field_scale = _rms(net(batches[pdes[0].name].x).double().cpu().numpy()) if pdes else 0.0
-    out = []
-    for cond in compiled.conditions:
-        if cond.kind not in _DECIDING or cond.name not in batches:
-            continue
-        residual, scale = _residual_and_scale(cond, net, batches[cond.name], unknowns)
-        floor = field_scale if cond.kind != "pde" else 0.0
-        out.append(ConditionHealth(cond.name, cond.kind, _ratio(residual, scale, floor)))
-    return tuple(out)
+    field_scale = _fields_rms(net, batches[pdes[0].name].x) if pdes else 0.0
+    return tuple(_health(cond, *_residual_and_scale(cond, net, batches[cond.name], unknowns), field_scale)
+                 for cond in compiled.conditions if cond.kind in _DECIDING and cond.name in batches)
 
 
 def resolved(healths: Sequence[ConditionHealth]) -> bool:
@@ -200,14 +192,23 @@ def _ratio(residual: np.ndarray, scale: np.ndarray, floor: float) -> float:
     return _rms(residual) / size
 
 
+def _health(cond: Any, residual: np.ndarray, scale: np.ndarray, field_scale: float) -> ConditionHealth:
+    """``cond``'s relative residual: an initial, boundary or periodic condition's is never taken
+    over less than ``field_scale`` (see the module docstring)."""
+    floor = field_scale if cond.kind in ("initial", "boundary", "periodic") else 0.0
+    return ConditionHealth(cond.name, cond.kind, _ratio(residual, scale, floor))
+
+
+def _fields_rms(net: Any, x: torch.Tensor) -> float:
+    """The root mean square of the network's fields at the points ``x``."""
+    with torch.no_grad():
+        return _rms(net(x).detach().double().cpu().numpy())
+
+
 def _field_scale(compiled: Any, net: Any, rng: np.random.Generator) -> float:
     """The root mean square of the network's fields over the input domain."""
     pdes = [c for c in compiled.conditions if c.kind == "pde"]
-    if not pdes:
-        return 0.0
-    with torch.no_grad():
-        values = net(pdes[0].sample(FRESH_POINTS, rng).x)
-    return _rms(values.detach().double().cpu().numpy())
+    return _fields_rms(net, pdes[0].sample(FRESH_POINTS, rng).x) if pdes else 0.0
 
 
 def _late_over_early(residual: np.ndarray, scale: np.ndarray, times: np.ndarray) -> float:

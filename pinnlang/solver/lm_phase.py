@@ -321,10 +321,10 @@ def lm_batch(module: Any) -> Tensor:
         module.trainer.should_stop = True
     if phase.grow_points and record["gap"] > GROW_GAP:
         grow_points(module, optimizer)
-    if phase.until_converged and optimizer.converged() and march_on(module, optimizer, phase,
-                                                                    "loss on fresh points no longer falling"):
+    converged = phase.until_converged and optimizer.converged()
+    if converged and march_on(module, optimizer, phase, "loss on fresh points no longer falling"):
         return module._last[0]  # the phase goes on over a longer time window
-    if phase.until_converged and local >= phase.min_steps and optimizer.converged():
+    if converged and local >= phase.min_steps:
         if phase.grow_network and widen_on_stall(module, optimizer):
             return module._last[0]  # the phase goes on with a wider network
         _report(module, optimizer, f"Levenberg-Marquardt converged after {local} iterations: the loss "
@@ -334,27 +334,28 @@ def lm_batch(module: Any) -> Tensor:
     return module._last[0]
 
 
+def _running(module: Any) -> LevenbergMarquardtOptimizer | None:
+    """The optimizer of the Levenberg–Marquardt phase running now (``None`` outside one)."""
+    trainer = getattr(module, "_trainer", None)
+    optimizers = trainer.optimizers if trainer is not None else []
+    return optimizers[0] if optimizers and isinstance(optimizers[0], LevenbergMarquardtOptimizer) else None
+
+
 def points_factor(module: Any) -> int:
     """How many times its planned points the Levenberg–Marquardt phase running now draws per round
     (1 outside one; see :func:`grow_points`)."""
-    trainer = getattr(module, "_trainer", None)
-    optimizers = trainer.optimizers if trainer is not None else []
-    if optimizers and isinstance(optimizers[0], LevenbergMarquardtOptimizer):
-        return int(optimizers[0].record.get("points_factor", 1))
-    return 1
+    optimizer = _running(module)
+    return int(optimizer.record.get("points_factor", 1)) if optimizer is not None else 1
 
 
 def marching_share(module: Any, step: int) -> float:
     """The share of the time interval the Levenberg–Marquardt phase running now trains on at
     ``step`` (1 outside one, and in a phase that does not march; see :func:`march_on`)."""
-    trainer = getattr(module, "_trainer", None)
-    optimizers = trainer.optimizers if trainer is not None else []
-    if not optimizers or not isinstance(optimizers[0], LevenbergMarquardtOptimizer):
-        return 1.0
+    optimizer = _running(module)
     phase = module.plan.phase_at(step)
-    if not phase.time_windows:
+    if optimizer is None or not phase.time_windows:
         return 1.0
-    return int(optimizers[0].record.get("window", 1)) / phase.time_windows
+    return int(optimizer.record.get("window", 1)) / phase.time_windows
 
 
 def _window_open(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any) -> bool:
@@ -434,7 +435,7 @@ def finish_lm_phase(module: Any) -> None:
     if not optimizer.defaults["keep_best"] or not record["iteration"]:
         return
     phase = module.plan.phase_at(module.global_step - 1)
-    if phase.time_windows and int(record.get("window", 1)) < phase.time_windows:
+    if _window_open(module, optimizer, phase):
         _report(module, optimizer, f"Levenberg-Marquardt ended in time window {record.get('window', 1)}/"
                                    f"{phase.time_windows}: later times are extrapolated")
         return

@@ -118,8 +118,9 @@ class Phase:
             (:mod:`pinnlang.solver.network_growth`).
         time_windows: a Levenberg–Marquardt phase that runs until converged marches through
             this many windows of the time interval (the first 1/K, 2/K, ..., all of it), the next
-            one each time the loss on the window's fresh points stops falling (0: the whole
-            interval throughout; see :func:`pinnlang.solver.lm_phase.march_on`).
+            one once a fresh round of the window is resolved or the loss on the window's fresh
+            points stops falling (0: the whole interval throughout; see
+            :func:`pinnlang.solver.lm_phase.march_on`).
         lr_schedule: Adam's learning-rate schedule over its steps (from ``schedule_from`` on).
         schedule_from: the global step the schedule starts at (a time budget's plan).
     """
@@ -340,7 +341,7 @@ def _from_settings(settings: SolveSettings) -> tuple[Phase, ...]:
 
 
 def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int,
-              time_dependent: bool) -> tuple[Phase, ...]:
+              initial_value: bool) -> tuple[Phase, ...]:
     """A time budget's phases from the measured step (see the module docstring)."""
     k = max(m.steps_per_batch, 1)
     seconds = max(m.step_seconds, 1e-9)
@@ -353,7 +354,7 @@ def _budgeted(settings: SolveSettings, m: Measurement, lm_parameters: int,
         return (_adam(settings, m.at_step + adam, schedule, m.at_step),
                 _lm_phase(lm, resample, points, grow=not _points_chosen(settings),
                           grow_network=_network_chosen(settings),
-                          time_windows=lm_time_windows(settings, time_dependent)))
+                          time_windows=lm_time_windows(settings, initial_value)))
     lbfgs = settings.lbfgs_steps if "lbfgs_steps" in given else None
     lbfgs_seconds = LBFGS_COST * seconds
     adam_seconds = ADAM_SHARE * m.remaining if lbfgs is None else m.remaining - lbfgs * lbfgs_seconds
@@ -374,11 +375,11 @@ def initial_value_problem(problem: Any) -> bool:
     return problem.time_axis is not None and any(c.kind == "initial" for c in problem.conditions)
 
 
-def lm_time_windows(settings: SolveSettings, time_dependent: bool) -> int:
+def lm_time_windows(settings: SolveSettings, initial_value: bool) -> int:
     """The windows an open-ended Levenberg–Marquardt phase pinnlang plans marches through on an
-    initial-value problem (``time_dependent``, see :func:`initial_value_problem`): the
+    initial-value problem (``initial_value``, see :func:`initial_value_problem`): the
     ``time_windows`` given (0: none), else :data:`DEFAULT_TIME_WINDOWS` (none otherwise)."""
-    if not time_dependent:
+    if not initial_value:
         return 0
     return settings.time_windows if "time_windows" in settings.given else DEFAULT_TIME_WINDOWS
 
@@ -389,7 +390,7 @@ def wants_budget(settings: SolveSettings) -> bool:
 
 
 def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
-              measurement: Measurement | None = None, time_dependent: bool = False) -> TrainingPlan:
+              measurement: Measurement | None = None, initial_value: bool = False) -> TrainingPlan:
     """The training plan of a run (see the module docstring).
 
     Args:
@@ -397,11 +398,11 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         lm_parameters: trained parameters of a Levenberg–Marquardt phase of this run (0: the
             phase cannot run here: the network, the processes).
         measurement: a time budget's measured step (``None``: not measured yet).
-        time_dependent: the problem is an initial-value problem (its open-ended
+        initial_value: the problem is an initial-value problem (its open-ended
             Levenberg–Marquardt phase marches in time, see :func:`lm_time_windows`).
     """
     if wants_budget(settings):
-        phases = (_budgeted(settings, measurement, lm_parameters, time_dependent) if measurement is not None
+        phases = (_budgeted(settings, measurement, lm_parameters, initial_value) if measurement is not None
                   else (_adam(settings, None),))
         return TrainingPlan(phases, "time budget", settings.max_time, measurement)
     if not CHOSEN & settings.given and lm_phase_runs(lm_parameters):
@@ -409,7 +410,7 @@ def make_plan(settings: SolveSettings, *, lm_parameters: int = 0,
         phases = (_adam(settings, DEFAULT_ADAM_STEPS),
                   _lm_phase(None, resample, points, grow=not _points_chosen(settings),
                             grow_network=_network_chosen(settings),
-                          time_windows=lm_time_windows(settings, time_dependent)))
+                            time_windows=lm_time_windows(settings, initial_value)))
         return TrainingPlan(phases, "default", DEFAULT_MAX_TIME)
     return TrainingPlan(_from_settings(settings), "settings")
 

@@ -153,18 +153,18 @@ def test_the_plan_round_trips_through_plain_data():
                                                          grow_points=True, grow_network=True))
 
 
-@pytest.mark.parametrize("given, time_dependent, windows", [
+@pytest.mark.parametrize("given, initial_value, windows", [
     ({}, True, DEFAULT_TIME_WINDOWS), ({}, False, 0), ({"time_windows": 6}, True, 6), ({"time_windows": 6}, False, 0),
     ({"time_windows": 0}, True, 0), ({"max_time": 60}, True, DEFAULT_TIME_WINDOWS),
 ])
-def test_an_open_ended_lm_phase_marches_in_time_on_a_time_dependent_problem(given, time_dependent, windows):
+def test_an_open_ended_lm_phase_marches_in_time_on_a_initial_value_problem(given, initial_value, windows):
     measured = Measurement(at_step=100, remaining=50.0, step_seconds=0.01, steps_per_batch=10)
-    plan = make_plan(_settings(**given), lm_parameters=900, time_dependent=time_dependent,
+    plan = make_plan(_settings(**given), lm_parameters=900, initial_value=initial_value,
                      measurement=measured if "max_time" in given else None)
     assert plan.phases[-1].kind == "lm" and plan.phases[-1].time_windows == windows
     assert (f"marching through {windows} time windows" in plan.describe()) is bool(windows)
     # a phase of fixed length does not march (it has no convergence to march on)
-    fixed = make_plan(_settings(steps=10, lm_steps=20, **given), lm_parameters=900, time_dependent=time_dependent)
+    fixed = make_plan(_settings(steps=10, lm_steps=20, **given), lm_parameters=900, initial_value=initial_value)
     assert fixed.phases[-1].time_windows == 0
 
 
