@@ -32,9 +32,9 @@ def _traits(problem):
     return traits(compile_problem(problem, dtype=torch.float64))
 
 
-def _heat(initial=sp.sin(sp.pi * x)):
+def _heat(initial=sp.sin(sp.pi * x), growth=0):
     return (pinnlang.Problem("heat").space(x, 0, 1).time(t, 0, 1).field(u)
-            .pde(sp.Eq(u(x, t).diff(t), 0.1 * u(x, t).diff(x, 2)))
+            .pde(sp.Eq(u(x, t).diff(t), 0.1 * u(x, t).diff(x, 2) + growth * u(x, t)))
             .initial(sp.Eq(u(x, t), initial)).boundary(sp.Eq(u(x, t), 0)))
 
 
@@ -142,6 +142,29 @@ def test_balanced_conditions_keep_weight_one():
     beyond = dict(within, initial=measured.row_norms["pde"] / (2 * IMBALANCE))
     assert default_choices(dataclasses.replace(measured, row_norms=beyond), frozenset()).weights == {
         "initial": pytest.approx(2 * IMBALANCE)}
+
+
+def test_a_periodic_condition_is_not_balanced():
+    measured = _traits(_heat())
+    ends = dataclasses.replace(measured, row_norms={"pde": 1.0, "ends": 1.0 / (100 * IMBALANCE)},
+                               kinds={"pde": "pde", "ends": "periodic"})
+    assert default_choices(ends, frozenset()).weights == {}
+
+
+def test_initial_conditions_of_a_problem_that_amplifies_their_errors_are_weighted_by_it():
+    growing = _traits(_heat(growth=3))
+    assert growing.growth_rate == pytest.approx(3.0) and growing.amplification == pytest.approx(math.exp(3))
+    balanced = dataclasses.replace(growing, row_norms={name: 1.0 for name in growing.row_norms})
+    choices = default_choices(balanced, frozenset())
+    assert choices.weights == {"initial": pytest.approx(math.exp(3), rel=0.01)}
+    assert "grows at the rate 3" in choices.describe()
+    # on top of a balancing weight; below an order of magnitude of growth, nothing
+    lifted = dict(balanced.row_norms, initial=1.0 / (2 * IMBALANCE))
+    assert default_choices(dataclasses.replace(balanced, row_norms=lifted), frozenset()).weights == {
+        "initial": pytest.approx(2 * IMBALANCE * math.exp(3), rel=0.01)}
+    assert default_choices(dataclasses.replace(balanced, growth_rate=2.0), frozenset()).weights == {}
+    assert default_choices(dataclasses.replace(balanced, growth_rate=None), frozenset()).weights == {}
+    assert _traits(_heat()).growth_rate == 0.0
 
 
 def test_a_given_setting_or_weight_is_never_overridden():

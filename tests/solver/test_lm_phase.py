@@ -13,7 +13,14 @@ from lightning.pytorch.callbacks import Callback
 
 import pinnlang
 from pinnlang.errors import PinnUsageError
-from pinnlang.solver.lm_phase import GROW_GAP, LevenbergMarquardtOptimizer, grow_points, march_on
+from pinnlang.solver.lm_phase import (
+    GAP_ROUNDS,
+    GROW_GAP,
+    LevenbergMarquardtOptimizer,
+    gap_persists,
+    grow_points,
+    march_on,
+)
 from pinnlang.solver import lm_phase
 from pinnlang.solver.plan import Phase
 
@@ -127,6 +134,7 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
     optimizer.step(lambda: (system, 1))
     gap = optimizer.record["gap"]
     assert gap == pytest.approx(optimizer.record["fresh"][-1] / fitted) and gap > GROW_GAP
+    assert optimizer.record["gaps"] == [gap]
     optimizer.record["matrix_free"] = False
     owner = SimpleNamespace(_lm_system=(1, system), report_lm=False, gauss_newton_mode="dense")
     assert grow_points(owner, optimizer) and optimizer.record["points_factor"] == 2
@@ -141,6 +149,16 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
     again = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
     again.load_state_dict(optimizer.state_dict())  # a resumed run draws as many
     assert again.record["points_factor"] == 8
+    assert optimizer.record["gaps"] == []  # the rounds at the new size decide the next growth
+
+
+def test_the_points_grow_on_the_median_gap_of_several_rounds_not_on_one_round():
+    below, above = GROW_GAP / 2, 2 * GROW_GAP
+    assert not gap_persists({"gaps": [100 * GROW_GAP] * (GAP_ROUNDS - 1)})  # too few rounds
+    odd_rounds = [below] * 5 + [above] * (GAP_ROUNDS // 2) + [below] * (GAP_ROUNDS - GAP_ROUNDS // 2)
+    assert not gap_persists({"gaps": odd_rounds})
+    assert gap_persists({"gaps": [below] * 5 + [above] * GAP_ROUNDS})  # the last rounds decide
+    assert not gap_persists({})
 
 
 def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):
@@ -354,7 +372,8 @@ def test_a_march_restarts_the_convergence_test_and_the_kept_parameters():
     assert not march_on(owner, optimizer, whole, "test")
     assert march_on(owner, optimizer, marching, "test") and optimizer.record["window"] == 2
     record = optimizer.record
-    assert record["fresh"] == [] and record["best_loss"] == math.inf and record["loss"] == math.inf
+    assert record["fresh"] == [] and record["gaps"] == []
+    assert record["best_loss"] == math.inf and record["loss"] == math.inf
     assert record["damping"] >= optimizer.defaults["damping"]  # the new part of the window: large again
     assert owner._lm_system is None  # rebuilt on the longer window's points
     optimizer.step(lambda: (system, 3))
