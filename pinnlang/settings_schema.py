@@ -37,10 +37,12 @@ _FALSE = ("false", "no", "off", "0")
 
 
 def setting(default: Any, help: str, *, choices: tuple[str, ...] = (), at_least: float | None = None,
-            above: float | None = None, at_most: float | None = None, below: float | None = None) -> Any:
-    """Declare a setting: a dataclass field whose metadata holds its help, bounds and choices."""
+            above: float | None = None, at_most: float | None = None, below: float | None = None,
+            needs_time: bool = False) -> Any:
+    """Declare a setting: a dataclass field whose metadata holds its help, bounds and choices
+    (``needs_time``: it acts on the time axis only, and a problem without one ignores it)."""
     bounds = {"at_least": at_least, "above": above, "at_most": at_most, "below": below}
-    return field(default=default, metadata={"help": help, "choices": choices, **bounds})
+    return field(default=default, metadata={"help": help, "choices": choices, "needs_time": needs_time, **bounds})
 
 
 @dataclass
@@ -79,12 +81,14 @@ class SolveSettings:
                              "annealing or gradient-norm balancing", choices=WEIGHTINGS)
     anneal_every: int = setting(100, "steps between two updates of adaptive weights", above=0)
     anneal_alpha: float = setting(0.9, "moving-average factor of adaptive weights", at_least=0, at_most=1)
-    causal: float = setting(0.0, "causal weighting of time-dependent pde residuals (epsilon; 0: off)", at_least=0)
-    causal_bins: int = setting(16, "time bins of the causal weighting", above=0)
+    causal: float = setting(0.0, "causal weighting of time-dependent pde residuals (epsilon; 0: off)", at_least=0,
+                            needs_time=True)
+    causal_bins: int = setting(16, "time bins of the causal weighting", above=0, needs_time=True)
     time_windows: int = setting(0, "curriculum in time: Adam trains on 1/K, 2/K, ..., K/K of the interval, "
                                 "a Levenberg-Marquardt phase that runs until converged marches through "
                                 "the same windows (0: off; not given: Adam on all of it, that phase "
-                                "through the default training's windows on an initial-value problem)", at_least=0)
+                                "through the default training's windows on an initial-value problem)", at_least=0,
+                                needs_time=True)
     adaptive: bool = setting(False, "residual-based adaptive resampling (RAD) of pde points at each resample")
     clip: float = setting(0.0, "gradient clipping value (0: none)", at_least=0)
     accelerator: str = setting("cpu", "Lightning accelerator: cpu, gpu, auto, ...")
@@ -140,6 +144,7 @@ class Setting:
     above: float | None = None
     at_most: float | None = None
     below: float | None = None
+    needs_time: bool = False
 
     @property
     def aliases(self) -> tuple[str, ...]:

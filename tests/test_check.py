@@ -106,6 +106,17 @@ def test_warnings_unused_no_condition_second_order_in_time():
     ]
 
 
+def test_settings_of_the_time_axis_in_a_problem_without_time_are_flagged():
+    steady = parse("problem p\nspace x in [0, 1]\nfield u\npde: d(u, x, 2) = 1\nboundary: u = 0\n"
+                   "train: time_windows = 4, steps = 10, causal = 1\n")
+    warnings = [(d.span.line, d.span.col, d.message) for d in check(steady) if d.severity == "warning"]
+    assert warnings == [(6, 8, "setting 'time_windows' has no effect: the problem has no time axis"),
+                        (6, 38, "setting 'causal' has no effect: the problem has no time axis")]
+    timed = parse("problem p\nspace x in [0, 1]\ntime t in [0, 1]\nfield u\npde: d(u, t) = d(u, x, 2)\n"
+                  "initial: u = sin(pi*x)\nboundary: u = 0\ntrain: time_windows = 4\n")
+    assert [d for d in check(timed) if d.severity == "warning"] == []
+
+
 def test_constant_used_only_in_a_bound_is_used():
     p = parse("problem p\nconst L = 2\nspace x in [0, L]\nfield u\npde: d(u, x, 2) = 0\n"
               "boundary: u = 0\n")

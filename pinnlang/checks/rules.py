@@ -21,7 +21,7 @@ from pinnlang.geometry import Box, Interval
 from pinnlang.problem import AtPoint, Condition, OnRegion, Problem
 from pinnlang.problem.operators import dn
 from pinnlang.problem.options import option_error, unknown_option_warning
-from pinnlang.settings_schema import check_settings
+from pinnlang.settings_schema import SETTINGS, canonical_name, check_settings
 from pinnlang.source import Span
 from pinnlang.problem.names import reserved_message
 
@@ -225,6 +225,19 @@ def require_known_settings(problem: Problem) -> Iterator[Diagnostic]:
             yield from err.diagnostics
 
 
+def warn_time_settings_without_time(problem: Problem) -> Iterator[Diagnostic]:
+    """A ``train:`` setting that acts on the time axis only (``needs_time`` in the schema), in a
+    problem without one."""
+    if problem.time_axis is not None:
+        return
+    for name in problem.settings:
+        spec = SETTINGS.get(canonical_name(name))
+        if spec is not None and spec.needs_time:
+            yield _warning(f"setting '{name}' has no effect: the problem has no time axis",
+                           problem.spans.get(f"train:{name}"),
+                           hint="declare 'time t in [t0, t1]' or remove the setting")
+
+
 def check_conditions(problem: Problem, allowed_paths: Iterable[str] = (), *,
                      structure: bool = True) -> Iterator[Diagnostic]:
     """Rules about each condition. ``structure=False`` skips the rules on how equations are
@@ -353,7 +366,7 @@ def warn_free_fields(problem: Problem) -> Iterator[Diagnostic]:
 RULES: tuple[Rule, ...] = (
     require_coordinates_and_fields, require_unique_names, require_unreserved_names,
     require_nonempty_ranges, require_known_settings, check_exact, warn_unused_declarations,
-    warn_fields_without_condition, warn_second_order_in_time,
+    warn_fields_without_condition, warn_second_order_in_time, warn_time_settings_without_time,
 )
 
 
