@@ -55,9 +55,10 @@ CONVERGENCE_ROUNDS = 10
 #: phase ran its whole 180 s.
 CONVERGENCE_FALL = 0.1
 #: Fresh rounds whose losses are more than this many times the loss the round before ended at
-#: (the median of :data:`GAP_ROUNDS` of them since the points last grew) show that the
-#: Gauss–Newton steps fit their points and little else between them: a phase that may grow its
-#: points (``Phase.grow_points``) then draws twice as many from the next round on.
+#: (the median of :data:`GAP_ROUNDS` of them since the points last grew, or a single round more
+#: than this squared: :func:`growth_gap`) show that the Gauss–Newton steps fit their points and
+#: little else between them: a phase that may grow its points (``Phase.grow_points``) then draws
+#: twice as many from the next round on.
 #: Twice the round-to-round spread of losses on random points (up to 2x on 2-D Poisson, whose
 #: rounds generalise); on Burgers the ratio climbs to 15-660 once the shock is being fitted, and
 #: 4000 points per round instead of 1842 took 400 iterations from 4.6e-4 to 1.2e-4.
@@ -65,11 +66,12 @@ GROW_GAP = 4.0
 #: Fresh rounds at one point count whose median gap decides a growth (see :data:`GROW_GAP`): the
 #: median drops the odd round. On the sharp Allen–Cahn problem single rounds past 4 grew the
 #: points in five consecutive rounds to 64x, each iteration ~15x slower, and the gap stayed (9x
-#: at 64x: the odd round through a sharp interface, not too few points): 1.2e-2 in 180 s, against
-#: 4.3e-3 in 121 s without growing. The median of 10 rounds grew its points once (3.7e-3) but
-#: left the lid-driven cavity, whose gaps are 16-1500x, at 16x its points after 200 iterations
-#: (u 3.9e-2, v 0.21 in 600 s); the median of 3: Allen–Cahn 5.6e-3 (16x), the cavity 32x by its
-#: 95th of ~100 iterations, u 1.1e-2, v 3.9e-2 (seed 0; it swings 2x between runs).
+#: at 64x, at most 10x: the odd round through a sharp interface, not too few points): 1.2e-2 in
+#: 180 s, against 4.3e-3 in 121 s without growing; the median of 3 rounds: 5.6e-3. The median
+#: alone is slow where every round shows a gap of 16-1500x, the lid-driven cavity: the median of
+#: 10 rounds left it at 16x its points after 200 iterations (u 3.9e-2, v 0.21 in 600 s), the
+#: median of 3 at u 1.1e-2, v 3.9e-2 and u 4.1e-2, v 0.20, against 7.4e-3 / 3.1e-2 and 1.3e-2 /
+#: 2.0e-2 growing on single rounds; so a single round past ``GROW_GAP²`` still grows them.
 GAP_ROUNDS = 3
 
 
@@ -331,7 +333,7 @@ def lm_batch(module: Any) -> Tensor:
         _report(module, optimizer, f"Levenberg-Marquardt stopped: no better judgement in "
                                    f"{optimizer.patience} fresh rounds")
         module.trainer.should_stop = True
-    if phase.grow_points and gap_persists(record):
+    if phase.grow_points and growth_gap(record) is not None:
         grow_points(module, optimizer)
     converged = phase.until_converged and optimizer.converged()
     if converged and march_on(module, optimizer, phase, "loss on fresh points no longer falling"):
@@ -406,11 +408,16 @@ def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any, re
     return True
 
 
-def gap_persists(record: dict[str, Any]) -> bool:
-    """Whether the median gap of the last :data:`GAP_ROUNDS` fresh rounds since the points last
-    grew (``record["gaps"]``) is above :data:`GROW_GAP`."""
+def growth_gap(record: dict[str, Any]) -> float | None:
+    """The gap that grows the points (``None``: none does), from the fresh rounds since the points
+    last grew (``record["gaps"]``): the last round's when it is above ``GROW_GAP²``, past what the
+    odd hard round gives, else the median of the last :data:`GAP_ROUNDS` when that is above
+    :data:`GROW_GAP`."""
     gaps = record.get("gaps", [])
-    return len(gaps) >= GAP_ROUNDS and statistics.median(gaps[-GAP_ROUNDS:]) > GROW_GAP
+    if gaps and gaps[-1] > GROW_GAP**2:
+        return gaps[-1]
+    median = statistics.median(gaps[-GAP_ROUNDS:]) if len(gaps) >= GAP_ROUNDS else 0.0
+    return median if median > GROW_GAP else None
 
 
 def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
@@ -432,7 +439,7 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
     if not dense_fits(rows, system.size, side, system.parameters[0].device)[1]:
         return False
     record = optimizer.record
-    gap = statistics.median((record.get("gaps") or [record.get("gap", 0.0)])[-GAP_ROUNDS:])
+    gap = growth_gap(record) or record.get("gap", 0.0)
     record["points_factor"] = 2 * int(record.get("points_factor", 1))
     record["gaps"] = []  # the rounds at the new size decide the next growth
     if isinstance(system, ResidualSystem) and system.reduce is None and system.local_rows < system.size:
@@ -442,8 +449,8 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
         module.gauss_newton_mode = None
         record.pop("matrix_free", None)
     _report(module, optimizer, f"Levenberg-Marquardt: the loss on fresh points is {gap:.0f}x the "
-                               f"loss on the last round's (median of {GAP_ROUNDS} rounds): "
-                               f"{record['points_factor']}x the points from the next round on")
+                               f"loss on the last round's: {record['points_factor']}x the points "
+                               f"from the next round on")
     return True
 
 

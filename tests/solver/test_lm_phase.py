@@ -17,8 +17,8 @@ from pinnlang.solver.lm_phase import (
     GAP_ROUNDS,
     GROW_GAP,
     LevenbergMarquardtOptimizer,
-    gap_persists,
     grow_points,
+    growth_gap,
     march_on,
 )
 from pinnlang.solver import lm_phase
@@ -152,13 +152,15 @@ def test_a_fresh_round_far_above_the_fitted_loss_doubles_the_points_of_the_next_
     assert optimizer.record["gaps"] == []  # the rounds at the new size decide the next growth
 
 
-def test_the_points_grow_on_the_median_gap_of_several_rounds_not_on_one_round():
-    below, above = GROW_GAP / 2, 2 * GROW_GAP
-    assert not gap_persists({"gaps": [100 * GROW_GAP] * (GAP_ROUNDS - 1)})  # too few rounds
+def test_the_points_grow_on_the_median_gap_of_several_rounds_or_on_one_far_gap():
+    below, above, far = GROW_GAP / 2, 2 * GROW_GAP, 2 * GROW_GAP**2
+    assert growth_gap({"gaps": [above] * (GAP_ROUNDS - 1)}) is None  # too few rounds
     odd_rounds = [below] * 5 + [above] * (GAP_ROUNDS // 2) + [below] * (GAP_ROUNDS - GAP_ROUNDS // 2)
-    assert not gap_persists({"gaps": odd_rounds})
-    assert gap_persists({"gaps": [below] * 5 + [above] * GAP_ROUNDS})  # the last rounds decide
-    assert not gap_persists({})
+    assert growth_gap({"gaps": odd_rounds}) is None
+    assert growth_gap({"gaps": [below] * 5 + [above] * GAP_ROUNDS}) == above  # the last rounds decide
+    assert growth_gap({"gaps": [far]}) == far  # beyond any odd round: at once
+    assert growth_gap({"gaps": [far, below]}) is None
+    assert growth_gap({}) is None
 
 
 def test_the_default_training_ends_its_lm_phase_on_convergence(tmp_path):
