@@ -67,6 +67,12 @@ def test_problems_outside_the_form_have_no_rate():
               .pde(sp.Eq(u(x).diff(x, 2), 1)).boundary(sp.Eq(u(x), 0)))
     no_initial_value = (pinnlang.Problem("data only").space(x, 0, 1).time(t, 0, 1).field(u)
                         .pde(sp.Eq(u(x, t).diff(t), u(x, t).diff(x, 2))).boundary(sp.Eq(u(x, t), 0)))
+    p = sp.Function("p")
+    constrained = (pinnlang.Problem("constrained").space(x, 0, 1).time(t, 0, 1).field(u, p)
+                   .pde(sp.Eq(u(x, t).diff(t), 3 * u(x, t) - p(x, t).diff(x)))
+                   .pde(sp.Eq(p(x, t).diff(x, 2), u(x, t).diff(x)))
+                   .initial(sp.Eq(u(x, t), sp.sin(sp.pi * x))))
     assert _rate(wave) is None
     assert _rate(steady) is None
     assert _rate(no_initial_value) is None
+    assert _rate(constrained) is None  # a pde and a field without time derivative
