@@ -33,6 +33,7 @@ from sympy.core.function import AppliedUndef
 
 from pinnlang.compile.lowering import Env, Lowerer, as_column
 from pinnlang.compile.normalize import SymbolTable, prepare
+from pinnlang.errors import PinnSemanticError
 
 #: Points of the initial condition the rate is evaluated on.
 GROWTH_POINTS = 2000
@@ -83,12 +84,16 @@ def initial_growth_rate(compiled: Any, rng: np.random.Generator) -> float | None
     def values(expr: sp.Expr) -> torch.Tensor:
         return as_column(lowerer.lower(expr)(env), env).double()
 
-    a = torch.stack([torch.stack([values(p[0]) for p in row], -1) for row in coefficients], -2)
-    c = torch.stack([torch.stack([values(p[1]) for p in row], -1) for row in coefficients], -2)
-    invertible = torch.linalg.det(a).abs() > 0
-    if not bool(invertible.any()):
+    try:
+        a = torch.stack([torch.stack([values(p[0]) for p in row], -1) for row in coefficients], -2)
+        c = torch.stack([torch.stack([values(p[1]) for p in row], -1) for row in coefficients], -2)
+    except PinnSemanticError:
+        return None  # a derivative of the data the lowering has no torch counterpart for
+    usable = (torch.linalg.det(a).abs() > 0) & torch.isfinite(c).flatten(1).all(1)
+    if not bool(usable.any()):
         return None
-    rates = torch.linalg.eigvals(-torch.linalg.solve(a[invertible], c[invertible])).real
+    a, c = a[usable], c[usable]
+    rates = torch.linalg.eigvals(-torch.linalg.solve(a, c)).real
     rates = rates[torch.isfinite(rates)]
     return max(0.0, float(rates.max())) if rates.numel() else None
 
