@@ -194,8 +194,8 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         fitted = record["loss"]  # where the last round ended: the fresh round's loss over it
         fresh_round = new_round and record["round"] >= 0 and 0 < fitted < math.inf
         record["gap"] = loss / fitted if fresh_round else 0.0
-        if fresh_round:
-            record.setdefault("gaps", []).append(record["gap"])
+        if fresh_round:  # only the last GAP_ROUNDS decide (growth_gap): the state stays small
+            record["gaps"] = [*record.get("gaps", []), record["gap"]][-GAP_ROUNDS:]
         if new_round:
             record["round"] = round_index
             if self.defaults["keep_best"]:
