@@ -58,6 +58,9 @@ class SolveSettings:
                                      at_least=0)
     lm_points: int = setting(0, "points per pde condition in the Levenberg-Marquardt phase (0: the training "
                              "rounds' count)", at_least=0)
+    lm_robust: float = setting(100.0, "Huber threshold of the Levenberg-Marquardt phase: a point whose residual is "
+                               "more than this many times its condition's median counts linearly, not "
+                               "quadratically (0: plain least squares)", at_least=0)
     lr: float = setting(1e-3, "Adam learning rate", above=0)
     lr_schedule: str = setting("constant", "learning-rate schedule over the Adam phase", choices=LR_SCHEDULES)
     lr_decay: float = setting(0.1, "exponential/cosine schedules end at lr * lr_decay", above=0)

@@ -54,6 +54,7 @@ from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
 from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
 from pinnlang.solver.points import take
+from pinnlang.solver.robust import huber_factors
 
 Reduce = Callable[[Tensor], Tensor]
 
@@ -82,11 +83,13 @@ class _StackedResidual(nn.Module):
         self.net = net
         self.unknowns = unknowns
         self.parts = parts  # (condition, its batch, √(w / (N k)))
+        self.factors: Tensor | None = None  # Huber factors of the rows (pinnlang.solver.robust)
 
     def forward(self, create_graph: bool = True) -> Tensor:
         pieces = [scale * cond.residual(self.net, batch, dict(self.unknowns), create_graph=create_graph).reshape(-1)
                   for cond, batch, scale in self.parts]
-        return torch.cat(pieces)
+        rho = torch.cat(pieces)
+        return rho if self.factors is None else rho * self.factors.to(rho.dtype)
 
 
 class MatrixFreeSystem(TrainedParameters):
@@ -101,6 +104,8 @@ class MatrixFreeSystem(TrainedParameters):
         batches: Condition name -> its points (this process's).
         weights: The weight of every condition, in the order of ``conditions``.
         reduce: Sum over processes (all-reduce), or ``None`` in one process.
+        robust: Huber's threshold over each condition's median residual
+            (:func:`~pinnlang.solver.robust.huber_factors`); 0: plain least squares.
         tolerance, max_iterations: The damped solves' stopping rule.
 
     Attributes:
@@ -111,18 +116,24 @@ class MatrixFreeSystem(TrainedParameters):
 
     def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
                  batches: Mapping[str, Batch], weights: list[float], *, reduce: Reduce | None = None,
-                 tolerance: float = CG_TOLERANCE, max_iterations: int = CG_MAX_ITERATIONS):
-        parts, rows = [], 0
+                 robust: float = 0.0, tolerance: float = CG_TOLERANCE, max_iterations: int = CG_MAX_ITERATIONS):
+        parts, rows, residuals, self.shapes = [], 0, [], []
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
             points = total_count(len(batch), reduce, batch.x.device)
             if len(batch.x) == 0:
                 continue
             with torch.enable_grad():
-                width = cond.residual(net, batch, dict(unknowns), create_graph=False).shape[-1]
+                residual = cond.residual(net, batch, dict(unknowns), create_graph=False).detach()
+            width = residual.shape[-1]
             parts.append((cond, batch, math.sqrt(float(weight) / (points * width))))
+            residuals.append(residual)
+            self.shapes.append((len(batch.x), width))
             rows += len(batch) * width
         self.stacked = _StackedResidual(net, unknowns, parts)
+        self.robust = float(robust)
+        if self.robust > 0 and residuals:  # Huber factors (pinnlang.solver.robust), again at each prepare
+            self.stacked.factors = torch.cat(huber_factors(residuals, self.robust, reduce))
         self._take_parameters(self.stacked)
         self.reduce = reduce
         self.tolerance, self.max_iterations = tolerance, max_iterations
@@ -149,7 +160,17 @@ class MatrixFreeSystem(TrainedParameters):
         and compute ``Jᵀρ``; return ``ρ`` (float64)."""
         self._transposed, self._rho, self._probe, self._krylov = [], None, None, None  # free the last graph first
         with torch.enable_grad():
-            rho = self.stacked(create_graph=True)
+            if self.robust > 0 and self.shapes:  # the factors of these parameters
+                self.stacked.factors = None
+                rho = self.stacked(create_graph=True)
+                plain, rows, start = rho.detach(), [], 0
+                for count, width in self.shapes:
+                    rows.append(plain[start:start + count * width].reshape(count, width))
+                    start += count * width
+                self.stacked.factors = torch.cat(huber_factors(rows, self.robust, self.reduce))
+                rho = rho * self.stacked.factors.to(rho.dtype)
+            else:
+                rho = self.stacked(create_graph=True)
             self._probe = torch.zeros_like(rho, requires_grad=True)
             grads = torch.autograd.grad(rho, self.parameters, self._probe, create_graph=True, allow_unused=True)
             self._transposed = [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, self.parameters)]
@@ -320,12 +341,13 @@ MODES = ("auto", "dense", "matrix-free")
 
 def make_residual_system(net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
                          batches: Mapping[str, Batch], weights: list[float], *,
-                         reduce: Reduce | None = None, mode: str = "auto") -> tuple[Any, str]:
+                         reduce: Reduce | None = None, mode: str = "auto", robust: float = 0.0) -> tuple[Any, str]:
     """The residual system of a Gauss–Newton phase and a sentence saying which one and why.
 
     ``mode``: ``"dense"`` (:class:`~pinnlang.solver.levenberg_marquardt.ResidualSystem`: ``J``
     formed through the forward engine; needs a network it reads), ``"matrix-free"``
-    (:class:`MatrixFreeSystem`) or ``"auto"`` (:func:`choose_mode`).
+    (:class:`MatrixFreeSystem`) or ``"auto"`` (:func:`choose_mode`); ``robust``: Huber's
+    threshold of both (:mod:`pinnlang.solver.robust`; 0: plain least squares).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -333,11 +355,12 @@ def make_residual_system(net: nn.Module, unknowns: nn.ParameterDict, conditions:
         why = unsupported_network(net, conditions)
         if why:
             raise ValueError(f"a dense Gauss-Newton system needs the forward engine: {why}")
-        return ResidualSystem(net, unknowns, conditions, batches, weights, reduce=reduce), "dense (asked for)"
-    free = MatrixFreeSystem(net, unknowns, conditions, batches, weights, reduce=reduce)
+        return (ResidualSystem(net, unknowns, conditions, batches, weights, reduce=reduce, robust=robust),
+                "dense (asked for)")
+    free = MatrixFreeSystem(net, unknowns, conditions, batches, weights, reduce=reduce, robust=robust)
     if mode == "matrix-free":
         return free, "matrix-free (asked for)"
     chosen, why = choose_mode(net, unknowns, conditions, batches, weights, free, reduce=reduce)
     if chosen == "dense":
-        return ResidualSystem(net, unknowns, conditions, batches, weights, reduce=reduce), why
+        return ResidualSystem(net, unknowns, conditions, batches, weights, reduce=reduce, robust=robust), why
     return free, why

@@ -38,6 +38,7 @@ from torch.func import functional_call, jacrev, vmap
 
 from pinnlang.compile.conditions import Batch
 from pinnlang.models.normalize import NormalizedNet
+from pinnlang.solver.robust import huber_factors
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
@@ -152,11 +153,14 @@ class ResidualSystem(TrainedParameters):
         weights: The weight of every condition, in the order of ``conditions``.
         reduce: Sum over processes (all-reduce), or ``None`` in one process. With it the step
             comes from the summed ``P × P`` Gram matrix ``JᵀJ`` and ``Jᵀρ`` of every process's rows.
+        robust: Huber's threshold over each condition's median residual
+            (:func:`~pinnlang.solver.robust.huber_factors`, at the parameters of each
+            :meth:`prepare`); 0: plain least squares.
     """
 
     def __init__(self, net: nn.Module, unknowns: nn.ParameterDict, conditions: Any,
                  batches: Mapping[str, Batch], weights: list[float], *,
-                 reduce: Callable[[Tensor], Tensor] | None = None):
+                 reduce: Callable[[Tensor], Tensor] | None = None, robust: float = 0.0):
         self.reduce = reduce
         self._prepared: tuple[Tensor, Tensor, Tensor] | None = None  # (J, Gram, ρ) or (JᵀJ, Jᵀρ, ρ)
         self._take_parameters(_RowResidual(net, unknowns, conditions[0]))
@@ -165,6 +169,8 @@ class ResidualSystem(TrainedParameters):
         self.parts: list[tuple[nn.Module, Callable, tuple, tuple, float]] = []
         #: Residual rows of this process (points times components, over the conditions).
         self.local_rows = 0
+        #: (points, components) of each part's rows.
+        self.shapes: list[tuple[int, int]] = []
         params = self.current()
         for cond, weight in zip(conditions, weights):
             batch = batches[cond.name]
@@ -181,7 +187,21 @@ class ResidualSystem(TrainedParameters):
             with torch.no_grad():
                 width = one(params, *(None if f is None else f[0] for f in fields)).numel()
             self.local_rows += len(batch.x) * width
+            self.shapes.append((len(batch.x), width))
             self.parts.append((module, one, in_dims, fields, math.sqrt(float(weight) / (rows * width))))
+        #: Huber factors of the rows (:mod:`pinnlang.solver.robust`) at the parameters of the
+        #: last :meth:`prepare` (before one: of the first residual asked for); ``None``: none yet,
+        #: or plain least squares.
+        self.factors: Tensor | None = None
+        self.robust = float(robust)
+
+    def _reweigh(self, plain: Tensor) -> None:
+        """Set :attr:`factors` from ``plain``, the residual without them."""
+        rows, start = [], 0
+        for count, width in self.shapes:
+            rows.append(plain[start:start + count * width].reshape(count, width))
+            start += count * width
+        self.factors = torch.cat(huber_factors(rows, self.robust, self.reduce))
 
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``ρ`` at ``params`` (default: the current parameters), float64."""
@@ -189,7 +209,10 @@ class ResidualSystem(TrainedParameters):
         with torch.no_grad():
             pieces = [scale * vmap(one, in_dims=in_dims)(params, *fields).reshape(-1)
                       for _, one, in_dims, fields, scale in self.parts]
-        return torch.cat(pieces).double()
+        rho = torch.cat(pieces).double()
+        if self.factors is None and self.robust > 0 and self.parts:
+            self._reweigh(rho)
+        return rho if self.factors is None else rho.mul_(self.factors)
 
     def jacobian(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``J = ∂ρ/∂θ``, ``(R, P)`` float64, the columns in the order of :attr:`names`."""
@@ -199,12 +222,14 @@ class ResidualSystem(TrainedParameters):
             rows = vmap(jacrev(one), in_dims=in_dims)(params, *fields)  # name -> (N, k, *shape)
             count = rows[self.names[0]].shape[0] * rows[self.names[0]].shape[1]
             blocks.append(scale * torch.cat([rows[name].reshape(count, -1) for name in self.names], 1))
-        return torch.cat(blocks).double()
+        jac = torch.cat(blocks).double()
+        return jac if self.factors is None else jac.mul_(self.factors[:, None])
 
     def prepare(self) -> Tensor:
         """Form ``J`` and the Gram matrix at the current parameters (summed ``JᵀJ`` and ``Jᵀρ``
         with several processes); return ``ρ``."""
         params = self.current()
+        self.factors = None  # the factors of these parameters (a resumed run finds them again)
         rho, jac = self.residual(params), self.jacobian(params)
         if self.reduce is None:
             self._prepared = (jac, gram_matrix(jac), rho)

@@ -241,13 +241,16 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     later rounds keep it, see :func:`grow_points`). Under several processes its products and
     losses are summed over them (``reduce``) and each condition's rows are scaled by its point
     count over all processes (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the
-    step is the one a single process would take on the union of the points."""
+    step is the one a single process would take on the union of the points. Its rows carry Huber
+    factors at the setting ``lm_robust`` (:mod:`pinnlang.solver.robust`), fixed at the parameters
+    the round begins with."""
     if module.compiled.engine.name != "forward":
         module.use_engine("forward")  # the residual system evaluates through the forward engine
     weights = [float(w) for w in module.loss_weights.weights.tolist()]
     mode = module.gauss_newton_mode or "auto"
     system, why = make_residual_system(module.net, module.unknowns, module.compiled.conditions, batches,
-                                       weights, reduce=all_reduce_sum if processes > 1 else None, mode=mode)
+                                       weights, reduce=all_reduce_sum if processes > 1 else None, mode=mode,
+                                       robust=float(module.settings.lm_robust))
     if mode == "auto":
         module.gauss_newton_mode = "dense" if isinstance(system, ResidualSystem) else "matrix-free"
         module.gauss_newton_choice = why

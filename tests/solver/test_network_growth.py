@@ -28,8 +28,9 @@ pde:      d(u, x, x) = -(8*pi)^2*sin(8*pi*x)
 boundary: u = 0
 exact:    u = sin(8*pi*x)
 """
-#: Settings of the tiny default runs (the default plan: no step count given).
-TINY = dict(points=16, seed=0, engine="forward", quiet=True)
+#: Settings of the tiny default runs (the default plan: no step count given), in plain least squares:
+#: with the default Huber steps (``lm_robust``) this run ends at u 0.12 on 3x20 without stalling.
+TINY = dict(points=16, seed=0, engine="forward", quiet=True, lm_robust=0)
 
 
 @pytest.mark.parametrize("name, extra", [("mlp", {}), ("axis_fourier", {"wavenumbers": [6.0, 0.0]})])
