@@ -44,7 +44,7 @@ def test_file_loads_and_checks(stem):
     if stem in DEFAULT_TRAINING:
         assert not problem.settings
     elif stem in TIME_BUDGET:
-        assert problem.settings == {"max_time": TIME_BUDGET[stem]}
+        assert problem.settings == TIME_BUDGET[stem]
     else:
         assert problem.settings["model"] in ("mlp", "fourier", "modified_mlp")
         assert {"steps", "lr", "width", "depth", "points"} <= set(problem.settings)
