@@ -242,8 +242,8 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     losses are summed over them (``reduce``) and each condition's rows are scaled by its point
     count over all processes (:func:`~pinnlang.solver.levenberg_marquardt.total_count`), so the
     step is the one a single process would take on the union of the points. Its rows carry Huber
-    factors at the setting ``lm_robust`` (:mod:`pinnlang.solver.robust`), fixed at the parameters
-    the round begins with."""
+    factors at the setting ``lm_robust`` (:mod:`pinnlang.solver.robust`), taken again at every
+    iteration's parameters."""
     if module.compiled.engine.name != "forward":
         module.use_engine("forward")  # the residual system evaluates through the forward engine
     weights = [float(w) for w in module.loss_weights.weights.tolist()]

@@ -18,13 +18,15 @@ points. A normally distributed residual has its median at 0.67 standard deviatio
 67 of them: no point of such a residual is touched, and a problem without outliers takes the
 plain least-squares steps.
 
-Why 100, not a tighter 10: the cavity's corners drive its vortex (the lid's shear stress grows like
-``1/r`` towards them), so what those points are denied weakens the flow everywhere. Seed 0, one
-thread, two runs at a time: in 3 minutes plain least squares ended at u 5.8e-2, v 0.25 (seed 1:
-0.14, 0.53), ``c`` at 10 medians (factors fixed per round) at 2.3e-2, 8.5e-2 (seed 1: 1.3e-2, 4.9e-2), at 100 medians at
-1.7e-2, 5.5e-2 (seed 1: 2.0e-2, 7.7e-2); in 10 minutes 10 medians gave 1.7e-2, 6.1e-2 and
-1.3e-2, 4.8e-2 (a vortex ~8 % too weak), 100 medians 8.0e-3, 2.5e-2, and plain least squares
-5.0e-3, 2.5e-2 in its last library run (7.4e-3 to 1.3e-2 for u in the runs before).
+Why 100, not a tighter 10: the cavity's corners drive its vortex (the lid's shear stress grows
+like ``1/r`` towards them), so what those points are denied weakens the flow everywhere (seed 0,
+one thread, two runs at a time; u, v against the converged solution). In 3 minutes plain least
+squares ended at 5.8e-2, 0.25 (seed 1: 0.14, 0.53), 10 medians with the factors fixed per round at
+2.3e-2, 8.5e-2 (seed 1: 1.3e-2, 4.9e-2), 100 medians at 1.7e-2, 5.5e-2 (seed 1: 2.0e-2, 7.7e-2).
+In 10 minutes 10 medians gave 1.7e-2, 6.1e-2 and 1.3e-2, 4.8e-2 (a vortex ~8 % too weak), 100
+medians 8.0e-3, 2.5e-2, then 2.5e-2, 0.11 (seed 1: 1.7e-2, 7.1e-2), plain least squares 5.0e-3,
+2.5e-2 (seed 1: 8.9e-3, 3.6e-2): over long runs the corners are worth their full weight, and
+``problems/cavity.pinn``, which trains 10 minutes, sets ``lm_robust = 0``.
 """
 
 from __future__ import annotations
@@ -49,10 +51,11 @@ def medians(magnitudes: list[Tensor], reduce: Reduce | None = None) -> Tensor:
     process holding all their points."""
     device = magnitudes[0].device
     if reduce is None:  # the same value, the lower median, without a pass per bisection step
-        return torch.stack([m.double().median() if m.numel() else torch.zeros((), dtype=torch.float64, device=device)
-                            for m in magnitudes])
-    sums = torch.stack([torch.stack([m.sum().double(), torch.tensor(float(m.numel()), dtype=torch.float64, device=device),
-                                     (m <= 0).sum().double()]) for m in magnitudes])
+        zero = torch.zeros((), dtype=torch.float64, device=device)
+        return torch.stack([m.double().median() if m.numel() else zero for m in magnitudes])
+    sums = torch.stack([torch.stack([m.sum().double(), torch.tensor(float(m.numel()), dtype=torch.float64,
+                                                                      device=device), (m <= 0).sum().double()])
+                        for m in magnitudes])
     if reduce is not None:
         sums = reduce(sums)
     totals = sums[:, 1]
