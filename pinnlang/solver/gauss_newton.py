@@ -54,7 +54,7 @@ from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
 from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
 from pinnlang.solver.points import take
-from pinnlang.solver.robust import huber_factors
+from pinnlang.solver.robust import huber_factors, stacked_factors
 
 Reduce = Callable[[Tensor], Tensor]
 
@@ -160,17 +160,11 @@ class MatrixFreeSystem(TrainedParameters):
         and compute ``Jᵀρ``; return ``ρ`` (float64)."""
         self._transposed, self._rho, self._probe, self._krylov = [], None, None, None  # free the last graph first
         with torch.enable_grad():
+            self.stacked.factors = None
+            rho = self.stacked(create_graph=True)
             if self.robust > 0 and self.shapes:  # the factors of these parameters
-                self.stacked.factors = None
-                rho = self.stacked(create_graph=True)
-                plain, rows, start = rho.detach(), [], 0
-                for count, width in self.shapes:
-                    rows.append(plain[start:start + count * width].reshape(count, width))
-                    start += count * width
-                self.stacked.factors = torch.cat(huber_factors(rows, self.robust, self.reduce))
+                self.stacked.factors = stacked_factors(rho.detach(), self.shapes, self.robust, self.reduce)
                 rho = rho * self.stacked.factors.to(rho.dtype)
-            else:
-                rho = self.stacked(create_graph=True)
             self._probe = torch.zeros_like(rho, requires_grad=True)
             grads = torch.autograd.grad(rho, self.parameters, self._probe, create_graph=True, allow_unused=True)
             self._transposed = [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, self.parameters)]

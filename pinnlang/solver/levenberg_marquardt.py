@@ -38,7 +38,7 @@ from torch.func import functional_call, jacrev, vmap
 
 from pinnlang.compile.conditions import Batch
 from pinnlang.models.normalize import NormalizedNet
-from pinnlang.solver.robust import huber_factors
+from pinnlang.solver.robust import stacked_factors
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
@@ -154,7 +154,7 @@ class ResidualSystem(TrainedParameters):
         reduce: Sum over processes (all-reduce), or ``None`` in one process. With it the step
             comes from the summed ``P × P`` Gram matrix ``JᵀJ`` and ``Jᵀρ`` of every process's rows.
         robust: Huber's threshold over each condition's median residual
-            (:func:`~pinnlang.solver.robust.huber_factors`, at the parameters of each
+            (:func:`~pinnlang.solver.robust.stacked_factors`, at the parameters of each
             :meth:`prepare`); 0: plain least squares.
     """
 
@@ -195,14 +195,6 @@ class ResidualSystem(TrainedParameters):
         self.factors: Tensor | None = None
         self.robust = float(robust)
 
-    def _reweigh(self, plain: Tensor) -> None:
-        """Set :attr:`factors` from ``plain``, the residual without them."""
-        rows, start = [], 0
-        for count, width in self.shapes:
-            rows.append(plain[start:start + count * width].reshape(count, width))
-            start += count * width
-        self.factors = torch.cat(huber_factors(rows, self.robust, self.reduce))
-
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``ρ`` at ``params`` (default: the current parameters), float64."""
         params = self.current() if params is None else params
@@ -211,7 +203,7 @@ class ResidualSystem(TrainedParameters):
                       for _, one, in_dims, fields, scale in self.parts]
         rho = torch.cat(pieces).double()
         if self.factors is None and self.robust > 0 and self.parts:
-            self._reweigh(rho)
+            self.factors = stacked_factors(rho, self.shapes, self.robust, self.reduce)
         return rho if self.factors is None else rho.mul_(self.factors)
 
     def jacobian(self, params: Mapping[str, Tensor] | None = None) -> Tensor:

@@ -90,3 +90,12 @@ def huber_factors(rows: list[Tensor], threshold: float, reduce: Reduce | None = 
             weight = torch.ones_like(size)
         factors.append(weight.sqrt().repeat_interleave(width))
     return factors
+
+
+def stacked_factors(plain: Tensor, shapes: list[tuple[int, int]], threshold: float,
+                    reduce: Reduce | None = None) -> Tensor:
+    """:func:`huber_factors` of a stacked residual ``plain`` (a residual system's rows without
+    factors, flat) whose conditions have ``shapes`` (points, components) in turn; flat like it."""
+    pieces = plain.split([count * width for count, width in shapes])
+    rows = [piece.reshape(count, width) for piece, (count, width) in zip(pieces, shapes)]
+    return torch.cat(huber_factors(rows, threshold, reduce))
