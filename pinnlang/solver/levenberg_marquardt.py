@@ -43,8 +43,15 @@ from pinnlang.solver.robust import stacked_factors
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
 MIN_DAMPING, MAX_DAMPING = 1e-12, 1e12
-#: Solves with a larger damping tried in one iteration before it gives up.
+#: Solves with a larger damping tried in one iteration: the damping doubles after each refused
+#: step this many times; where a refusal would end the phase (a fresh round's first iteration, or
+#: any on fixed points) it then grows :data:`ESCALATION`-fold up to :data:`MAX_DAMPING`, so that
+#: the phase ends only where no step, however short, lowers the loss. Doubling alone spans a
+#: factor of 1e6 from where it starts; on a badly scaled residual (``u_xx = -(8π)² sin 8πx`` on a
+#: network that cannot hold it, loss ~4e4) the damping a short enough step needs lies beyond that,
+#: and fresh rounds ended the phase as if nothing could move.
 MAX_RETRIES = 20
+ESCALATION = 10.0
 _FIELDS = ("x", "normals", "targets", "x_pair")
 
 

@@ -5,7 +5,8 @@ Each optimiser step of the phase (one ``training_step`` iteration of
 system (the interface of :mod:`pinnlang.solver.levenberg_marquardt`: ``prepare``,
 ``damped_step``, ``loss``, ``current``, ``unflatten``, ``assign``): prepare at the current
 parameters, then damped solves of ``(JᵀJ + μI) δ = −Jᵀρ``, the damping doubled after a refused
-step (up to :data:`MAX_RETRIES` solves), divided by 3 after a taken one. The closure the module
+step (:data:`MAX_RETRIES` times; where a refusal would end the phase, then grown
+:data:`ESCALATION`-fold up to :data:`MAX_DAMPING`), divided by 3 after a taken one. The closure the module
 passes returns the system of the step's points and their round; on a new round (fresh points
 every ``resample_every`` iterations) the loss before the iteration is the current parameters'
 loss on points they were not fitted to, and the parameters with the lowest such loss are kept
@@ -20,6 +21,7 @@ checkpoint holds it and ``--resume`` continues mid-phase where the interrupted r
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 import time
@@ -31,6 +33,7 @@ from torch import Tensor
 from pinnlang.solver.diagnosis import RELATIVE_TOLERANCE, relative_residuals, resolved
 from pinnlang.solver.gauss_newton import dense_fits, make_residual_system
 from pinnlang.solver.levenberg_marquardt import (
+    ESCALATION,
     INITIAL_DAMPING,
     MAX_DAMPING,
     MAX_RETRIES,
@@ -206,7 +209,10 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         params = system.current()
         theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
         damping, moved = self.damping, False
-        for _ in range(MAX_RETRIES):
+        # a refusal here ends the phase (lm_batch): past MAX_RETRIES doublings the damping grows
+        # ESCALATION-fold; elsewhere the round waits for the next one's points, as it always did
+        last_chance = new_round or not self.defaults["keep_best"]
+        for attempt in itertools.count():
             delta = system.damped_step(damping)
             if delta is not None:
                 trial = system.unflatten(theta + delta.to(theta.device))
@@ -216,8 +222,8 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
                     loss, moved = trial_loss, True
                     damping = max(damping / 3, MIN_DAMPING)
                     break
-            damping = min(damping * 2, MAX_DAMPING)
-            if damping >= MAX_DAMPING:
+            damping = min(damping * (2 if attempt < MAX_RETRIES else ESCALATION), MAX_DAMPING)
+            if damping >= MAX_DAMPING or (attempt + 1 >= MAX_RETRIES and not last_chance):
                 break
         if not moved and self.defaults["keep_best"]:
             damping = self.damping  # the retries were about this round's points; the next round's start afresh
@@ -292,8 +298,9 @@ def lm_batch(module: Any) -> Tensor:
     its step; doubles the points of the next rounds (:func:`grow_points`) after a fresh round far
     above the fitted loss; stops the run when no damping lowers the loss any more, when the
     held-out judgement found nothing better for its patience, or when a phase that runs until
-    converged has (:meth:`LevenbergMarquardtOptimizer.converged`), unless it widens the network
-    and goes on (:func:`~pinnlang.solver.network_growth.widen_on_stall`). Returns the loss."""
+    converged has (:meth:`LevenbergMarquardtOptimizer.converged`); at a stop for no damping or
+    for convergence it may widen the network and go on instead
+    (:func:`~pinnlang.solver.network_growth.widen_on_stall`). Returns the loss."""
     wrapped = module.optimizers()
     optimizer: LevenbergMarquardtOptimizer = wrapped.optimizer
     total = module.plan.total_steps
@@ -329,6 +336,8 @@ def lm_batch(module: Any) -> Tensor:
     shown = 10 if phase.steps is None else max(1, phase.steps // 10)
     if local % shown == 0 or last:
         _report(module, optimizer)
+    if stuck and phase.grow_network and widen_on_stall(module, optimizer, "no damping lowered the loss"):
+        return module._last[0]  # a network that cannot move is what stalled: the phase goes on wider
     if stuck:
         _report(module, optimizer, "Levenberg-Marquardt stopped: no damping lowers the loss any more")
         module.trainer.should_stop = True

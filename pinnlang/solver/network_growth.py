@@ -3,7 +3,7 @@
 A phase pinnlang plans with ``Phase.grow_network`` (the default training and a time budget,
 when neither the file nor the caller sized the network) that has converged — the loss on fresh
 points stopped falling (:meth:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer.converged`)
-— is judged the way a finished run is (:func:`~pinnlang.solver.diagnosis.diagnose`: every
+— or whose fresh round no damping could move, is judged the way a finished run is (:func:`~pinnlang.solver.diagnosis.diagnose`: every
 ``pde``, initial, boundary and periodic residual on fresh points against the size of its terms).
 If one is still above :data:`~pinnlang.solver.diagnosis.RELATIVE_TOLERANCE`, the network is what
 stalled, not the optimiser: :func:`widen_on_stall` widens every hidden layer so that the trained
@@ -55,10 +55,11 @@ def wider_width(body: Any, parameters: int, cap: int = DENSE_PLAN_PARAMETERS) ->
     return new if new - width >= MIN_NEW_NEURONS else None
 
 
-def widen_on_stall(module: Any, optimizer: Any) -> bool:
+def widen_on_stall(module: Any, optimizer: Any, why: str = "the loss on fresh points stopped falling") -> bool:
     """Widen ``module``'s network and go on with a new Levenberg–Marquardt optimiser if the phase
     that ``optimizer`` ran stalled short of the tolerance (see the module docstring); whether it
-    did."""
+    did. ``why`` says how it stalled (the phase converged, or no damping lowered a fresh round's
+    loss)."""
     trainer = module.trainer
     body = body_of(module.net)
     if trainer.world_size > 1 or not callable(getattr(body, "widen", None)):
@@ -91,7 +92,7 @@ def widen_on_stall(module: Any, optimizer: Any) -> bool:
     depth = len(getattr(body, "mlp", body).linears) - 1
     module.growth.append({"step": int(module.global_step), "width": int(width), "parameters": int(now)})
     if module.report_lm and trainer.is_global_zero:
-        module.print(f"Levenberg-Marquardt: the loss on fresh points stopped falling with '{worst.name}' at "
+        module.print(f"Levenberg-Marquardt: {why} with '{worst.name}' at "
                      f"{worst.relative:.1e} of its terms: the network widened from {depth}x{old_width} "
                      f"to {depth}x{width} ({now} parameters), {factor}x the points per round")
     return True

@@ -293,6 +293,36 @@ class FittedRound:
         raise AssertionError("no step lowers the loss: nothing is assigned")
 
 
+class SteepRound(FittedRound):
+    """A badly scaled round: the loss ``-w + 1e6 w²`` falls only for steps ``0 < δ < 1e-6``, and
+    the damped step is ``1e4 / (1 + μ)``: a damping past 1e10 is needed, beyond what doubling
+    from the first damping reaches in MAX_RETRIES solves (1e-2 x 2^20 ~ 1e4)."""
+
+    def loss(self, params=None):
+        w = float((self.parameter if params is None else params["w"]).sum())
+        return -w + 1e6 * w * w
+
+    def damped_step(self, damping):
+        self.largest = damping
+        return torch.full((self.parameter.numel(),), 1e4 / (1 + damping), dtype=torch.float64)
+
+    def assign(self, params):
+        with torch.no_grad():
+            self.parameter.copy_(params["w"])
+
+
+def test_a_refused_step_is_retried_with_a_damping_that_grows_until_a_short_step_lowers_the_loss():
+    from pinnlang.solver.levenberg_marquardt import MAX_DAMPING, MAX_RETRIES
+
+    parameter = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    optimizer = LevenbergMarquardtOptimizer([parameter])
+    system = SteepRound(parameter)
+    after = float(optimizer.step(lambda: (system, 0)))
+    assert optimizer.record["moved"] and after < 0.0  # the loss at w = 0 was 0
+    assert 0 < float(parameter.detach()) < 1e-6
+    assert 1e10 < system.largest < MAX_DAMPING and system.largest > 1e-2 * 2**MAX_RETRIES
+
+
 def test_a_round_fitted_as_far_as_it_goes_waits_for_the_next_round_s_points():
     parameter = torch.nn.Parameter(torch.zeros(2))
     optimizer = LevenbergMarquardtOptimizer([parameter], keep_best=True)
