@@ -3,8 +3,9 @@
 A phase pinnlang plans with ``Phase.grow_network`` (the default training and a time budget,
 when neither the file nor the caller sized the network) that has converged — the loss on fresh
 points stopped falling (:meth:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer.converged`)
-— or whose fresh round no damping could move, is judged the way a finished run is (:func:`~pinnlang.solver.diagnosis.diagnose`: every
-``pde``, initial, boundary and periodic residual on fresh points against the size of its terms).
+— or whose fresh round no damping could move, is judged the way a finished run is
+(:func:`~pinnlang.solver.diagnosis.diagnose`: every ``pde``, initial, boundary and periodic
+residual on fresh points against the size of its terms).
 If one is still above :data:`~pinnlang.solver.diagnosis.RELATIVE_TOLERANCE`, the network is what
 stalled, not the optimiser: :func:`widen_on_stall` widens every hidden layer so that the trained
 parameters about double (:data:`GROWTH`), within :data:`~pinnlang.solver.plan.DENSE_PLAN_PARAMETERS`
@@ -55,7 +56,8 @@ def wider_width(body: Any, parameters: int, cap: int = DENSE_PLAN_PARAMETERS) ->
     return new if new - width >= MIN_NEW_NEURONS else None
 
 
-def widen_on_stall(module: Any, optimizer: Any, why: str = "the loss on fresh points stopped falling") -> bool:
+def widen_on_stall(module: Any, optimizer: Any,
+                   why: str = "the loss on fresh points stopped falling") -> bool:
     """Widen ``module``'s network and go on with a new Levenberg–Marquardt optimiser if the phase
     that ``optimizer`` ran stalled short of the tolerance (see the module docstring); whether it
     did. ``why`` says how it stalled (the phase converged, or no damping lowered a fresh round's
