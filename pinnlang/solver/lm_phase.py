@@ -8,8 +8,9 @@ parameters, then damped solves of ``(JᵀJ + μI) δ = −Jᵀρ``, the damping 
 step (:data:`MAX_RETRIES` times; where a refusal would end the phase, then grown
 :data:`ESCALATION`-fold up to :data:`MAX_DAMPING`), divided by 3 after a taken one. The closure
 the module passes returns the system of the step's points and their round; on a new round
-(fresh points every ``resample_every`` iterations) the loss before the iteration is the current parameters'
-loss on points they were not fitted to, and the parameters with the lowest such loss are kept
+(fresh points every ``resample_every`` iterations) the loss before the iteration is the current
+parameters' loss on points they were not fitted to, and the parameters with the lowest such loss
+are kept
 (:meth:`LevenbergMarquardtOptimizer.restore_best`: at the end of the phase the final parameters,
 judged on one more fresh round, give way to the kept ones if they do more than twice as badly;
 on the L-shape 0.24 became 4.0e-3).
