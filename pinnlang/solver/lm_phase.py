@@ -10,10 +10,9 @@ step (:data:`MAX_RETRIES` times; where a refusal would end the phase, then grown
 the module passes returns the system of the step's points and their round; on a new round
 (fresh points every ``resample_every`` iterations) the loss before the iteration is the current
 parameters' loss on points they were not fitted to, and the parameters with the lowest such loss
-are kept
-(:meth:`LevenbergMarquardtOptimizer.restore_best`: at the end of the phase the final parameters,
-judged on one more fresh round, give way to the kept ones if they do more than twice as badly;
-on the L-shape 0.24 became 4.0e-3).
+are kept (:meth:`LevenbergMarquardtOptimizer.restore_best`: at the end of the phase the final
+parameters, judged on one more fresh round, give way to the kept ones if they do more than twice
+as badly; on the L-shape 0.24 became 4.0e-3).
 
 Everything the iterations depend on lives in the optimiser's state — the damping, the iteration,
 the round, the best loss and the best parameters (one tensor per parameter) — so Lightning's
