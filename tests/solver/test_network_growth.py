@@ -136,3 +136,15 @@ def test_a_run_killed_after_widening_resumes_to_the_uninterrupted_loss(widened, 
     assert resumed.steps == whole.steps and resumed.module.growth == whole.module.growth
     for name, value in whole.losses.items():
         assert resumed.losses[name] == pytest.approx(value, rel=1e-5)
+
+
+def test_a_fresh_round_no_damping_can_move_widens_the_network_instead_of_ending(short_default, capsys):
+    # with the damping capped low, the tiny run's fresh rounds soon refuse every step: the phase
+    # would stop there; one that may widen its network widens it and goes on
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lm_phase, "MAX_DAMPING", 1e3)
+        result = pinnlang.solve(pinnlang.parse(WIGGLE), **dict(TINY, quiet=False))
+    printed = "".join(capsys.readouterr())  # the progress bar writes the phase's lines to either stream
+    assert "Levenberg-Marquardt: no damping lowered the loss with '" in printed
+    assert result.module.growth and result.module.growth[0]["width"] > 20
+    assert result.steps > result.module.growth[0]["step"]
