@@ -54,9 +54,7 @@ from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
 from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
 from pinnlang.solver.points import take
-from pinnlang.solver.robust import huber_factors, stacked_factors
-
-Reduce = Callable[[Tensor], Tensor]
+from pinnlang.solver.robust import Reduce, huber_factors, stacked_factors
 
 #: Relative tolerance of the damped solves: stop when ‖JᵀJδ + μδ + Jᵀρ‖ ≤ this · ‖Jᵀρ‖.
 CG_TOLERANCE = 1e-3

@@ -53,19 +53,15 @@ def medians(magnitudes: list[Tensor], reduce: Reduce | None = None) -> Tensor:
     if reduce is None:  # the same value, the lower median, without a pass per bisection step
         zero = torch.zeros((), dtype=torch.float64, device=device)
         return torch.stack([m.double().median() if m.numel() else zero for m in magnitudes])
-    sums = torch.stack([torch.stack([m.sum().double(), torch.tensor(float(m.numel()), dtype=torch.float64,
-                                                                      device=device), (m <= 0).sum().double()])
-                        for m in magnitudes])
-    if reduce is not None:
-        sums = reduce(sums)
+    local = [[m.sum().double(), torch.tensor(float(m.numel()), dtype=torch.float64, device=device),
+              (m <= 0).sum().double()] for m in magnitudes]  # per condition: sum, count, zeros
+    sums = reduce(torch.stack([torch.stack(row) for row in local]))
     totals = sums[:, 1]
     low = torch.zeros(len(magnitudes), dtype=torch.float64, device=device)
     high = torch.where(2 * sums[:, 2] >= totals, low, 2 * sums[:, 0] / totals.clamp_min(1))  # half are zero: 0
     for _ in range(MEDIAN_BISECTIONS):
         middle = (low + high) / 2
-        below = torch.stack([(m.double() <= mid).sum().double() for m, mid in zip(magnitudes, middle)])
-        if reduce is not None:
-            below = reduce(below)
+        below = reduce(torch.stack([(m.double() <= mid).sum().double() for m, mid in zip(magnitudes, middle)]))
         enough = 2 * below >= totals
         high = torch.where(enough, middle, high)
         low = torch.where(enough, low, middle)
