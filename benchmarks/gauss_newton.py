@@ -27,6 +27,12 @@ step), here trained by 1000 Adam steps and ``--iterations`` Levenberg–Marquard
 the fixed points; a row per run with the relative L2 error, seconds and peak memory::
 
     python benchmarks/gauss_newton.py precision --iterations 2000
+
+``gram``: milliseconds for the Gram matrix ``JᵀJ`` of a dense iteration, as one general matrix
+product and block by block (:func:`~pinnlang.solver.levenberg_marquardt.symmetric_gram`), at the
+sizes of the library's dense phases (residual rows × parameters, float64)::
+
+    python benchmarks/gauss_newton.py gram
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pinnlang  # noqa: E402
 from pinnlang.reference.burgers import burgers_cole_hopf  # noqa: E402
 from pinnlang.solver.gauss_newton import MatrixFreeSystem, make_residual_system  # noqa: E402
-from pinnlang.solver.levenberg_marquardt import ResidualSystem  # noqa: E402
+from pinnlang.solver.levenberg_marquardt import ResidualSystem, symmetric_gram  # noqa: E402
 from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer  # noqa: E402
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "problems"
@@ -183,9 +189,48 @@ def run_precision(args: argparse.Namespace) -> None:
                   f"{seconds:>8.1f} {peak_memory_mb(torch.device(args.device)):>8.0f}", flush=True)
 
 
+#: (what, residual rows, parameters) of dense Levenberg-Marquardt phases the library runs.
+GRAM_SIZES = (
+    ("poisson2d, 3x20", 2000, 921),
+    ("heat_nd, 3x20", 3002, 1001),
+    ("heat_nd, 3x28 (widened)", 3002, 1849),
+    ("cavity, 3x24", 8832, 1347),
+    ("cavity, 3x24, 4x points", 35328, 1347),
+    ("wave1d, 3x32", 2500, 2241),
+)
+
+
+def _best_seconds(work, repeats: int = 3) -> float:
+    work()  # warm up
+    best = math.inf
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - tick)
+    return best
+
+
+def run_gram(args: argparse.Namespace) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    print(f"threads {torch.get_num_threads()}, device {device}")
+    print(f"{'phase':<26} {'rows':>6} {'params':>6} {'J.T @ J ms':>11} {'blocks ms':>10} {'speed-up':>9} "
+          f"{'max rel. diff':>14}")
+    generator = torch.Generator().manual_seed(args.seed)
+    for label, rows, columns in GRAM_SIZES:
+        jac = torch.randn(rows, columns, generator=generator, dtype=torch.float64).to(device)
+        whole = _best_seconds(lambda: jac.T @ jac)
+        blocks = _best_seconds(lambda: symmetric_gram(jac))
+        want = jac.T @ jac
+        diff = float((symmetric_gram(jac) - want).abs().max() / want.abs().max())
+        print(f"{label:<26} {rows:>6} {columns:>6} {1000 * whole:>11.1f} {1000 * blocks:>10.1f} "
+              f"{whole / blocks:>8.2f}x {diff:>14.1e}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", default="burgers", choices=("burgers", "compare", "precision"))
+    parser.add_argument("what", nargs="?", default="burgers", choices=("burgers", "compare", "precision", "gram"))
     parser.add_argument("--warmup", type=int, default=None, help="Adam steps first (burgers 500, compare 300)")
     parser.add_argument("--width", type=int, default=100, help="burgers: the MLP's width")
     parser.add_argument("--depth", type=int, default=5, help="burgers: the MLP's hidden layers")
@@ -207,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.warmup is None:
         args.warmup = 500 if args.what == "burgers" else 300
-    {"burgers": run_burgers, "compare": run_compare, "precision": run_precision}[args.what](args)
+    {"burgers": run_burgers, "compare": run_compare, "precision": run_precision, "gram": run_gram}[args.what](args)
 
 
 if __name__ == "__main__":

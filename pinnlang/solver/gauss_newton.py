@@ -52,7 +52,8 @@ from torch.func import functional_call
 
 from pinnlang.compile.conditions import Batch
 from pinnlang.solver.krylov import ShiftedLanczos
-from pinnlang.solver.levenberg_marquardt import ResidualSystem, TrainedParameters, total_count, unsupported_network
+from pinnlang.solver.levenberg_marquardt import (ResidualSystem, TrainedParameters, symmetric_gram, total_count,
+                                                 unsupported_network)
 from pinnlang.solver.points import take
 from pinnlang.solver.robust import Reduce, huber_factors, stacked_factors
 
@@ -272,14 +273,14 @@ def _jacobian_seconds(net: nn.Module, unknowns: nn.ParameterDict, conditions: An
 
 def _factor_seconds(side: int, inner: int, device: torch.device) -> float:
     """Seconds for the ``side × side`` Gram matrix over ``inner`` rows and its Cholesky factor,
-    from a measured product ``(n × k)(k × n)`` and factor of an ``m × m`` matrix with ``n, k, m``
-    up to 2048, 512 and 1024 (scaled by flops: ``side²·inner`` and ``side³/3``; a product with
-    a thinner inner dimension runs at a lower rate: 64 gave 3x the real Gram's time)."""
+    from a measured Gram matrix (:func:`~pinnlang.solver.levenberg_marquardt.symmetric_gram`) of
+    ``k`` rows and ``n`` columns and factor of an ``m × m`` matrix with ``n, k, m`` up to 2048,
+    512 and 1024 (scaled by flops: ``side²·inner`` and ``side³/3``; a product with a thinner inner
+    dimension runs at a lower rate: 64 gave 3x the real Gram's time)."""
     n, k = min(side, 2048), min(inner, 512)
-    a = torch.randn(n, k, dtype=torch.float64, device=device)
-    b = a.T.contiguous()
-    a @ b  # warm up
-    product = min(_seconds(lambda: a @ b) for _ in range(2)) / (n * n * k)
+    b = torch.randn(k, n, dtype=torch.float64, device=device)
+    symmetric_gram(b)  # warm up
+    product = min(_seconds(lambda: symmetric_gram(b)) for _ in range(2)) / (n * n * k)
     m = min(side, 1024)
     c = torch.randn(m, m, dtype=torch.float64, device=device)
     spd = c @ c.T + m * torch.eye(m, dtype=torch.float64, device=device)

@@ -12,11 +12,13 @@ from torch import nn
 import pinnlang
 from pinnlang.compile.conditions import Batch
 from pinnlang.errors import PinnUsageError
+from pinnlang.solver import levenberg_marquardt
 from pinnlang.solver.api import build_module
 from pinnlang.solver.levenberg_marquardt import (
     ResidualSystem,
     damped_step,
     gram_matrix,
+    symmetric_gram,
     unsupported_network,
 )
 from pinnlang.solver.settings import resolve_settings
@@ -168,6 +170,16 @@ def test_the_damped_step_solves_the_damped_normal_equations(rows, columns):
     want = -torch.linalg.solve(jac.T @ jac + 0.1 * torch.eye(columns, dtype=torch.float64), jac.T @ rho)
     torch.testing.assert_close(delta, want, rtol=1e-10, atol=1e-12)
     assert gram_matrix(jac).shape == (min(rows, columns),) * 2
+
+
+@pytest.mark.parametrize("rows, columns", [(700, 601), (601, 700), (40, 7)])
+def test_the_gram_matrix_built_block_by_block_is_the_whole_product(rows, columns, monkeypatch):
+    monkeypatch.setattr(levenberg_marquardt, "GRAM_LEAF", 64)  # several levels of halving, odd splits
+    generator = torch.Generator().manual_seed(1)
+    jac = torch.randn(rows, columns, generator=generator, dtype=torch.float64)
+    smaller = jac @ jac.T if rows < columns else jac.T @ jac
+    torch.testing.assert_close(gram_matrix(jac), smaller, rtol=1e-12, atol=1e-10)
+    torch.testing.assert_close(symmetric_gram(jac), jac.T @ jac, rtol=1e-12, atol=1e-10)
 
 
 def test_resampling_in_the_phase_lowers_the_error_on_a_small_point_set():
