@@ -64,6 +64,43 @@ def test_the_best_parameters_on_fresh_points_come_back_when_the_end_is_much_wors
     assert optimizer.restore_best(math.nan)  # a non-finite end always goes back
 
 
+def test_a_phase_cut_mid_round_goes_back_to_where_the_round_started():
+    module = _module()
+    system = _system(module)
+    optimizer = LevenbergMarquardtOptimizer(module.parameters(), keep_best=True)
+    start = [p.detach().clone() for p in module.parameters()]
+    optimizer.step(lambda: (system, 0))
+    optimizer.step(lambda: (system, 0))
+    assert optimizer.record["round_iterations"] == 2
+    assert not optimizer.back_to_round_start(2)  # a round of 2 iterations is done
+    assert any(not torch.equal(p, s) for p, s in zip(module.parameters(), start))
+    assert optimizer.back_to_round_start(5)  # 2 of 5: cut short
+    for p, s in zip(module.parameters(), start):
+        assert torch.equal(p.detach(), s)
+    middle = [p.detach().clone() for p in module.parameters()]
+    optimizer.step(lambda: (system, 1))  # the next round starts from here
+    assert optimizer.record["round_iterations"] == 1 and optimizer.back_to_round_start(5)
+    for p, s in zip(module.parameters(), middle):
+        assert torch.equal(p.detach(), s)
+
+
+def test_a_round_cut_short_at_the_end_of_the_phase_is_undone():
+    class Keep(Callback):
+        def __init__(self):
+            self.params = {}
+
+        def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+            self.params[module.global_step] = [p.detach().clone() for p in module.net.parameters()]
+
+    keep = Keep()
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=7, lm_resample_every=5, width=8,
+                            depth=2, points=32, quiet=True, callbacks=[keep])
+    assert result.steps == 27
+    assert not all(torch.equal(a, b) for a, b in zip(keep.params[25], keep.params[27]))
+    for p, s in zip(result.module.net.parameters(), keep.params[25]):  # the second round's end
+        assert torch.equal(p.detach(), s)
+
+
 def test_nothing_to_go_back_to_without_fresh_rounds():
     module = _module()
     system = _system(module)
