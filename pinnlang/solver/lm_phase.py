@@ -175,13 +175,14 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         before the round's ``round_length`` iterations are done and while they still moved;
         whether they came back.
 
-        Why: the first Gauss–Newton steps on fresh points overshoot and the round's later ones
-        take it back. On the 5-D heat problem (3x20, rounds of 5 iterations, 180 s) the error
-        of ``u`` after each iteration of a round ran 1.1e-4, 1.4e-4, 9.7e-5, 7.9e-5, then
-        4.5e-5 at the round's end, and every round alike (3.4e-5 to 4.5e-5 at their ends). A
-        phase ends mid-round when its time is up, and when it converged (judged on a fresh
-        round's loss, at that round's first iteration): it then ended 1.3-2.5x worse than
-        the round before it."""
+        Why: the first Gauss–Newton steps on fresh points raise the error and the round's later
+        ones bring it back down (a first step at the damping times the round's gap did the same,
+        so it is not the step's length alone). On the 5-D heat problem (3x20, rounds of 5
+        iterations, 180 s) the error of ``u`` after each iteration of a round ran 1.1e-4,
+        1.4e-4, 9.7e-5, 7.9e-5, then 4.5e-5 at the round's end, and every round alike (3.4e-5
+        to 4.5e-5 at their ends). A phase ends mid-round when its time is up, and when it
+        converged (judged on a fresh round's loss, at that round's first iteration): it then
+        ended 1.3-2.5x worse than the round before it."""
         record = self.record
         done = record.get("round_iterations", 0)
         if not self.defaults["keep_best"] or not 0 < done < round_length or not record["moved"]:
