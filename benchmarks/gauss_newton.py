@@ -53,7 +53,7 @@ import pinnlang  # noqa: E402
 from pinnlang.reference.burgers import burgers_cole_hopf  # noqa: E402
 from pinnlang.solver.gauss_newton import MatrixFreeSystem, _seconds, make_residual_system  # noqa: E402
 from pinnlang.solver.levenberg_marquardt import ResidualSystem, symmetric_gram  # noqa: E402
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer  # noqa: E402
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer  # noqa: E402
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "problems"
 

@@ -61,6 +61,9 @@ class SolveSettings:
     lm_robust: float = setting(100.0, "Huber threshold of the Levenberg-Marquardt phase: a point whose residual is "
                                "more than this many times its condition's median counts linearly, not "
                                "quadratically (0: plain least squares)", at_least=0)
+    lm_memory: float = setting(0.25, "every Levenberg-Marquardt step on fresh points also fits the last round's "
+                               "Gauss-Newton model and, this many times less per round back, the earlier "
+                               "ones' (0: each round on its own points only)", at_least=0, below=1)
     lr: float = setting(1e-3, "Adam learning rate", above=0)
     lr_schedule: str = setting("constant", "learning-rate schedule over the Adam phase", choices=LR_SCHEDULES)
     lr_decay: float = setting(0.1, "exponential/cosine schedules end at lr * lr_decay", above=0)

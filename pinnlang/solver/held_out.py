@@ -7,7 +7,7 @@ lowering their loss by fitting the noise, the loss on the training rows saying n
 A data file that declares its noise therefore keeps a share of its rows out of training
 (:func:`pinnlang.compile.data.held_out_rows`), and :func:`judged_loss` is the run's loss with
 those rows in place of the trained ones: the number the Levenberg–Marquardt phase keeps its best
-parameters by (the ``judge`` of :class:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer`),
+parameters by (the ``judge`` of :class:`~pinnlang.solver.lm_optimizer.LevenbergMarquardtOptimizer`),
 goes back to at its end if they were judged better than the final ones, and stops after
 :data:`HELD_OUT_PATIENCE` rounds that did not improve on them (early stopping on a validation
 set). A run without such a phase trains on every row (:func:`train_on_every_row`).
@@ -24,7 +24,7 @@ from pinnlang.solver.plan import LM
 #: The kept parameters come back whenever they were judged better than the final ones: the
 #: judgement's data part is on the same held-out rows every time, so a difference is one in the
 #: parameters, not a draw's noise (without held-out rows a factor of 2 guards against that noise,
-#: :data:`~pinnlang.solver.lm_phase.RESTORE_FACTOR`).
+#: :data:`~pinnlang.solver.lm_optimizer.RESTORE_FACTOR`).
 HELD_OUT_RESTORE_FACTOR = 1.0
 #: Fresh rounds without a better judgement after which the phase stops (30 iterations at the
 #: default 5 per round). On ``problems/heat_inverse.pinn`` the held-out loss was lowest after

@@ -40,6 +40,7 @@ from torch.func import functional_call, jacrev, vmap
 from pinnlang.compile.conditions import Batch
 from pinnlang.models.normalize import NormalizedNet
 from pinnlang.solver.robust import stacked_factors
+from pinnlang.solver.round_memory import GaussNewtonModel
 
 #: Damping at the first iteration, and its bounds (at the upper one the method has stalled).
 INITIAL_DAMPING = 1e-2
@@ -149,6 +150,12 @@ class TrainedParameters(ABC):
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``ρ`` at ``params`` (default: the current parameters), float64, this process's rows."""
 
+    def normal_equations(self) -> tuple[Tensor, Tensor] | None:
+        """``(JᵀJ, Jᵀρ)`` at the prepared point (summed over all processes), or ``None`` where the
+        system does not form them (a matrix-free one; a dense one with fewer rows than
+        parameters, which solves with ``JJᵀ``)."""
+        return None
+
     def loss(self, params: Mapping[str, Tensor] | None = None) -> float:
         """``‖ρ‖²`` at ``params`` summed over all processes."""
         total = self.residual(params).pow(2).sum()
@@ -175,7 +182,9 @@ class ResidualSystem(TrainedParameters):
                  batches: Mapping[str, Batch], weights: list[float], *,
                  reduce: Callable[[Tensor], Tensor] | None = None, robust: float = 0.0):
         self.reduce = reduce
-        self._prepared: tuple[Tensor, Tensor, Tensor] | None = None  # (J, Gram, ρ) or (JᵀJ, Jᵀρ, ρ)
+        #: (J or None, the Gram matrix, ρ, Jᵀρ or None) at the last :meth:`prepare`: J is kept in
+        #: one process, where the Gram matrix is the smaller of JᵀJ and JJᵀ (then Jᵀρ is None)
+        self._prepared: tuple[Tensor | None, Tensor, Tensor, Tensor | None] | None = None
         self._take_parameters(_RowResidual(net, unknowns, conditions[0]))
         #: (row module, row function, vmap in_dims, the batch's tensors, scale √(w / (N k)))
         #: per condition with points
@@ -237,20 +246,37 @@ class ResidualSystem(TrainedParameters):
         self.factors = None  # the factors of these parameters (a resumed run finds them again)
         rho, jac = self.residual(params), self.jacobian(params)
         if self.reduce is None:
-            self._prepared = (jac, gram_matrix(jac), rho)
+            dual = jac.shape[0] < jac.shape[1]
+            self._prepared = (jac, gram_matrix(jac), rho, None if dual else jac.T @ rho)
         else:
-            self._prepared = (self.reduce(symmetric_gram(jac)), self.reduce(jac.T @ rho), rho)
+            self._prepared = (None, self.reduce(symmetric_gram(jac)), rho, self.reduce(jac.T @ rho))
         return rho
 
-    def damped_step(self, damping: float) -> Tensor | None:
+    def normal_equations(self) -> tuple[Tensor, Tensor] | None:
+        """``(JᵀJ, Jᵀρ)`` at the prepared point (summed over all processes), ``None`` with fewer
+        rows than parameters in one process (the step then solves with ``JJᵀ``)."""
+        if self._prepared is None:
+            raise RuntimeError("prepare() the system before asking for its normal equations")
+        _, gram, _, gradient = self._prepared
+        return None if gradient is None else (gram, gradient)
+
+    def damped_step(self, damping: float, memory: GaussNewtonModel | None = None,
+                    at: Tensor | None = None) -> Tensor | None:
         """``δ = −(JᵀJ + μI)⁻¹Jᵀρ`` at the prepared point (float64), ``None`` if the Cholesky
-        factorisation fails."""
+        factorisation fails. With ``memory`` (a :class:`~pinnlang.solver.round_memory.GaussNewtonModel`
+        of past rounds, needing :meth:`normal_equations`) the step minimises the model of the
+        prepared rows plus ``memory``, from the flat parameters ``at``:
+        ``δ = −(JᵀJ + A + μI)⁻¹(Jᵀρ + b + A (θ − θ_A))``."""
         if self._prepared is None:
             raise RuntimeError("prepare() the system before asking for a step")
-        first, second, rho = self._prepared
-        if self.reduce is None:
-            return damped_step(first, rho, damping, second)
-        return _solve_damped(first, second, damping)
+        jac, gram, rho, gradient = self._prepared
+        if memory is not None:
+            if gradient is None or at is None:
+                raise ValueError("a step with a memory needs the normal equations and the parameters it starts from")
+            return _solve_damped(gram + memory.gram, gradient + memory.gradient_at(at), damping)
+        if gradient is None:
+            return damped_step(jac, rho, damping, gram)
+        return _solve_damped(gram, gradient, damping)
 
 
 def gram_matrix(jac: Tensor) -> Tensor:

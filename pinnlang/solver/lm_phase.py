@@ -1,272 +1,35 @@
-"""The Levenberg–Marquardt phase inside Lightning's ``fit``: a :class:`torch.optim.Optimizer`.
+"""The Levenberg–Marquardt phase inside Lightning's ``fit``: the module's side of
+:class:`~pinnlang.solver.lm_optimizer.LevenbergMarquardtOptimizer`.
 
-Each optimiser step of the phase (one ``training_step`` iteration of
-:class:`~pinnlang.solver.module.PinnModule`) is one Levenberg–Marquardt iteration on a residual
-system (the interface of :mod:`pinnlang.solver.levenberg_marquardt`: ``prepare``,
-``damped_step``, ``loss``, ``current``, ``unflatten``, ``assign``): prepare at the current
-parameters, then damped solves of ``(JᵀJ + μI) δ = −Jᵀρ``, the damping doubled after a refused
-step (:data:`MAX_RETRIES` times; where a refusal would end the phase, then grown
-:data:`ESCALATION`-fold up to :data:`MAX_DAMPING`), divided by 3 after a taken one. The closure
-the module passes returns the system of the step's points and their round; on a new round
-(fresh points every ``resample_every`` iterations) the loss before the iteration is the current
-parameters' loss on points they were not fitted to, and the parameters with the lowest such loss
-are kept (:meth:`LevenbergMarquardtOptimizer.restore_best`: at the end of the phase the final
-parameters, judged on one more fresh round, give way to the kept ones if they do more than twice
-as badly; on the L-shape 0.24 became 4.0e-3).
-
-Everything the iterations depend on lives in the optimiser's state — the damping, the iteration,
-the round, the best loss and the best parameters (one tensor per parameter) — so Lightning's
-checkpoint holds it and ``--resume`` continues mid-phase where the interrupted run was.
+One Lightning batch of the phase is one optimiser step (:func:`lm_batch`), so the progress bar,
+loggers, callbacks, ``ModelCheckpoint`` and ``max_time`` see every iteration. Here are the
+residual systems of its rounds (:func:`make_system`, :func:`system_at`: dense or matrix-free,
+summed over processes), the points' growth after rounds far above the fitted loss
+(:func:`grow_points`), the time windows of a marching phase (:func:`march_on`) and the end of the
+phase (:func:`finish_lm_phase`: back to a round's start, one more fresh round to judge by).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import statistics
 import time
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from pinnlang.solver.diagnosis import RELATIVE_TOLERANCE, relative_residuals, resolved
 from pinnlang.solver.gauss_newton import dense_fits, make_residual_system
-from pinnlang.solver.levenberg_marquardt import (
-    ESCALATION,
-    INITIAL_DAMPING,
-    MAX_DAMPING,
-    MAX_RETRIES,
-    MIN_DAMPING,
-    ResidualSystem,
+from pinnlang.solver.levenberg_marquardt import ResidualSystem
+from pinnlang.solver.lm_optimizer import (
+    CONVERGENCE_FALL,
+    CONVERGENCE_ROUNDS,
+    LevenbergMarquardtOptimizer,
+    growth_gap,
 )
 from pinnlang.solver.network_growth import widen_on_stall
 
-#: How much worse (on fresh points) the final parameters must be than the kept ones to give way:
-#: both losses are estimates on a few thousand random points, so a factor, not any difference.
-RESTORE_FACTOR = 2.0
-#: Rounds of fresh points compared by the convergence test of a phase that runs until the loss
-#: on fresh points stops falling: the median of the last this many rounds' losses against the
-#: median of the this many rounds that ended halfway through the phase. A median of ten drops the
-#: odd round whose random points happen to be easy or hard (on 2-D Poisson the losses of
-#: neighbouring rounds differ by up to 2x).
-CONVERGENCE_ROUNDS = 10
-#: The phase has converged when that median fell by less than this fraction over the second half
-#: of the phase: the loss has stood still for as long as the phase had run before. Comparing with
-#: a fixed number of rounds back instead (the ten before) stopped the wave equation (PINNacle
-#: Wave1d-C) on a plateau the Gauss–Newton steps leave later: 7.3e-3 against 4.0e-4 when the
-#: phase ran its whole 180 s.
-CONVERGENCE_FALL = 0.1
-#: Fresh rounds whose losses are more than this many times the loss the round before ended at
-#: (the median of :data:`GAP_ROUNDS` of them since the points last grew, or a single round more
-#: than this squared: :func:`growth_gap`) show that the Gauss–Newton steps fit their points and
-#: little else between them: a phase that may grow its points (``Phase.grow_points``) then draws
-#: twice as many from the next round on.
-#: Twice the round-to-round spread of losses on random points (up to 2x on 2-D Poisson, whose
-#: rounds generalise); on Burgers the ratio climbs to 15-660 once the shock is being fitted, and
-#: 4000 points per round instead of 1842 took 400 iterations from 4.6e-4 to 1.2e-4.
-GROW_GAP = 4.0
-#: Fresh rounds at one point count whose median gap decides a growth (see :data:`GROW_GAP`): the
-#: median drops the odd round. On the sharp Allen–Cahn problem single rounds past 4 grew the
-#: points in five consecutive rounds to 64x, each iteration ~15x slower, and the gap stayed (9x
-#: at 64x, at most 10x: the odd round through a sharp interface, not too few points): 1.2e-2 in
-#: 180 s, against 4.3e-3 in 121 s without growing; the median of 3 rounds: 5.6e-3. The median
-#: alone is slow where every round shows a gap of 16-1500x, the lid-driven cavity: the median of
-#: 10 rounds left it at 16x its points after 200 iterations (u 3.9e-2, v 0.21 in 600 s), the
-#: median of 3 at u 1.1e-2, v 3.9e-2 and u 4.1e-2, v 0.20, against 7.4e-3 / 3.1e-2 and 1.3e-2 /
-#: 2.0e-2 growing on single rounds; so a single round past ``GROW_GAP²`` still grows them.
-GAP_ROUNDS = 3
 
-
-class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
-    """One Levenberg–Marquardt iteration per :meth:`step`.
-
-    Args:
-        params: the trained parameters (the network's and the unknowns').
-        damping: the damping ``μ`` of the first iteration.
-        keep_best: keep the parameters with the lowest loss on each fresh round (a phase that
-            resamples).
-        judge: the loss a fresh round is judged by, at the current parameters (default: the
-            system's loss on the round's points; :func:`~pinnlang.solver.held_out.held_out_judge`
-            puts held-out observations in place of the trained ones).
-        restore_factor: how much worse the final parameters' judgement must be than the kept
-            ones' for these to come back (see :meth:`restore_best`).
-        patience: with ``keep_best``, fresh rounds without a better judgement after which the
-            phase is :attr:`exhausted` (0: never).
-    """
-
-    def __init__(self, params: Iterable[torch.nn.Parameter], damping: float = INITIAL_DAMPING,
-                 keep_best: bool = False, judge: Callable[[], float] | None = None,
-                 restore_factor: float = RESTORE_FACTOR, patience: int = 0):
-        super().__init__(list(params), {"damping": float(damping), "keep_best": bool(keep_best)})
-        self.judge = judge
-        self.restore_factor = float(restore_factor)
-        self.patience = int(patience)
-
-    # ------------------------------------------------------------------ state
-    @property
-    def _first(self) -> torch.nn.Parameter:
-        return self.param_groups[0]["params"][0]
-
-    @property
-    def record(self) -> dict[str, Any]:
-        """The phase's scalars: ``damping``, ``iteration``, ``round``, ``loss``, ``best_loss``,
-        ``best_iteration``, ``moved`` and ``matrix_free`` (the system's kind; kept in the first parameter's
-        state, so in the state dict)."""
-        head = self.state[self._first]
-        if "damping" not in head:
-            head.update(damping=self.defaults["damping"], iteration=0, round=-1, loss=math.inf,
-                        best_loss=math.inf, best_iteration=0, moved=True)
-        head.setdefault("fresh", [])  # also in the state of a phase saved before it was kept
-        return head
-
-    @property
-    def damping(self) -> float:
-        return float(self.record["damping"])
-
-    @property
-    def stalled(self) -> bool:
-        return self.damping >= MAX_DAMPING
-
-    def converged(self, rounds: int = CONVERGENCE_ROUNDS) -> bool:
-        """Whether the loss on fresh points stopped falling: the median of the last ``rounds``
-        rounds' losses (each measured before the round's first iteration, on points the
-        parameters were not fitted to; on fixed points, before every iteration) fell by less
-        than :data:`CONVERGENCE_FALL` from the median of the ``rounds`` that ended halfway
-        through the phase (with ``2 * rounds`` rounds: the first ``rounds``)."""
-        fresh = self.record["fresh"]
-        if len(fresh) < 2 * rounds:
-            return False
-        half = len(fresh) // 2
-        now, before = statistics.median(fresh[-rounds:]), statistics.median(fresh[half - rounds:half])
-        return not now < (1 - CONVERGENCE_FALL) * before
-
-    @property
-    def exhausted(self) -> bool:
-        """Whether :attr:`patience` fresh rounds passed without a better judgement."""
-        return bool(self.patience) and self.record.get("since_best", 0) >= self.patience
-
-    def _keep(self, loss: float) -> None:
-        record = self.record
-        if math.isfinite(loss) and loss < record["best_loss"]:
-            record["best_loss"], record["best_iteration"] = loss, record["iteration"]
-            record["since_best"] = 0
-            for group in self.param_groups:
-                for p in group["params"]:
-                    self.state[p]["best"] = p.detach().clone()
-        else:
-            record["since_best"] = record.get("since_best", 0) + 1
-
-    def remember_best(self, loss: float) -> None:
-        """Keep the current parameters as the best so far, judged at ``loss`` (a phase that goes
-        on from parameters judged before it began)."""
-        self.record.update(best_loss=float("inf"))
-        self._keep(loss)
-
-    def _mark_round_start(self) -> None:
-        """Keep the parameters a fresh round starts from (where the last round ended)."""
-        self.record["round_iterations"] = 0
-        for group in self.param_groups:
-            for p in group["params"]:
-                self.state[p]["round_start"] = p.detach().clone()
-
-    def back_to_round_start(self, round_length: int) -> bool:
-        """Put back the parameters the current fresh round started from when the phase ends
-        before the round's ``round_length`` iterations are done and while they still moved;
-        whether they came back.
-
-        Why: the first Gauss–Newton steps on fresh points raise the error and the round's later
-        ones bring it back down (a first step at the damping times the round's gap did the same,
-        so it is not the step's length alone). On the 5-D heat problem (3x20, rounds of 5
-        iterations, 180 s) the error of ``u`` after each iteration of a round ran 1.1e-4,
-        1.4e-4, 9.7e-5, 7.9e-5, then 4.5e-5 at the round's end, and every round alike (3.4e-5
-        to 4.5e-5 at their ends). A phase ends mid-round when its time is up, and when it
-        converged (judged on a fresh round's loss, at that round's first iteration): it then
-        ended 1.3-2.5x worse than the round before it."""
-        record = self.record
-        done = record.get("round_iterations", 0)
-        if not self.defaults["keep_best"] or not 0 < done < round_length or not record["moved"]:
-            return False
-        params = [p for group in self.param_groups for p in group["params"]]
-        starts = [self.state[p].get("round_start") for p in params]
-        if any(start is None or start.shape != p.shape for start, p in zip(starts, params)):
-            return False  # the network was widened since the round began
-        with torch.no_grad():
-            for p, start in zip(params, starts):
-                p.copy_(start)
-        return True
-
-    def restore_best(self, final_loss: float) -> bool:
-        """Put back the kept parameters if they beat ``final_loss`` (the final parameters' loss
-        on fresh points) by more than ``restore_factor``; whether they came back."""
-        best = self.record["best_loss"]
-        if "best" not in self.state[self._first] or not math.isfinite(best):
-            return False
-        if math.isfinite(final_loss) and best * self.restore_factor >= final_loss:
-            return False
-        with torch.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    p.copy_(self.state[p]["best"])
-        return True
-
-    # ------------------------------------------------------------------ the iteration
-    @torch.no_grad()
-    def step(self, closure: Callable[[], tuple[Any, int]]) -> Tensor:  # type: ignore[override]
-        """One iteration. ``closure()`` returns ``(system, round)``: the residual system of the
-        step's points (at the current parameters) and the round of those points. Returns the
-        loss after the iteration (unchanged if no damping lowered it: then ``moved`` is false)."""
-        with torch.enable_grad():
-            system, round_index = closure()
-        record = self.record
-        new_round = round_index != record["round"]
-        if not new_round and not record["moved"] and record["iteration"]:
-            # no damping lowered this round's loss at the last iteration, and nothing has changed
-            # since: the round is fitted as far as it goes; the next one brings new points
-            record["iteration"] += 1
-            return torch.tensor(record["loss"], dtype=torch.float64, device=self._first.device)
-        rho = system.prepare()
-        loss = system.loss()
-        fitted = record["loss"]  # where the last round ended: the fresh round's loss over it
-        fresh_round = new_round and record["round"] >= 0 and 0 < fitted < math.inf
-        record["gap"] = loss / fitted if fresh_round else 0.0
-        if fresh_round:  # only the last GAP_ROUNDS decide (growth_gap): the state stays small
-            record["gaps"] = [*record.get("gaps", []), record["gap"]][-GAP_ROUNDS:]
-        if new_round:
-            record["round"] = round_index
-            if self.defaults["keep_best"]:
-                self._keep(self.judge() if self.judge is not None else loss)
-                self._mark_round_start()
-        if new_round or not self.defaults["keep_best"]:
-            record["fresh"].append(loss)  # on fixed points: before every iteration
-        del rho
-        params = system.current()
-        theta = torch.cat([p.reshape(-1) for p in params.values()]).double()
-        damping, moved = self.damping, False
-        # a refusal here ends the phase (lm_batch): past MAX_RETRIES doublings the damping grows
-        # ESCALATION-fold; elsewhere the round waits for the next one's points, as it always did
-        last_chance = new_round or not self.defaults["keep_best"]
-        for attempt in itertools.count():
-            delta = system.damped_step(damping)
-            if delta is not None:
-                trial = system.unflatten(theta + delta.to(theta.device))
-                trial_loss = system.loss(trial)
-                if math.isfinite(trial_loss) and trial_loss < loss:
-                    system.assign(trial)
-                    loss, moved = trial_loss, True
-                    damping = max(damping / 3, MIN_DAMPING)
-                    break
-            damping = min(damping * (2 if attempt < MAX_RETRIES else ESCALATION), MAX_DAMPING)
-            if damping >= MAX_DAMPING or (attempt + 1 >= MAX_RETRIES and not last_chance):
-                break
-        if not moved and self.defaults["keep_best"]:
-            damping = self.damping  # the retries were about this round's points; the next round's start afresh
-        record.update(damping=damping, loss=loss, moved=moved, iteration=record["iteration"] + 1,
-                      stuck_fresh=new_round and not moved, round_iterations=record.get("round_iterations", 0) + 1)
-        return torch.tensor(loss, dtype=torch.float64, device=self._first.device)
-
-
-# ---------------------------------------------------------------------- the module's side
 def all_reduce_sum(tensor: Tensor) -> Tensor:
     """The sum of ``tensor`` over every process (a copy)."""
     total = tensor.clone()
@@ -294,8 +57,19 @@ def make_system(module: Any, batches: dict[str, Any], processes: int = 1) -> Any
     if mode == "auto":
         module.gauss_newton_mode = "dense" if isinstance(system, ResidualSystem) else "matrix-free"
         module.gauss_newton_choice = why
-        _report_line(module, f"Levenberg-Marquardt: {why}")
+        _report_line(module, f"Levenberg-Marquardt: {why}{_memory_note(module, system)}")
     return system
+
+
+def _memory_note(module: Any, system: Any) -> str:
+    """What the summary says of the phase's memory of past rounds (``""``: it has none)."""
+    factor = float(module.settings.lm_memory)
+    phase = module.plan.phase_at(module.global_step)
+    if not factor or not phase.resample_every or not isinstance(system, ResidualSystem):
+        return ""
+    if system.reduce is None and system.local_rows < system.size:
+        return "; fewer rows than parameters: each round steps on its own points"
+    return f"; every step also fits the past rounds' Gauss-Newton models, each {factor:g}x the next (lm_memory)"
 
 
 def system_at(module: Any, step: int) -> tuple[Any, int]:
@@ -446,24 +220,13 @@ def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any, re
     # where the last window's small damping let no step lower the loss on the Klein-Gordon problem
     record.update(fresh=[], gaps=[], best_loss=math.inf, since_best=0, loss=math.inf, moved=True,
                   damping=max(float(record["damping"]), optimizer.defaults["damping"]))
+    optimizer.forget()  # the past rounds' models are of the shorter window's loss
     module._lm_system = None  # the same round's points, pulled into the longer window
     t0, t1 = module._time_range
     _report(module, optimizer, f"Levenberg-Marquardt: time window {window + 1}/{phase.time_windows} "
                                f"(t up to {t0 + (t1 - t0) * (window + 1) / phase.time_windows:g}) after "
                                f"{record['iteration']} iterations: {reason}")
     return True
-
-
-def growth_gap(record: dict[str, Any]) -> float | None:
-    """The gap that grows the points (``None``: none does), from the fresh rounds since the points
-    last grew (``record["gaps"]``): the last round's when it is above ``GROW_GAP²``, past what the
-    odd hard round gives, else the median of the last :data:`GAP_ROUNDS` when that is above
-    :data:`GROW_GAP`."""
-    gaps = record.get("gaps", [])
-    if gaps and gaps[-1] > GROW_GAP**2:
-        return gaps[-1]
-    median = statistics.median(gaps[-GAP_ROUNDS:]) if len(gaps) >= GAP_ROUNDS else 0.0
-    return median if median > GROW_GAP else None
 
 
 def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
@@ -504,7 +267,7 @@ def finish_lm_phase(module: Any) -> None:
     """At the end of a phase on fresh rounds: go back to where the last round started if it was
     cut short (:meth:`LevenbergMarquardtOptimizer.back_to_round_start`), then judge the final
     parameters on one more round and go back to the kept ones if they do more than
-    :data:`RESTORE_FACTOR` times better; the losses on that round become the final ones."""
+    :data:`~pinnlang.solver.lm_optimizer.RESTORE_FACTOR` times better; the losses on that round become the final ones."""
     optimizer: LevenbergMarquardtOptimizer = module.trainer.optimizers[0]
     record = optimizer.record
     if not optimizer.defaults["keep_best"] or not record["iteration"]:

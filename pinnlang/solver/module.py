@@ -6,7 +6,7 @@ weighted sum. The conditions that read only the fields' values (initial and Diri
 ``data`` statements) share one network call (see :mod:`pinnlang.compile.grouping`). The run
 follows its :class:`~pinnlang.solver.plan.TrainingPlan` (``self.plan``): Adam, then
 :class:`torch.optim.LBFGS`, then Levenberg–Marquardt
-(:class:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer`, one iteration per optimiser
+(:class:`~pinnlang.solver.lm_optimizer.LevenbergMarquardtOptimizer`, one iteration per optimiser
 step), each phase's optimizer swapped in at its first step, and a checkpoint taken in any phase
 resumes in it (the plan is in the checkpoint). Which points a step trains on is
 :class:`~pinnlang.solver.point_rounds.PointRounds`'s part.
@@ -39,7 +39,8 @@ from pinnlang.compile.grouping import condition_residuals
 from pinnlang.errors import PinnRuntimeError
 from pinnlang.solver.batching import BatchSteps
 from pinnlang.solver.held_out import held_out_judging
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, finish_lm_phase, lm_batch
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_phase import finish_lm_phase, lm_batch
 from pinnlang.solver.network import fast_forward
 from pinnlang.solver.network_growth import restore_growth
 from pinnlang.solver.optimizers import LrFactor, adam_optimizer, lbfgs_optimizer
@@ -177,7 +178,8 @@ class PinnModule(PointRounds, L.LightningModule):
         if phase.kind == LBFGS:
             return self._lbfgs()
         trained = [p for p in self.parameters() if p.requires_grad]
-        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0, **held_out_judging(self))
+        return LevenbergMarquardtOptimizer(trained, keep_best=phase.resample_every > 0,
+                                           memory=float(self.settings.lm_memory), **held_out_judging(self))
 
     def step_scheduler(self, optimizer: torch.optim.Optimizer, schedule: str,
                        steps: int) -> torch.optim.lr_scheduler.LambdaLR:

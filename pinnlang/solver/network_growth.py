@@ -2,7 +2,7 @@
 
 A phase pinnlang plans with ``Phase.grow_network`` (the default training and a time budget,
 when neither the file nor the caller sized the network) that has converged — the loss on fresh
-points stopped falling (:meth:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer.converged`)
+points stopped falling (:meth:`~pinnlang.solver.lm_optimizer.LevenbergMarquardtOptimizer.converged`)
 — or whose fresh round no damping could move, is judged the way a finished run is
 (:func:`~pinnlang.solver.diagnosis.diagnose`: every ``pde``, initial, boundary and periodic
 residual on fresh points against the size of its terms).

@@ -45,7 +45,7 @@ PHASE_NAMES = {ADAM: "Adam", LBFGS: "L-BFGS", LM: "Levenberg-Marquardt"}
 #: 1-D heat at 3.5e-3 and Burgers at 0.46; this default reached 1.3e-6 and 4.0e-3).
 DEFAULT_ADAM_STEPS = 1000
 #: Wall-clock cap of the default training (seconds): its Levenberg–Marquardt phase runs until the
-#: loss on fresh points stops falling (:meth:`~pinnlang.solver.lm_phase.LevenbergMarquardtOptimizer.converged`),
+#: loss on fresh points stops falling (:meth:`~pinnlang.solver.lm_optimizer.LevenbergMarquardtOptimizer.converged`),
 #: which on the library's problems takes 20 s to a few minutes; a problem that has not converged
 #: by then stops with the diagnosis of :mod:`pinnlang.solver.diagnosis` instead of running on
 #: unseen. A policy, stated in the summary: ``max_time`` or step counts lift it.

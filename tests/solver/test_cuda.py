@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import pinnlang
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer
 
 from .conftest import POISSON
 

@@ -14,7 +14,7 @@ from pinnlang.solver.api import build_module
 from pinnlang.solver.gauss_newton import EXACT_STEP_WORTH, MatrixFreeSystem, make_residual_system
 from pinnlang.solver.krylov import ShiftedLanczos
 from pinnlang.solver.levenberg_marquardt import ResidualSystem
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer
 from pinnlang.solver.settings import resolve_settings
 
 from .conftest import HEAT, INVERSE, POISSON, write_observations

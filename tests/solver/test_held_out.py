@@ -18,7 +18,7 @@ from pinnlang.solver.held_out import (
     held_out_judge,
     judged_loss,
 )
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer
 
 from .test_lm_phase import _module, _system
 

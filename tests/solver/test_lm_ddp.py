@@ -13,7 +13,8 @@ import torch.multiprocessing as mp
 
 import pinnlang
 from pinnlang.solver.api import build_module
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer, make_system
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_phase import make_system
 from pinnlang.solver.points import take
 from pinnlang.solver.settings import resolve_settings
 

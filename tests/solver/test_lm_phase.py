@@ -13,14 +13,8 @@ from lightning.pytorch.callbacks import Callback
 
 import pinnlang
 from pinnlang.errors import PinnUsageError
-from pinnlang.solver.lm_phase import (
-    GAP_ROUNDS,
-    GROW_GAP,
-    LevenbergMarquardtOptimizer,
-    grow_points,
-    growth_gap,
-    march_on,
-)
+from pinnlang.solver.lm_optimizer import GAP_ROUNDS, GROW_GAP, LevenbergMarquardtOptimizer, growth_gap
+from pinnlang.solver.lm_phase import grow_points, march_on
 from pinnlang.solver import lm_phase
 from pinnlang.solver.plan import Phase
 
@@ -271,7 +265,8 @@ class InterruptAt(Callback):
 
 def test_a_run_killed_during_its_lm_phase_resumes_to_the_uninterrupted_loss(tmp_path):
     problem = pinnlang.parse(POISSON)
-    common = dict(steps=40, lm_steps=16, lm_resample_every=3, lm_points=40, width=8, depth=2,
+    # 120 points: more rows than the 97 parameters, so the phase steps with a memory of its rounds
+    common = dict(steps=40, lm_steps=16, lm_resample_every=3, lm_points=120, width=8, depth=2,
                   points=32, steps_per_batch=1, checkpoint_every=2, quiet=True, seed=3,
                   engine="forward")  # both runs on one engine: a timed choice may differ between them
     whole = pinnlang.solve(problem, out=str(tmp_path / "whole"), **common)
@@ -281,6 +276,7 @@ def test_a_run_killed_during_its_lm_phase_resumes_to_the_uninterrupted_loss(tmp_
     assert 40 < saved["global_step"] < 56  # the checkpoint is inside the LM phase
     state = saved["optimizer_states"][0]["state"][0]
     assert state["iteration"] == saved["global_step"] - 40 and "damping" in state and state["matrix_free"] is False
+    assert state["memory_gram"].dtype == torch.float64  # the past rounds' models, at full precision
     resumed = pinnlang.solve(problem, out=str(tmp_path / "cut"), resume=True, quiet=True)
     assert resumed.steps == whole.steps == 56
     for name, value in whole.losses.items():

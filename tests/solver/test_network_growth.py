@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import pinnlang
-import pinnlang.solver.lm_phase as lm_phase
+import pinnlang.solver.lm_optimizer as lm_optimizer
 import pinnlang.solver.plan as plan_module
 from pinnlang.models import build_model
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
@@ -89,7 +89,7 @@ def short_default():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(plan_module, "DEFAULT_ADAM_STEPS", 50)
         patch.setattr(plan_module, "DEFAULT_LM_STEPS", 20)
-        patch.setattr(lm_phase, "CONVERGENCE_FALL", 0.5)
+        patch.setattr(lm_optimizer, "CONVERGENCE_FALL", 0.5)
         yield
 
 
@@ -142,7 +142,7 @@ def test_a_fresh_round_no_damping_can_move_widens_the_network_instead_of_ending(
     # with the damping capped low, the tiny run's fresh rounds soon refuse every step: the phase
     # would stop there; one that may widen its network widens it and goes on
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(lm_phase, "MAX_DAMPING", 1e3)
+        patch.setattr(lm_optimizer, "MAX_DAMPING", 1e3)
         result = pinnlang.solve(pinnlang.parse(WIGGLE), **dict(TINY, quiet=False))
     printed = "".join(capsys.readouterr())  # the progress bar writes the phase's lines to either stream
     assert "Levenberg-Marquardt: no damping lowered the loss with '" in printed

@@ -10,7 +10,7 @@ import torch
 import pinnlang
 from pinnlang.results import Result
 from pinnlang.solver.budget import TimeBudget
-from pinnlang.solver.lm_phase import LevenbergMarquardtOptimizer
+from pinnlang.solver.lm_optimizer import LevenbergMarquardtOptimizer
 from pinnlang.solver.plan import LM_ROWS_PER_PARAMETER
 
 from .conftest import TINY
