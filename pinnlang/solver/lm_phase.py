@@ -69,7 +69,8 @@ def _memory_note(module: Any, system: Any) -> str:
         return ""
     if system.reduce is None and system.local_rows < system.size:
         return "; fewer rows than parameters: each round steps on its own points"
-    return f"; every step also fits the past rounds' Gauss-Newton models, each {factor:g}x the next (lm_memory)"
+    return (f"; every step also fits the last round's Gauss-Newton model and the earlier ones', "
+            f"{factor:g}x less per round back (lm_memory)")
 
 
 def system_at(module: Any, step: int) -> tuple[Any, int]:

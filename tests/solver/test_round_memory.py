@@ -165,3 +165,12 @@ def test_a_system_with_fewer_rows_than_parameters_has_no_normal_equations_and_no
     for k in range(2):
         optimizer.step(lambda: (system, k))
     assert optimizer.memory is None
+
+
+@pytest.mark.parametrize("memory, said", [(0.25, True), (0.0, False)])
+def test_the_phase_says_when_its_steps_remember_past_rounds(memory, said, capsys):
+    pinnlang.solve(pinnlang.parse(POISSON), steps=20, lm_steps=6, lm_resample_every=2, lm_points=120,
+                   width=8, depth=2, seed=0, engine="forward", lm_memory=memory, quiet=False)
+    printed = "".join(capsys.readouterr())
+    assert "Levenberg-Marquardt: dense" in printed
+    assert ("also fits the last round's Gauss-Newton model" in printed) == said
