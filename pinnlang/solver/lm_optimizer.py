@@ -94,9 +94,11 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
             ones' for these to come back (see :meth:`restore_best`).
         patience: with ``keep_best``, fresh rounds without a better judgement after which the
             phase is :attr:`exhausted` (0: never).
-        memory: with ``keep_best``, the weight per round of the past rounds' Gauss–Newton models
-            every step also minimises (:mod:`pinnlang.solver.round_memory`; 0: none). A system
-            without normal equations (matrix-free, or fewer rows than parameters) steps without.
+        memory: with ``keep_best``, every step also minimises the last round's Gauss–Newton
+            model (at the weight of the round's own points) and each earlier one at ``memory``
+            times the weight of the one after it (:mod:`pinnlang.solver.round_memory`; 0: none).
+            A system without normal equations (matrix-free, or fewer rows than parameters) steps
+            without.
     """
 
     def __init__(self, params: Iterable[torch.nn.Parameter], damping: float = INITIAL_DAMPING,
@@ -124,8 +126,9 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
     @property
     def record(self) -> dict[str, Any]:
         """The phase's scalars: ``damping``, ``iteration``, ``round``, ``loss``, ``best_loss``,
-        ``best_iteration``, ``moved`` and ``matrix_free`` (the system's kind; kept in the first parameter's
-        state, so in the state dict)."""
+        ``best_iteration``, ``moved``, ``matrix_free`` (the system's kind) and
+        ``remembered_rounds`` (fresh rounds that stepped with a memory; kept in the first
+        parameter's state, so in the state dict, beside the Gauss–Newton models)."""
         head = self.state[self._first]
         if "damping" not in head:
             head.update(damping=self.defaults["damping"], iteration=0, round=-1, loss=math.inf,
