@@ -217,6 +217,12 @@ class ResidualSystem(TrainedParameters):
         self.factors: Tensor | None = None
         self.robust = float(robust)
 
+    @property
+    def solves_dual(self) -> bool:
+        """Whether the step solves with ``JJᵀ`` (one process, fewer rows than parameters: the
+        smaller Gram matrix) and so has no normal equations."""
+        return self.reduce is None and self.local_rows < self.size
+
     def residual(self, params: Mapping[str, Tensor] | None = None) -> Tensor:
         """``ρ`` at ``params`` (default: the current parameters), float64."""
         params = self.current() if params is None else params
@@ -246,8 +252,7 @@ class ResidualSystem(TrainedParameters):
         self.factors = None  # the factors of these parameters (a resumed run finds them again)
         rho, jac = self.residual(params), self.jacobian(params)
         if self.reduce is None:
-            dual = jac.shape[0] < jac.shape[1]
-            self._prepared = (jac, gram_matrix(jac), rho, None if dual else jac.T @ rho)
+            self._prepared = (jac, gram_matrix(jac), rho, None if self.solves_dual else jac.T @ rho)
         else:
             self._prepared = (None, self.reduce(symmetric_gram(jac)), rho, self.reduce(jac.T @ rho))
         return rho

@@ -207,14 +207,11 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         if normal is None:
             self.forget()
             return None
+        # one optimiser's parameters keep their size (a widened network gets a new optimiser)
         latest, memory = self._model("latest"), self.memory
-        if new_round and latest is not None and latest.size == theta.numel():
-            fits = memory is not None and memory.size == latest.size
-            self._set_model("memory", memory.folded(latest, factor) if fits else latest)
-        memory = self.memory
-        if memory is not None and memory.size != theta.numel():  # the network was widened
-            self._set_model("memory", None)
-            memory = None
+        if new_round and latest is not None:
+            memory = latest if memory is None else memory.folded(latest, factor)
+            self._set_model("memory", memory)
         self._set_model("latest", GaussNewtonModel(normal[0], normal[1], theta))
         if memory is not None:
             self.record["remembered_rounds"] = self.record.get("remembered_rounds", 0) + int(new_round)

@@ -67,7 +67,7 @@ def _memory_note(module: Any, system: Any) -> str:
     phase = module.plan.phase_at(module.global_step)
     if not factor or not phase.resample_every or not isinstance(system, ResidualSystem):
         return ""
-    if system.reduce is None and system.local_rows < system.size:
+    if system.solves_dual:
         return "; fewer rows than parameters: each round steps on its own points"
     return (f"; every step also fits the last round's Gauss-Newton model and the earlier ones', "
             f"{factor:g}x less per round back (lm_memory)")
@@ -252,7 +252,7 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
     gap = growth_gap(record) or record.get("gap", 0.0)
     record["points_factor"] = 2 * int(record.get("points_factor", 1))
     record["gaps"] = []  # the rounds at the new size decide the next growth
-    if isinstance(system, ResidualSystem) and system.reduce is None and system.local_rows < system.size:
+    if isinstance(system, ResidualSystem) and system.solves_dual:
         # with fewer rows than parameters the dense Gram matrix (rows x rows) grows with the rows'
         # square, a matrix-free iteration linearly: the next round measures both again (with as
         # many rows as parameters or more, both grow linearly and the choice stands)

@@ -44,11 +44,6 @@ class GaussNewtonModel:
     gradient: Tensor
     at: Tensor
 
-    @property
-    def size(self) -> int:
-        """The number of parameters the model is over."""
-        return int(self.at.numel())
-
     def gradient_at(self, theta: Tensor) -> Tensor:
         """Half the model's gradient at ``theta``: ``b + A (θ − θ_A)``."""
         return self.gradient + self.gram @ (theta - self.at)
