@@ -347,10 +347,10 @@ NO_EXACT = frozenset({
 })
 """Problems without a closed-form solution."""
 DEFAULT_TRAINING = frozenset({
-    "advection_periodic", "allen_cahn", "beltrami", "burgers", "diffusion_inverse",
+    "advection_periodic", "allen_cahn", "allen_cahn_sharp", "beltrami", "burgers", "diffusion_inverse",
     "diffusion_reaction", "ginzburg_landau", "heat1d", "heat2d_ms", "heat_family", "heat_nd", "kdv",
-    "klein_gordon", "laplace_lshape", "oscillator", "plate_with_holes", "poisson2d", "poisson3d",
-    "poisson5d", "poisson_family", "poisson_mixed", "schrodinger_soliton",
+    "klein_gordon", "kovasznay", "laplace_lshape", "oscillator", "plate_with_holes", "poisson2d",
+    "poisson3d", "poisson5d", "poisson_family", "poisson_mixed", "schrodinger_soliton", "wave1d",
 })
 """Problems with no ``train:`` line: written as a new user would, they train the default way."""
 TIME_BUDGET = {"cavity": {"max_time": 600, "lm_robust": 0}}
