@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import sympy as sp
 import torch
 
 import pinnlang
 from pinnlang.compile import compile_problem
-from pinnlang.solver.diagnosis import Diagnosis, ConditionHealth, RELATIVE_TOLERANCE, diagnose
+from pinnlang.solver.diagnosis import (HOT_SHARE, ConditionHealth, Diagnosis, RELATIVE_TOLERANCE,
+                                       diagnose, hot_spots)
 from pinnlang.solver.plan import DEFAULT_TIME_WINDOWS
 
 x, t = sp.symbols("x t")
@@ -115,3 +117,39 @@ def test_a_run_that_cannot_converge_in_a_tiny_budget_says_so(tmp_path, capsys):
     loaded = pinnlang.Result.load(tmp_path / "run")
     assert loaded.metrics()["diagnosis"]["converged"] is False
     assert "NOT converged" in loaded.summary()
+
+
+def test_squares_from_two_corners_are_two_hot_spots():
+    x = np.random.default_rng(0).random((4000, 2))
+    to_corners = np.stack([np.hypot(x[:, 0] - c, x[:, 1] - 1) for c in (0.0, 1.0)])
+    squares = 1e-6 + (1.0 / (to_corners.min(axis=0) ** 2 + 1e-3)) ** 2  # like a lid's corners
+    spots = hot_spots(x, squares, radius=0.07)
+    assert len(spots) == 2 and sum(h.share for h in spots) >= 0.5
+    assert {round(h.centre[0]) for h in spots} == {0, 1} and all(h.centre[1] > 0.9 for h in spots)
+    assert all(h.points < HOT_SHARE and h.radius == 0.07 for h in spots)
+
+
+def test_squares_spread_over_the_domain_have_no_hot_spot():
+    rng = np.random.default_rng(1)
+    x = rng.random((4000, 2))
+    assert hot_spots(x, np.ones(4000), radius=0.07) == ()
+    assert hot_spots(x, rng.exponential(size=4000) ** 2, radius=0.07) == ()
+    assert hot_spots(x, np.zeros(4000), radius=0.07) == ()
+
+
+def test_a_residual_at_one_place_is_located_and_looked_at_first():
+    # exact but for a step of 0.01 at x = 0.3, 0.002 wide: the pde fails there and only there
+    diagnosis = _diagnose(_poisson(), lambda z: torch.sin(math.pi * z[:, 0])
+                          + 0.01 * torch.tanh((z[:, 0] - 0.3) / 0.002))
+    assert not diagnosis.converged and diagnosis.worst.name == "pde"
+    (spot,) = diagnosis.worst.hot_spots
+    assert abs(spot.centre[0] - 0.3) < 0.01 and spot.share > 0.5
+    assert diagnosis.suggestions[0].startswith("look at (0.3")
+    assert "of the points near (0.3" in diagnosis.describe()
+    assert diagnosis.to_dict()["hot_spots"]["pde"][0]["share"] == spot.share
+
+
+def test_a_converged_condition_names_no_hot_spot():
+    diagnosis = _diagnose(_poisson(), lambda z: torch.sin(math.pi * z[:, 0]))
+    assert all(c.hot_spots == () for c in diagnosis.conditions)
+    assert diagnosis.to_dict()["hot_spots"] == {}
