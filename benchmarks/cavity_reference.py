@@ -42,8 +42,9 @@ BOTELLA_PEYRET_1000 = {"u_min": (-0.3885698, 0.1717), "v_max": (0.3769447, 0.157
                        "v_min": (-0.5270771, 0.9092)}
 
 
-def solve_cavity(cells: int, reynolds: list[float], quiet: bool = False):
-    """Velocity components ``(values, basis)`` for x and y of the converged flow at the last Re."""
+def solve_cavity(cells: int, reynolds: list[float], quiet: bool = False, lid=None):
+    """Velocity components ``(values, basis)`` for x and y of the converged flow at the last Re;
+    ``lid`` (a function of x, default 1) is the lid's speed."""
     from scipy.sparse.linalg import splu
     from skfem import Basis, BilinearForm, ElementTriP1, ElementTriP2, ElementVector, LinearForm, MeshTri, bmat, condense
     from skfem.helpers import ddot, div, dot, grad
@@ -77,8 +78,8 @@ def solve_cavity(cells: int, reynolds: list[float], quiet: bool = False):
     state = np.zeros(nu + pressure.N)
     where = velocity.doflocs
     x_dofs = np.concatenate([velocity.nodal_dofs[0], velocity.facet_dofs[0]])
-    lid = x_dofs[np.isclose(where[1, x_dofs], 1.0) & (where[0, x_dofs] > 0) & (where[0, x_dofs] < 1)]
-    state[lid] = 1.0
+    on_lid = x_dofs[np.isclose(where[1, x_dofs], 1.0) & (where[0, x_dofs] > 0) & (where[0, x_dofs] < 1)]
+    state[on_lid] = 1.0 if lid is None else lid(where[0, on_lid])
     fixed = np.concatenate([velocity.get_dofs().all(), [nu]])  # the walls, and one pressure value
     start = time.perf_counter()
     for re in reynolds:
