@@ -16,11 +16,11 @@ Where half of an unconverged deciding condition's squared residual comes from a 
 smooth network does not follow: boundary data that jump (the lid-driven cavity's ``u = 1`` lid
 meets its ``u = 0`` walls at two corners), a re-entrant corner, a shock, a layer too thin for the
 network. Such a spot decides the error away from it. On the cavity at Re = 100 the mean square
-of the momentum residual on fresh points was 10⁴-10⁵ times that of the points farther than 0.1
-from those corners; a 3×24 network fitted to the converged flow (u, v 8e-4, 1.6e-3 at the scored
-centre lines, its pressure fitted too), then trained on the equations alone, lowered the pdes'
-residuals away from the corners (8.2e-5 to 1.8e-5) and the lid's while its centre-line errors
-grew to 2.5e-2, 0.10 (``docs/benchmarks.md``).
+of the momentum residual on fresh points was 10⁴-10⁶ times that of the points farther than 0.1
+from those corners; a 3×24 network fitted to the converged flow (u, v 3.3e-4, 8.0e-4 at the
+scored centre lines, its pressure fitted too), then trained on the equations alone, lowered the
+pdes' residuals away from the corners (5.0e-5 to 1.6e-5) and the lid's while its centre-line
+errors grew to 2.2e-2, 9.1e-2 (``benchmarks/cavity_corners.py``; ``docs/benchmarks.md``).
 
 A run has converged when every deciding ratio is below :data:`RELATIVE_TOLERANCE`. If it has
 not, the diagnosis names the condition whose residual stayed highest and suggests, in this order,
@@ -79,8 +79,9 @@ class HotSpot:
     Attributes:
         centre: the inputs of its largest residual, in the problem's coordinates.
         radius: the distance within which its points lie (:data:`HOT_RADIUS` of the diagonal).
-        share: the fraction of the condition's squared residual on fresh points within it.
-        points: the fraction of the fresh points within it.
+        share: the fraction of the condition's squared residual on fresh points within it (and
+            not within a spot named before it).
+        points: the fraction of the fresh points within it (likewise).
     """
 
     centre: tuple[float, ...]
@@ -222,7 +223,7 @@ def hot_spots(x: np.ndarray, squares: np.ndarray, radius: float) -> tuple[HotSpo
     for i in order[:needed]:
         if covered[i] or len(spots) == MAX_HOT_SPOTS or sum(h.share for h in spots) >= 0.5:
             continue
-        inside = np.linalg.norm(x - x[i], axis=1) <= radius
+        inside = (np.linalg.norm(x - x[i], axis=1) <= radius) & ~covered  # no point counted twice
         spots.append(HotSpot(tuple(float(v) for v in x[i]), radius, float(squares[inside].sum()) / total,
                              float(inside.mean())))
         covered |= inside
