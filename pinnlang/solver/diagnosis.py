@@ -25,7 +25,8 @@ errors grew to 2.2e-2, 9.1e-2 (``benchmarks/cavity_corners.py``; ``docs/benchmar
 A run has converged when every deciding ratio is below :data:`RELATIVE_TOLERANCE`. If it has
 not, the diagnosis names the condition whose residual stayed highest and suggests, in this order,
 what the default would try next: a look at the place where the residual concentrates (when it
-does), train longer when the loss was still falling, time windows when a time-dependent ``pde``
+does; where boundary data jump there, :mod:`~pinnlang.solver.data_jumps`, it names the two
+conditions and no larger network is suggested), train longer when the loss was still falling, time windows when a time-dependent ``pde``
 is resolved early but not late, a weight when an initial or boundary
 condition lags the ``pde`` by far, Fourier features when the data of the problem oscillate faster
 than a small network resolves, and a larger network.
@@ -41,6 +42,7 @@ import numpy as np
 import torch
 
 from pinnlang.models.saved import body_of
+from pinnlang.solver.data_jumps import MEET_DISTANCE, data_jumps
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.plan import DEFAULT_TIME_WINDOWS
 from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes
@@ -142,7 +144,7 @@ class Diagnosis:
         where = ""
         if worst.hot_spots:
             where = (f", {sum(h.share for h in worst.hot_spots):.0%} of its squares from "
-                     f"{sum(h.points for h in worst.hot_spots):.1%} of the points near {_places(worst.hot_spots)}")
+                     f"{sum(h.points for h in worst.hot_spots):.1%} of the points near {_places([h.centre for h in worst.hot_spots])}")
         return (f"NOT converged: residual of '{worst.name}' on fresh points is {worst.relative:.1e} "
                 f"of its terms (tolerance {RELATIVE_TOLERANCE:g}){where}; try: " + "; or ".join(self.suggestions))
 
@@ -192,7 +194,7 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
     diagnosis = Diagnosis(tuple(healths), late_ratio, still_falling, ())
     if diagnosis.converged:
         return diagnosis
-    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng)
+    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng, diagonal)
     return Diagnosis(tuple(healths), late_ratio, still_falling, tuple(suggestions))
 
 
@@ -230,9 +232,9 @@ def hot_spots(x: np.ndarray, squares: np.ndarray, radius: float) -> tuple[HotSpo
     return tuple(spots)
 
 
-def _places(spots: Sequence[HotSpot]) -> str:
-    """``(1, 1) and (0, 1)`` (the centres, to two digits)."""
-    names = ["(" + ", ".join(f"{v:.2g}" for v in h.centre) + ")" for h in spots]
+def _places(centres: Sequence[Sequence[float]]) -> str:
+    """``(1, 1) and (0, 1)`` (to two digits)."""
+    names = ["(" + ", ".join(f"{v:.2g}" for v in centre) + ")" for centre in centres]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -316,16 +318,33 @@ def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
     return bool(before) and losses[-1][1] < 0.5 * before[-1]
 
 
+def _at_a_jump(spots: Sequence[HotSpot], compiled: Any, rng: np.random.Generator, diagonal: float
+               ) -> list[tuple[tuple[float, ...], str, str]]:
+    """The jumps of the boundary data (:func:`~pinnlang.solver.data_jumps.data_jumps`) that lie in
+    one of ``spots`` (within its radius and the jumps' own tolerance)."""
+    reach = MEET_DISTANCE * diagonal
+    return [jump for jump in data_jumps(compiled, rng, diagonal)
+            if any(np.linalg.norm(np.subtract(jump[0], h.centre)) <= h.radius + reach for h in spots)]
+
+
 def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[str, Any],
-                 parameters: int, rng: np.random.Generator) -> list[str]:
+                 parameters: int, rng: np.random.Generator, diagonal: float) -> list[str]:
     out: list[str] = []
     worst = diagnosis.worst
-    if worst is not None and worst.hot_spots:
-        out.append(f"look at {_places(worst.hot_spots)}, where the residual concentrates: a layer the "
-                   f"network does not resolve, or a singular point it cannot follow (boundary data that "
-                   f"jump, a re-entrant corner), sets the error elsewhere; residual-adaptive points "
-                   f"(--adaptive true) sample it more densely, and at a jump of the data, smoothing the data "
-                   f"over a short distance changes the solution little and lets the network follow it")
+    jumps = _at_a_jump(worst.hot_spots, compiled, rng, diagonal) if worst is not None and worst.hot_spots else []
+    if jumps:
+        pairs = sorted({(a, b) for _, a, b in jumps})
+        which = " and ".join(f"'{a}' and '{b}'" for a, b in pairs)
+        out.append(f"look at {_places([h.centre for h in worst.hot_spots])}: the boundary data of {which} differ where they "
+                   f"meet ({_places([p for p, _, _ in jumps])}), a jump no smooth "
+                   f"network follows, and the error elsewhere follows from it (a larger network is no cure); "
+                   f"smoothing the data over a short distance there changes the solution little and lets "
+                   f"the network follow it")
+    elif worst is not None and worst.hot_spots:
+        out.append(f"look at {_places([h.centre for h in worst.hot_spots])}, where the residual "
+                   f"concentrates: a layer the network does not resolve, or a singular point it cannot "
+                   f"follow (a re-entrant corner, a shock), sets the error elsewhere; residual-adaptive "
+                   f"points (--adaptive true) sample it more densely")
     if diagnosis.still_falling:
         out.append("train longer (the loss was still falling: raise --steps / --lm-steps, or --max-time)")
     if diagnosis.late_ratio is not None and diagnosis.late_ratio > LATE_FACTOR:
@@ -341,6 +360,8 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
         along = ", ".join(f"{compiled.input_names[i]} ({k:.3g})" for i, k in fast.items())
         out.append(f"Fourier features along the axes (--model axis_fourier): the initial/boundary "
                    f"data oscillate fast along {along}, wavenumbers on the normalised inputs")
+    if jumps:
+        return out
     width, depth = int(settings.get("width", 20)), int(settings.get("depth", 3))
     out.append(f"a larger network (--width {2 * width} --depth {depth + 1}; now {parameters} parameters)")
     return out
