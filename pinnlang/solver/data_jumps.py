@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from pinnlang.errors import PinnError
+
 #: Points of two conditions this close (a fraction of the points' bounding-box diagonal) are
 #: where the conditions meet.
 MEET_DISTANCE = 0.02
@@ -42,19 +44,25 @@ class _Probe(torch.nn.Module):
         return self.scale * torch.sin(1 + k + (k + 1) * (x @ weights)[:, None]) + 0.0 * x[:, :1]
 
 
-def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float) -> list[tuple[tuple[float, ...], str, str]]:
+def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float,
+               unknowns: dict[str, torch.Tensor] | None = None) -> list[tuple[tuple[float, ...], str, str]]:
     """``[(place, condition, other condition)]``: where two boundary conditions on the same
     quantity ask for different values (see the module docstring), one entry per pair and place
-    (places of one pair farther apart than ``MEET_DISTANCE * diagonal`` are separate)."""
+    (places of one pair farther apart than ``MEET_DISTANCE * diagonal`` are separate), the
+    problem's unknowns at ``unknowns``. A pair whose data cannot be evaluated that way is left out."""
     fields = len(compiled.field_names)
     probe, zero = _Probe(fields, 1.0), _Probe(fields, 0.0)
     boundaries = [(cond, cond.sample(POINTS, rng)) for cond in compiled.conditions if cond.kind == "boundary"]
     near = MEET_DISTANCE * diagonal
+    known = dict(unknowns or {})
     found: list[tuple[tuple[float, ...], str, str]] = []
     for i, (a, batch) in enumerate(boundaries):
         for b, other in boundaries[i + 1:]:
-            xa, ja = _jumping(a, batch, b, other, probe, zero, near)
-            xb, jb = _jumping(b, other, a, batch, probe, zero, near)
+            try:
+                xa, ja = _jumping(a, batch, b, other, probe, zero, near, known)
+                xb, jb = _jumping(b, other, a, batch, probe, zero, near, known)
+            except (PinnError, RuntimeError, TypeError, ValueError, KeyError):
+                continue
             places: list[np.ndarray] = []
             for point in xa[ja]:  # the data differ on both sides of the meeting place
                 if (np.linalg.norm(xb[jb] - point, axis=1) <= near).any() and \
@@ -65,7 +73,7 @@ def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float) -> list
 
 
 def _jumping(a: Any, batch: Any, b: Any, other: Any, probe: torch.nn.Module, zero: torch.nn.Module,
-             near: float) -> tuple[np.ndarray, np.ndarray]:
+             near: float, unknowns: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
     """``a``'s points within ``near`` of ``b``'s, and where ``b``, evaluated there, reads the same
     quantity as ``a`` but asks a value more than :data:`JUMP` of their data's size away."""
     xa, xb = (t.x.detach().double().cpu().numpy() for t in (batch, other))
@@ -74,21 +82,22 @@ def _jumping(a: Any, batch: Any, b: Any, other: Any, probe: torch.nn.Module, zer
         return xa[close], close[close]
     keep = torch.as_tensor(close, device=batch.x.device)
     at = type(batch)(batch.x[keep], None if batch.normals is None else batch.normals[keep])
-    data_a, reads_a = _data_and_reads(a, at, probe, zero)
-    data_b, reads_b = _data_and_reads(b, at, probe, zero)
+    data_a, reads_a = _data_and_reads(a, at, probe, zero, unknowns)
+    data_b, reads_b = _data_and_reads(b, at, probe, zero, unknowns)
     if data_a.shape != data_b.shape:
         return xa[close], np.zeros(int(close.sum()), dtype=bool)
-    size = max(_rms(_data_and_reads(a, batch, probe, zero)[0]), _rms(_data_and_reads(b, other, probe, zero)[0]), 1e-12)
+    size = max(_rms(_data_and_reads(a, batch, probe, zero, unknowns)[0]),
+               _rms(_data_and_reads(b, other, probe, zero, unknowns)[0]), 1e-12)
     same = (np.abs(reads_a - reads_b) <= 1e-9 * (1 + np.abs(reads_a))).all(axis=1)
     return xa[close], same & (np.abs(data_a - data_b).max(axis=1) > JUMP * size)
 
 
-def _data_and_reads(cond: Any, batch: Any, probe: torch.nn.Module, zero: torch.nn.Module
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _data_and_reads(cond: Any, batch: Any, probe: torch.nn.Module, zero: torch.nn.Module,
+                    unknowns: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
     """``cond``'s data at ``batch`` and what it reads of the probe there (residual less data)."""
     with torch.enable_grad():
-        at_zero = cond.residual(zero, batch, {}, create_graph=False).detach().double().cpu().numpy()
-        at_probe = cond.residual(probe, batch, {}, create_graph=False).detach().double().cpu().numpy()
+        at_zero = cond.residual(zero, batch, unknowns, create_graph=False).detach().double().cpu().numpy()
+        at_probe = cond.residual(probe, batch, unknowns, create_graph=False).detach().double().cpu().numpy()
     at_zero, at_probe = at_zero.reshape(len(at_zero), -1), at_probe.reshape(len(at_probe), -1)
     return -at_zero, at_probe - at_zero
 

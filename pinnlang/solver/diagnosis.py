@@ -194,7 +194,7 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
     diagnosis = Diagnosis(tuple(healths), late_ratio, still_falling, ())
     if diagnosis.converged:
         return diagnosis
-    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng, diagonal)
+    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng, diagonal, unknowns)
     return Diagnosis(tuple(healths), late_ratio, still_falling, tuple(suggestions))
 
 
@@ -318,20 +318,22 @@ def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
     return bool(before) and losses[-1][1] < 0.5 * before[-1]
 
 
-def _at_a_jump(spots: Sequence[HotSpot], compiled: Any, rng: np.random.Generator, diagonal: float
-               ) -> list[tuple[tuple[float, ...], str, str]]:
+def _at_a_jump(spots: Sequence[HotSpot], compiled: Any, rng: np.random.Generator, diagonal: float,
+               unknowns: dict[str, torch.Tensor]) -> list[tuple[tuple[float, ...], str, str]]:
     """The jumps of the boundary data (:func:`~pinnlang.solver.data_jumps.data_jumps`) that lie in
     one of ``spots`` (within its radius and the jumps' own tolerance)."""
     reach = MEET_DISTANCE * diagonal
-    return [jump for jump in data_jumps(compiled, rng, diagonal)
+    return [jump for jump in data_jumps(compiled, rng, diagonal, unknowns)
             if any(np.linalg.norm(np.subtract(jump[0], h.centre)) <= h.radius + reach for h in spots)]
 
 
 def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[str, Any],
-                 parameters: int, rng: np.random.Generator, diagonal: float) -> list[str]:
+                 parameters: int, rng: np.random.Generator, diagonal: float,
+                 unknowns: dict[str, torch.Tensor]) -> list[str]:
     out: list[str] = []
     worst = diagnosis.worst
-    jumps = _at_a_jump(worst.hot_spots, compiled, rng, diagonal) if worst is not None and worst.hot_spots else []
+    jumps = (_at_a_jump(worst.hot_spots, compiled, rng, diagonal, unknowns)
+             if worst is not None and worst.hot_spots else [])
     if jumps:
         pairs = sorted({(a, b) for _, a, b in jumps})
         which = " and ".join(f"'{a}' and '{b}'" for a, b in pairs)

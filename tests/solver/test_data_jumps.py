@@ -55,3 +55,20 @@ def test_the_diagnosis_of_a_jump_names_the_conditions_and_drops_the_larger_netwo
     assert "the boundary data of 'lid' and 'walls' differ where they meet" in first
     assert "(a larger network is no cure)" in first
     assert not any(s.startswith("a larger network") for s in diagnosis.suggestions)
+
+
+def test_data_with_an_unknown_take_its_value_and_without_one_are_left_out():
+    text = """
+problem inverse_lid
+space (x, y) in rectangle([0, 1], [0, 1])
+field u
+unknown k = 0.5
+pde: d(u, x, x) + d(u, y, y) = 0
+boundary top on y = 1: u = k
+boundary rest where y < 1: u = 0
+"""
+    compiled = compile_problem(pinnlang.parse(text), dtype=torch.float64)
+    found = data_jumps(compiled, np.random.default_rng(0), 2**0.5, {"k": torch.tensor(0.5, dtype=torch.float64)})
+    assert sorted(round(p[0]) for p, _, _ in found) == [0, 1]
+    assert data_jumps(compiled, np.random.default_rng(0), 2**0.5, {"k": torch.tensor(0.0, dtype=torch.float64)}) == []
+    assert data_jumps(compiled, np.random.default_rng(0), 2**0.5) == []  # k unknown: not evaluated
