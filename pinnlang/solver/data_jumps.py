@@ -4,8 +4,9 @@ The lid-driven cavity's lid asks ``u = 1`` up to its ends and its walls ``u = 0`
 at the two top corners the boundary data jump, and the solution is singular there (its gradients
 grow like ``1/r``), which no smooth network follows (``docs/benchmarks.md``, the cavity section).
 
-:func:`data_jumps` finds such places from the compiled conditions alone. Two boundary conditions
-constrain the same quantity where their residuals, less their data, agree on a probe network
+:func:`data_jumps` finds such places from the compiled conditions alone. Only conditions on the
+fields' values are compared (a flux condition reads the normal, which turns at a corner: fluxes
+that differ there need not jump). Two boundary conditions constrain the same quantity where their residuals, less their data, agree on a probe network
 (``u - 1`` and ``u - 0`` both read the probe's ``u``; ``v - 0`` reads its ``v``); their data are
 their residuals on a zero network, negated. Where points of the two lie within
 :data:`MEET_DISTANCE` of the diagonal of each other and the data differ by more than
@@ -52,7 +53,8 @@ def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float,
     problem's unknowns at ``unknowns``. A pair whose data cannot be evaluated that way is left out."""
     fields = len(compiled.field_names)
     probe, zero = _Probe(fields, 1.0), _Probe(fields, 0.0)
-    boundaries = [(cond, cond.sample(POINTS, rng)) for cond in compiled.conditions if cond.kind == "boundary"]
+    boundaries = [(cond, cond.sample(POINTS, rng)) for cond in compiled.conditions
+                  if cond.kind == "boundary" and getattr(cond, "values_only", False)]
     near = MEET_DISTANCE * diagonal
     known = dict(unknowns or {})
     found: list[tuple[tuple[float, ...], str, str]] = []

@@ -72,3 +72,15 @@ boundary rest where y < 1: u = 0
     assert sorted(round(p[0]) for p, _, _ in found) == [0, 1]
     assert data_jumps(compiled, np.random.default_rng(0), 2**0.5, {"k": torch.tensor(0.0, dtype=torch.float64)}) == []
     assert data_jumps(compiled, np.random.default_rng(0), 2**0.5) == []  # k unknown: not evaluated
+
+
+def test_fluxes_that_differ_at_a_corner_are_no_jump():
+    text = """
+problem flux
+space (x, y) in rectangle([0, 1], [0, 1])
+field u
+pde: d(u, x, x) + d(u, y, y) = 0
+boundary top on y = 1: dn(u) = 1
+boundary sides where y < 1: dn(u) = 0
+"""
+    assert _jumps(compile_problem(pinnlang.parse(text), dtype=torch.float64)) == []
