@@ -26,9 +26,9 @@ A run has converged when every deciding ratio is below :data:`RELATIVE_TOLERANCE
 not, the diagnosis names the condition whose residual stayed highest and suggests, in this order,
 what the default would try next: a look at the place where the residual concentrates (when it
 does; where boundary data jump there, :mod:`~pinnlang.solver.data_jumps`, it names the two
-conditions and no larger network is suggested), train longer when the loss was still falling, time windows when a time-dependent ``pde``
-is resolved early but not late, a weight when an initial or boundary
-condition lags the ``pde`` by far, Fourier features when the data of the problem oscillate faster
+conditions and no larger network is suggested), train longer when the loss was still falling,
+time windows when a time-dependent ``pde`` is resolved early but not late, a weight when an
+initial or boundary condition lags the ``pde`` by far, Fourier features when the data of the problem oscillate faster
 than a small network resolves, and a larger network.
 """
 
@@ -45,7 +45,7 @@ from pinnlang.models.saved import body_of
 from pinnlang.solver.data_jumps import MEET_DISTANCE, data_jumps
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.plan import DEFAULT_TIME_WINDOWS
-from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes
+from pinnlang.solver.wavenumbers import axis_wavenumbers, fast_axes, rms
 
 #: A deciding condition whose residual on fresh points is above this fraction of the size of its
 #: terms has not converged: the run then reports it. One per cent is a statement about the
@@ -144,7 +144,8 @@ class Diagnosis:
         where = ""
         if worst.hot_spots:
             where = (f", {sum(h.share for h in worst.hot_spots):.0%} of its squares from "
-                     f"{sum(h.points for h in worst.hot_spots):.1%} of the points near {_places([h.centre for h in worst.hot_spots])}")
+                     f"{sum(h.points for h in worst.hot_spots):.1%} of the points near "
+                     f"{_places([h.centre for h in worst.hot_spots])}")
         return (f"NOT converged: residual of '{worst.name}' on fresh points is {worst.relative:.1e} "
                 f"of its terms (tolerance {RELATIVE_TOLERANCE:g}){where}; try: " + "; or ".join(self.suggestions))
 
@@ -268,15 +269,11 @@ def _residual_and_scale(cond: Any, net: Any, batch: Any, unknowns: dict[str, tor
     return residual.reshape(len(residual), -1), scale.reshape(len(scale), -1)
 
 
-def _rms(values: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
-
-
 def _ratio(residual: np.ndarray, scale: np.ndarray, floor: float) -> float:
-    size = max(_rms(scale), floor)
+    size = max(rms(scale), floor)
     if size == 0.0:
-        return 0.0 if _rms(residual) == 0.0 else math.inf
-    return _rms(residual) / size
+        return 0.0 if rms(residual) == 0.0 else math.inf
+    return rms(residual) / size
 
 
 def _health(cond: Any, residual: np.ndarray, scale: np.ndarray, field_scale: float) -> ConditionHealth:
@@ -289,7 +286,7 @@ def _health(cond: Any, residual: np.ndarray, scale: np.ndarray, field_scale: flo
 def _fields_rms(net: Any, x: torch.Tensor) -> float:
     """The root mean square of the network's fields at the points ``x``."""
     with torch.no_grad():
-        return _rms(net(x).detach().double().cpu().numpy())
+        return rms(net(x).detach().double().cpu().numpy())
 
 
 def _field_scale(compiled: Any, net: Any, rng: np.random.Generator) -> float:
@@ -302,9 +299,9 @@ def _late_over_early(residual: np.ndarray, scale: np.ndarray, times: np.ndarray)
     lo, hi = float(times.min()), float(times.max())
     quarter = (hi - lo) / 4
     early, late = times <= lo + quarter, times >= hi - quarter
-    size = max(_rms(scale), 1e-300)
-    early_value = _rms(residual[early]) / size
-    late_value = _rms(residual[late]) / size
+    size = max(rms(scale), 1e-300)
+    early_value = rms(residual[early]) / size
+    late_value = rms(residual[late]) / size
     return late_value / early_value if early_value > 0 else math.inf
 
 
@@ -332,18 +329,17 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
                  unknowns: dict[str, torch.Tensor]) -> list[str]:
     out: list[str] = []
     worst = diagnosis.worst
-    jumps = (_at_a_jump(worst.hot_spots, compiled, rng, diagonal, unknowns)
-             if worst is not None and worst.hot_spots else [])
+    spots = worst.hot_spots if worst is not None else ()
+    jumps = _at_a_jump(spots, compiled, rng, diagonal, unknowns) if spots else []
     if jumps:
-        pairs = sorted({(a, b) for _, a, b in jumps})
-        which = " and ".join(f"'{a}' and '{b}'" for a, b in pairs)
-        out.append(f"look at {_places([h.centre for h in worst.hot_spots])}: the boundary data of {which} differ where they "
-                   f"meet ({_places([p for p, _, _ in jumps])}), a jump no smooth "
-                   f"network follows, and the error elsewhere follows from it (a larger network is no cure); "
+        which = " and ".join(f"'{a}' and '{b}'" for a, b in sorted({(a, b) for _, a, b in jumps}))
+        out.append(f"look at {_places([h.centre for h in spots])}: the boundary data of {which} differ "
+                   f"where they meet ({_places([p for p, _, _ in jumps])}), a jump no smooth network "
+                   f"follows, and the error elsewhere follows from it (a larger network is no cure); "
                    f"smoothing the data over a short distance there changes the solution little and lets "
                    f"the network follow it")
-    elif worst is not None and worst.hot_spots:
-        out.append(f"look at {_places([h.centre for h in worst.hot_spots])}, where the residual "
+    elif spots:
+        out.append(f"look at {_places([h.centre for h in spots])}, where the residual "
                    f"concentrates: a layer the network does not resolve, or a singular point it cannot "
                    f"follow (a re-entrant corner, a shock), sets the error elsewhere; residual-adaptive "
                    f"points (--adaptive true) sample it more densely")

@@ -44,7 +44,7 @@ def axis_wavenumbers(compiled: Any, rng: np.random.Generator) -> tuple[float, ..
     wavenumber of its initial and boundary data along it, per unit of the normalised input
     (``sin(20 pi x)`` on ``x`` in [0, 1] is ``sin(10 pi xi + c)``: 31.4). 0 where no data
     oscillate, and for data the zero network cannot evaluate alone."""
-    zero = _ZeroNet(len(compiled.field_names))
+    zero = ZeroNet(len(compiled.field_names))
     half = (compiled.upper - compiled.lower).double().cpu().numpy() / 2
     axis = compiled.problem.time_axis
     time = None if axis is None else compiled.input_names.index(str(axis.symbol))
@@ -56,7 +56,7 @@ def axis_wavenumbers(compiled: Any, rng: np.random.Generator) -> tuple[float, ..
         try:
             with torch.no_grad():
                 values = _data_values(cond, zero, batch, batch.x)
-                if _rms(values) == 0:
+                if rms(values) == 0:
                     continue
                 for i, length in enumerate(half):
                     rows = _tangent_rows(cond, batch, i, time)
@@ -105,10 +105,10 @@ def _wavenumber_along(cond: Any, zero: Any, batch: Any, values: np.ndarray, axis
         return _data_values(cond, zero, batch, batch.x + offset)[rows]
 
     values = values[rows]
-    if _rms(values) == 0:
+    if rms(values) == 0:
         return 0.0
     slope = (shifted(FIRST_STEP) - shifted(-FIRST_STEP)) / (2 * FIRST_STEP)
-    rough = _rms(slope) / _rms(values)
+    rough = rms(slope) / rms(values)
     if not rough > 0:
         return 0.0
     step = 1.0 / rough  # about a radian of the wavenumber
@@ -120,7 +120,8 @@ def _wavenumber_along(cond: Any, zero: Any, batch: Any, values: np.ndarray, axis
     return math.acos(cosine) / step
 
 
-def _rms(values: np.ndarray) -> float:
+def rms(values: np.ndarray) -> float:
+    """The root mean square of ``values`` (0 for none)."""
     return float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
 
 
@@ -131,7 +132,7 @@ def _data_values(cond: Any, zero: Any, batch: Any, x: torch.Tensor) -> np.ndarra
     return residual.detach().double().cpu().numpy().reshape(len(x), -1)
 
 
-class _ZeroNet(torch.nn.Module):
+class ZeroNet(torch.nn.Module):
     """A network that is zero everywhere (but depends on its input, so derivatives exist)."""
 
     def __init__(self, fields: int):
