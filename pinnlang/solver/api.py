@@ -14,6 +14,7 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
 from pinnlang.solver.defaults import apply_defaults
+from pinnlang.solver.jump_smoothing import describe_smoothing, smooth_jumps
 from pinnlang.solver.diagnosis import diagnose_module
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.module import PinnModule
@@ -133,10 +134,17 @@ def solve(problem_or_path: Any, *, steps: int | None = None,
     manual = manual_optimization(trainer_kwargs)
     body = model if isinstance(model, nn.Module) else None
     compiled = compile_for(problem, settings, allow_data)
+    # Jumps of the boundary data, smoothed over a short distance (a resumed run finds the same).
+    problem, smoothed = smooth_jumps(problem, compiled, settings.smooth_jumps)
+    if smoothed:
+        compiled = compile_for(problem, settings, allow_data)
     # Settings neither the file nor the caller gave, derived from the problem (none for a
     # network of the caller's, which the defaults cannot size).
     defaults = apply_defaults(compiled, settings) if body is None and ckpt_path is None else None
+    if smoothed:
+        defaults = "; ".join(filter(None, [defaults, describe_smoothing(smoothed)]))
     module = build_module(problem, settings, body, manual=manual, compiled=compiled)
+    module.smoothed_jumps = smoothed
     # Under several processes the phase's products and losses are summed over them (lm_phase);
     # its optimizer steps itself, which Lightning's automatic optimisation does not allow.
     lm_parameters = levenberg_marquardt_size(module) if manual else 0

@@ -106,6 +106,13 @@ def _differ(a: Any, b: Any, batch: Any, close: np.ndarray, probe: torch.nn.Modul
     return same & (np.abs(data_a - data_b).max(axis=1) > JUMP * size)
 
 
+def data_at(cond: Any, batch: Any, fields: int, unknowns: dict[str, torch.Tensor] | None = None) -> np.ndarray:
+    """``cond``'s data at ``batch``'s points, ``(N, k)``: its residual on a zero network of
+    ``fields`` outputs, negated."""
+    zero = ZeroNet(fields)
+    return _data_and_reads(cond, batch, zero, zero, dict(unknowns or {}))[0]
+
+
 def _data_and_reads(cond: Any, batch: Any, probe: torch.nn.Module, zero: torch.nn.Module,
                     unknowns: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
     """``cond``'s data at ``batch`` and what it reads of the probe there (residual less data)."""

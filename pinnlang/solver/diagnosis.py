@@ -162,7 +162,7 @@ class Diagnosis:
 
 def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tensor],
              history: Sequence[dict[str, Any]], settings: dict[str, Any], *,
-             parameters: int, seed: int = 0) -> Diagnosis:
+             parameters: int, seed: int = 0, smoothed: Sequence[Any] = ()) -> Diagnosis:
     """Judge a trained network on fresh points (see the module docstring).
 
     Args:
@@ -173,6 +173,8 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
         settings: the resolved settings as a plain dict (``width``, ``depth``, ``model``, ...).
         parameters: the network's trained parameter count.
         seed: the run's seed (the fresh points use another stream).
+        smoothed: the jumps of the boundary data the run smoothed
+            (:class:`~pinnlang.solver.jump_smoothing.SmoothedJump`): not named as jumps.
     """
     rng = np.random.default_rng(seed + _FRESH_SEED)
     field_scale = _field_scale(compiled, net, rng)
@@ -195,7 +197,7 @@ def diagnose(compiled: Any, net: torch.nn.Module, unknowns: dict[str, torch.Tens
     diagnosis = Diagnosis(tuple(healths), late_ratio, still_falling, ())
     if diagnosis.converged:
         return diagnosis
-    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng, diagonal, unknowns)
+    suggestions = _suggestions(diagnosis, compiled, net, settings, parameters, rng, diagonal, unknowns, smoothed)
     return Diagnosis(tuple(healths), late_ratio, still_falling, tuple(suggestions))
 
 
@@ -252,7 +254,8 @@ def diagnose_module(module: Any) -> Diagnosis:
     config = getattr(body_of(module.net), "config", {})
     now = {**settings.to_dict(), **({"width": config["width"]} if "width" in config else {})}
     return diagnose(module.compiled, module.net, dict(module.unknowns), module.history, now,
-                    parameters=levenberg_marquardt_size(module), seed=settings.seed)
+                    parameters=levenberg_marquardt_size(module), seed=settings.seed,
+                    smoothed=getattr(module, "smoothed_jumps", ()))
 
 
 def _time_column(compiled: Any) -> int | None:
@@ -316,21 +319,28 @@ def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
 
 
 def _at_a_jump(spots: Sequence[HotSpot], compiled: Any, rng: np.random.Generator, diagonal: float,
-               unknowns: dict[str, torch.Tensor]) -> list[tuple[tuple[float, ...], str, str]]:
+               unknowns: dict[str, torch.Tensor], smoothed: Sequence[Any] = ()
+               ) -> list[tuple[tuple[float, ...], str, str]]:
     """The jumps of the boundary data (:func:`~pinnlang.solver.data_jumps.data_jumps`) that lie in
-    one of ``spots`` (within its radius and the jumps' own tolerance)."""
+    one of ``spots`` (within its radius and the jumps' own tolerance), less those the run smoothed
+    (the same two conditions, within the smoothing's radius)."""
     reach = MEET_DISTANCE * diagonal
-    return [jump for jump in data_jumps(compiled, rng, diagonal, unknowns)
-            if any(np.linalg.norm(np.subtract(jump[0], h.centre)) <= h.radius + reach for h in spots)]
+
+    def was_smoothed(jump: tuple[tuple[float, ...], str, str]) -> bool:
+        return any({jump[1], jump[2]} == {s.condition, s.other}
+                   and np.linalg.norm(np.subtract(jump[0], s.place)) <= s.radius + reach for s in smoothed)
+
+    return [jump for jump in data_jumps(compiled, rng, diagonal, unknowns) if not was_smoothed(jump)
+            and any(np.linalg.norm(np.subtract(jump[0], h.centre)) <= h.radius + reach for h in spots)]
 
 
 def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[str, Any],
                  parameters: int, rng: np.random.Generator, diagonal: float,
-                 unknowns: dict[str, torch.Tensor]) -> list[str]:
+                 unknowns: dict[str, torch.Tensor], smoothed: Sequence[Any] = ()) -> list[str]:
     out: list[str] = []
     worst = diagnosis.worst
     spots = worst.hot_spots if worst is not None else ()
-    jumps = _at_a_jump(spots, compiled, rng, diagonal, unknowns) if spots else []
+    jumps = _at_a_jump(spots, compiled, rng, diagonal, unknowns, smoothed) if spots else []
     if jumps:
         which = " and ".join(f"'{a}' and '{b}'" for a, b in sorted({(a, b) for _, a, b in jumps}))
         out.append(f"look at {_places([h.centre for h in spots])}: the boundary data of {which} differ "
