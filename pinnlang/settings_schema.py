@@ -97,7 +97,7 @@ class SolveSettings:
                                 needs_time=True)
     smooth_jumps: float = setting(0.035, "where two boundary conditions ask one quantity for different values at a "
                                   "point, blend one's data to the other's within this fraction of the domain's "
-                                  "diagonal (0: the data as written; problems in space alone)", at_least=0, at_most=0.5)
+                                  "diagonal (0: the data as written; problems in two dimensions of space alone)", at_least=0, at_most=0.5)
     adaptive: bool = setting(False, "residual-based adaptive resampling (RAD) of pde points at each resample")
     clip: float = setting(0.0, "gradient clipping value (0: none)", at_least=0)
     accelerator: str = setting("cpu", "Lightning accelerator: cpu, gpu, auto, ...")

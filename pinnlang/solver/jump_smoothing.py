@@ -15,14 +15,16 @@ domain's bounding box (the setting ``smooth_jumps``; 0.049 on the unit square)
 How much that changes the solution was measured on the cavity at Re = 100 with the converged
 finite-element reference (``benchmarks/cavity_reference.py``, 96 x 96 cells, the lid's speed a
 smoothstep from 0 at the corners to 1 at distance δ): the centre lines moved by a relative 5.2e-7
-/ 3.1e-6 (u / v) for δ = 0.005, 1.9e-5 / 7.3e-5 for 0.02, 2.6e-4 / 1.0e-3 for 0.05, while the
-trained network's error against the sharp lid's reference fell from u 7.2e-3, v 3.0e-2 to 3.2e-3,
-1.3e-2 (δ = 0.05; 4.6e-3, 1.8e-2 for δ = 0.02; 10 minutes, seed 0). ``smooth_jumps = 0`` keeps
-the data as written.
+/ 3.1e-6 (u / v) for δ = 0.005, 1.9e-5 / 7.3e-5 for 0.02, 2.6e-4 / 1.0e-3 for 0.05 (2.9e-4 /
+1.1e-3 with this module's blend and radius; at Re = 1000, 64 x 64 cells, 6.0e-3 / 4.7e-3), while
+the trained network's error against the sharp lid's reference fell from u 7.2e-3, v 3.0e-2 to
+1.5e-3, 2.4e-3 (``problems/cavity.pinn``'s 10 minutes, seed 0; seed 1: 9.7e-4, 3.9e-3).
+``smooth_jumps = 0`` keeps the data as written.
 
-Only problems in space alone are smoothed (a jump between conditions in space and time is a
-jump along a line, not at a point), and only data the problem fixes (a value given by a learned
-unknown changes during training).
+Only problems in two dimensions of space alone are smoothed, where boundary conditions meet at
+points (in three dimensions they meet along edges, and between conditions in space and time along
+a line in time: a blend around points would leave the jump between them), and only data the
+problem fixes (a value given by a learned unknown changes during training).
 """
 
 from __future__ import annotations
@@ -59,16 +61,12 @@ class SmoothedJump:
     target: float
     radius: float
 
-    def describe(self) -> str:
-        where = ", ".join(f"{v:.3g}" for v in self.place)
-        return f"'{self.condition}' blended to '{self.other}' ({self.target:g}) within {self.radius:.2g} of ({where})"
-
 
 def smooth_jumps(problem: Any, compiled: Any, fraction: float) -> tuple[Any, list[SmoothedJump]]:
     """``problem`` with every jump of its fixed boundary data smoothed over ``fraction`` of the
     diagonal (see the module docstring), and the jumps smoothed; ``problem`` itself and ``[]``
-    when there is none, ``fraction`` is 0 or the problem is not in space alone."""
-    if fraction <= 0 or problem.time_axis is not None or problem.params or not problem.space_coords:
+    when there is none, ``fraction`` is 0 or the problem is not in two dimensions of space alone."""
+    if fraction <= 0 or problem.time_axis is not None or problem.params or len(problem.space_coords) != 2:
         return problem, []
     lower, upper = (t.detach().double().cpu().numpy() for t in (compiled.lower, compiled.upper))
     diagonal = float(np.linalg.norm(upper - lower))

@@ -63,7 +63,7 @@ def test_the_data_larger_in_size_move():
     assert _data(smoothed, "walls", [[0.0, 1.0], [0.0, 0.5]]) == pytest.approx([1.0, 3.0])
 
 
-def test_nothing_is_smoothed_when_switched_off_continuous_in_time_or_given_by_an_unknown():
+def test_nothing_is_smoothed_when_switched_off_continuous_in_time_in_3d_or_given_by_an_unknown():
     problem = _problem()
     compiled = compile_problem(problem, dtype=torch.float64)
     assert smooth_jumps(problem, compiled, 0.0) == (problem, [])
@@ -74,6 +74,9 @@ def test_nothing_is_smoothed_when_switched_off_continuous_in_time_or_given_by_an
     in_time = pinnlang.parse(SQUARE.format(lid="u = 1").replace("field u, v", "time t in [0, 1]\nfield u, v")
                              .replace("pde: d(u, x, x)", "pde: d(u, t) + d(u, x, x)"))
     assert smooth_jumps(in_time, compile_problem(in_time, dtype=torch.float64), 0.035)[1] == []
+    box = pinnlang.parse(SQUARE.format(lid="u = 1").replace("(x, y) in rectangle([0, 1], [0, 1])",
+                                                            "(x, y, z) in box([0, 1], [0, 1], [0, 1])"))
+    assert smooth_jumps(box, compile_problem(box, dtype=torch.float64), 0.035)[1] == []  # edges, not points
 
 
 def test_blend_towards_checks_its_arguments():
