@@ -346,8 +346,9 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
         out.append(f"look at {_places([h.centre for h in spots])}: the boundary data of {which} differ "
                    f"where they meet ({_places([p for p, _, _ in jumps])}), a jump no smooth network "
                    f"follows, and the error elsewhere follows from it (a larger network is no cure); "
-                   f"smoothing the data over a short distance there changes the solution little and lets "
-                   f"the network follow it")
+                   f"smoothing the data over a short distance there (smooth_jumps, which does it before "
+                   f"training in two dimensions of space) changes the solution little and lets the network "
+                   f"follow it")
     elif spots:
         out.append(f"look at {_places([h.centre for h in spots])}, where the residual "
                    f"concentrates: a layer the network does not resolve, or a singular point it cannot "
