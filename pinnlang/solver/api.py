@@ -14,8 +14,8 @@ from pinnlang.errors import PinnUsageError
 from pinnlang.results import Result
 from pinnlang.results.run_folder import last_lightning_checkpoint, latest_run_dir
 from pinnlang.solver.defaults import apply_defaults
-from pinnlang.solver.jump_smoothing import describe_smoothing, smooth_jumps
 from pinnlang.solver.diagnosis import diagnose_module
+from pinnlang.solver.jump_smoothing import describe_smoothing, smooth_jumps
 from pinnlang.solver.levenberg_marquardt import levenberg_marquardt_size
 from pinnlang.solver.module import PinnModule
 from pinnlang.solver.network import build_body, wrap

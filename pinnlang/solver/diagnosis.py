@@ -255,7 +255,7 @@ def diagnose_module(module: Any) -> Diagnosis:
     now = {**settings.to_dict(), **({"width": config["width"]} if "width" in config else {})}
     return diagnose(module.compiled, module.net, dict(module.unknowns), module.history, now,
                     parameters=levenberg_marquardt_size(module), seed=settings.seed,
-                    smoothed=getattr(module, "smoothed_jumps", ()))
+                    smoothed=module.smoothed_jumps)
 
 
 def _time_column(compiled: Any) -> int | None:

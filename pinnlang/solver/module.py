@@ -119,6 +119,9 @@ class PinnModule(PointRounds, L.LightningModule):
         #: The widenings of the network so far (``step``, ``width``, ``parameters``; see
         #: :mod:`~pinnlang.solver.network_growth`).
         self.growth: list[dict[str, int]] = []
+        #: The jumps of the boundary data smoothed before training (set by :func:`pinnlang.solve`;
+        #: :mod:`~pinnlang.solver.jump_smoothing`), which the diagnosis does not name.
+        self.smoothed_jumps: list[Any] = []
         #: ``loss.backward()`` instead of Lightning's ``manual_backward`` (set in ``on_fit_start``
         #: when nothing would see the difference, see :func:`backward_needs_lightning`).
         self.plain_backward = False
