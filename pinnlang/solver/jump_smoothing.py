@@ -18,7 +18,8 @@ smoothstep from 0 at the corners to 1 at distance δ): the centre lines moved by
 / 3.1e-6 (u / v) for δ = 0.005, 1.9e-5 / 7.3e-5 for 0.02, 2.6e-4 / 1.0e-3 for 0.05 (2.9e-4 /
 1.1e-3 with this module's blend and radius; at Re = 1000, 64 x 64 cells, 6.0e-3 / 4.7e-3), while
 the trained network's error against the sharp lid's reference fell from u 7.2e-3, v 3.0e-2 to
-1.5e-3, 2.4e-3 (``problems/cavity.pinn``'s 10 minutes, seed 0; seed 1: 9.7e-4, 3.9e-3).
+1.5e-3, 2.4e-3 (``problems/cavity.pinn``'s 10 minutes, seed 0; seed 1: 9.7e-4, 3.9e-3; two
+more runs of seed 0: 1.4e-3, 2.6e-3 and 3.0e-3, 1.2e-2).
 ``smooth_jumps = 0`` keeps the data as written.
 
 Only problems in two dimensions of space alone are smoothed, where boundary conditions meet at
