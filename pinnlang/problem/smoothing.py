@@ -40,6 +40,8 @@ def blend_towards(problem: Problem, condition: str, place: Sequence[float], targ
         raise ValueError(f"a place in {len(coords)} spatial coordinates, not {len(place)}")
     if radius <= 0:
         raise ValueError(f"radius must be > 0, not {radius}")
+    if not any(c.name == condition for c in problem.conditions):
+        raise KeyError(condition)
     fields = set(problem.fields)
     conditions = []
     for cond in problem.conditions:
@@ -53,8 +55,6 @@ def blend_towards(problem: Problem, condition: str, place: Sequence[float], targ
             cond = dataclasses.replace(cond, equation=sp.Eq(lhs, rhs - (data - sp.Float(target)) * (1 - w),
                                                             evaluate=False))
         conditions.append(cond)
-    if not any(c.name == condition for c in problem.conditions):
-        raise KeyError(condition)
     return dataclasses.replace(problem, conditions=conditions)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from pinnlang.errors import PinnError
-from pinnlang.solver.wavenumbers import ZeroNet, rms
+from pinnlang.solver.wavenumbers import ZeroNet, residual_values, rms
 
 #: Points of two conditions this close (a fraction of the points' bounding-box diagonal) are
 #: where the conditions meet.
@@ -109,17 +109,13 @@ def _differ(a: Any, b: Any, batch: Any, close: np.ndarray, probe: torch.nn.Modul
 def data_at(cond: Any, batch: Any, fields: int, unknowns: dict[str, torch.Tensor] | None = None) -> np.ndarray:
     """``cond``'s data at ``batch``'s points, ``(N, k)``: its residual on a zero network of
     ``fields`` outputs, negated."""
-    zero = ZeroNet(fields)
-    return _data_and_reads(cond, batch, zero, zero, dict(unknowns or {}))[0]
+    return -residual_values(cond, ZeroNet(fields), batch, unknowns)
 
 
 def _data_and_reads(cond: Any, batch: Any, probe: torch.nn.Module, zero: torch.nn.Module,
                     unknowns: dict[str, torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
     """``cond``'s data at ``batch`` and what it reads of the probe there (residual less data)."""
-    with torch.enable_grad():
-        at_zero = cond.residual(zero, batch, unknowns, create_graph=False).detach().double().cpu().numpy()
-        at_probe = cond.residual(probe, batch, unknowns, create_graph=False).detach().double().cpu().numpy()
-    at_zero, at_probe = at_zero.reshape(len(at_zero), -1), at_probe.reshape(len(at_probe), -1)
-    return -at_zero, at_probe - at_zero
+    at_zero = residual_values(cond, zero, batch, unknowns)
+    return -at_zero, residual_values(cond, probe, batch, unknowns) - at_zero
 
 

@@ -73,17 +73,24 @@ def smooth_jumps(problem: Any, compiled: Any, fraction: float) -> tuple[Any, lis
     diagonal = float(np.linalg.norm(upper - lower))
     rng = np.random.default_rng(SEED)
     fields = len(compiled.field_names)
+    digits = max(0, math.ceil(-math.log10(PLACE_PRECISION * diagonal)))  # (0, 1), not (1.9e-05, 0.99995)
+    dense: dict[str, np.ndarray] = {}  # each condition's points for locating, drawn once
+
+    def points_of(cond: Any) -> np.ndarray:
+        if cond.name not in dense:
+            dense[cond.name] = cond.sample(LOCATE_POINTS, rng).x.detach().double().cpu().numpy()
+        return dense[cond.name]
+
     smoothed: list[SmoothedJump] = []
     for place, a, b in data_jumps(compiled, rng, diagonal):
         cond_a, cond_b = compiled.condition(a), compiled.condition(b)
-        point = _locate(cond_a, cond_b, np.asarray(place), MEET_DISTANCE * diagonal, rng)
+        point = _locate(points_of(cond_a), points_of(cond_b), np.asarray(place), MEET_DISTANCE * diagonal)
         batch = Batch(compiled.lower.new_tensor(point[None, :]))
         data_a, data_b = data_at(cond_a, batch, fields), data_at(cond_b, batch, fields)
         if data_a.shape[1] != 1 or data_b.shape[1] != 1:
             continue  # one value per point only: a blend of several components is not defined here
         value_a, value_b = float(data_a[0, 0]) + 0.0, float(data_b[0, 0]) + 0.0  # no -0
         moved, other, target = (a, b, value_b) if abs(value_a) >= abs(value_b) else (b, a, value_a)
-        digits = max(0, math.ceil(-math.log10(PLACE_PRECISION * diagonal)))  # (0, 1), not (1.9e-05, 0.99995)
         smoothed.append(SmoothedJump(moved, other, tuple(round(float(v), digits) + 0.0 for v in point), target,
                                      fraction * diagonal))
     smoothed.sort(key=lambda j: (j.condition, j.other, j.place))
@@ -103,10 +110,9 @@ def describe_smoothing(smoothed: list[SmoothedJump]) -> str:
     return "boundary data jump: " + "; ".join(parts) + " (smooth_jumps = 0: as written)"
 
 
-def _locate(a: Any, b: Any, place: np.ndarray, near: float, rng: np.random.Generator) -> np.ndarray:
-    """Where ``a`` and ``b`` meet near ``place``: the middle of the closest pair of their points
-    within ``near`` of it (``place`` when too few are)."""
-    xa, xb = (c.sample(LOCATE_POINTS, rng).x.detach().double().cpu().numpy() for c in (a, b))
+def _locate(xa: np.ndarray, xb: np.ndarray, place: np.ndarray, near: float) -> np.ndarray:
+    """Where two conditions with the points ``xa`` and ``xb`` meet near ``place``: the middle of
+    the closest pair of their points within ``near`` of it (``place`` when too few are)."""
     xa = xa[np.linalg.norm(xa - place, axis=1) <= near]
     xb = xb[np.linalg.norm(xb - place, axis=1) <= near]
     if not len(xa) or not len(xb):

@@ -125,11 +125,16 @@ def rms(values: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(values)))) if values.size else 0.0
 
 
-def _data_values(cond: Any, zero: Any, batch: Any, x: torch.Tensor) -> np.ndarray:
-    moved = type(batch)(x, batch.normals, batch.targets, batch.x_pair)
+def residual_values(cond: Any, net: Any, batch: Any, unknowns: dict[str, torch.Tensor] | None = None) -> np.ndarray:
+    """``cond``'s residual for ``net`` at ``batch``'s points as float64, ``(N, k)`` (input
+    derivatives taken even under ``torch.no_grad``)."""
     with torch.enable_grad():
-        residual = cond.residual(zero, moved, {}, create_graph=False)
-    return residual.detach().double().cpu().numpy().reshape(len(x), -1)
+        residual = cond.residual(net, batch, dict(unknowns or {}), create_graph=False)
+    return residual.detach().double().cpu().numpy().reshape(len(batch.x), -1)
+
+
+def _data_values(cond: Any, zero: Any, batch: Any, x: torch.Tensor) -> np.ndarray:
+    return residual_values(cond, zero, type(batch)(x, batch.normals, batch.targets, batch.x_pair))
 
 
 class ZeroNet(torch.nn.Module):
