@@ -17,13 +17,15 @@ from pinnlang.compile import compile_problem
 from pinnlang.models.saved import rebuild_network
 from pinnlang.results import checkpoint as ckpt
 from pinnlang.results.result import Result
+from pinnlang.solver.jump_smoothing import smooth_jumps
 from pinnlang.syntax import parse
 
 
 def load_run(folder: str | os.PathLike, *, model: nn.Module | None = None, device: str = "cpu",
              allow_data: Sequence[str | os.PathLike] = (), result_class: type[Result] = Result) -> Result:
     """Rebuild a result from a run folder (or its ``model.pt``): the problem from the saved text,
-    compiled in the checkpoint's dtype, and the network from its config and weights.
+    with the jumps of its data smoothed as the run smoothed them, compiled in the checkpoint's
+    dtype, and the network from its config and weights.
 
     Args:
         folder: the run folder, or the checkpoint file itself.
@@ -44,6 +46,12 @@ def load_run(folder: str | os.PathLike, *, model: nn.Module | None = None, devic
     dtype = next((v.dtype for v in data["model"]["state_dict"].values() if v.is_floating_point()),
                  torch.float32)
     compiled = compile_problem(problem, dtype=dtype, device=device, allowed_paths=allowed)
+    # the data the run trained on: its jumps smoothed as solve() smoothed them (a run saved before
+    # the setting existed smoothed nothing)
+    fraction = float((data.get("settings") or {}).get("smooth_jumps", 0.0))
+    problem, smoothed = smooth_jumps(problem, compiled, fraction)
+    if smoothed:
+        compiled = compile_problem(problem, dtype=dtype, device=device, allowed_paths=allowed)
     network = rebuild_network(data["model"]["config"], data["model"]["state_dict"],
                               data["lower"], data["upper"], body=model).to(device=device, dtype=dtype)
     return result_class.from_checkpoint(data, problem=problem, compiled=compiled, network=network,

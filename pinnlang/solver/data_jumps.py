@@ -1,12 +1,14 @@
-"""Where two boundary conditions ask the same quantity for different values where they meet.
+"""Where two boundary or initial conditions ask the same quantity for different values where they meet.
 
 The lid-driven cavity's lid asks ``u = 1`` up to its ends and its walls ``u = 0`` up to theirs:
 at the two top corners the boundary data jump, and the solution is singular there (its gradients
 grow like ``1/r``), which no smooth network follows (``docs/benchmarks.md``, the cavity section).
+A bar whose initial ``u = 1`` meets its ends' ``u = 0`` jumps the same way at the corners of
+space-time.
 
 :func:`data_jumps` finds such places from the compiled conditions alone. Only conditions on the
 fields' values are compared (a flux condition reads the normal, which turns at a corner: fluxes
-that differ there need not jump). Two boundary conditions constrain the same quantity where their
+that differ there need not jump). Two conditions constrain the same quantity where their
 residuals, less their data, agree on a probe network (``u - 1`` and ``u - 0`` both read the
 probe's ``u``; ``v - 0`` reads its ``v``); their data are their residuals on a zero network,
 negated. Where points of the two lie within
@@ -29,7 +31,9 @@ from pinnlang.solver.wavenumbers import ZeroNet, residual_values, rms
 MEET_DISTANCE = 0.02
 #: Data differing by more than this fraction of their root mean square jump.
 JUMP = 0.1
-#: Points per boundary condition.
+#: The kinds of condition compared: those that hold on the boundary of the domain in space-time.
+KINDS = ("boundary", "initial")
+#: Points per boundary or initial condition.
 POINTS = 1000
 
 #: What evaluating a condition's data alone may raise (an unknown without a value, a shape that
@@ -52,7 +56,7 @@ class _Probe(torch.nn.Module):
 
 def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float,
                unknowns: dict[str, torch.Tensor] | None = None) -> list[tuple[tuple[float, ...], str, str]]:
-    """``[(place, condition, other condition)]``: where two boundary conditions on the same
+    """``[(place, condition, other condition)]``: where two boundary or initial conditions on the same
     quantity ask for different values (see the module docstring), one entry per pair and place
     (places of one pair farther apart than ``MEET_DISTANCE * diagonal`` are separate), the
     problem's unknowns at ``unknowns``. A condition or pair whose data cannot be evaluated that way
@@ -62,7 +66,7 @@ def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float,
     known = dict(unknowns or {})
     sides = []  # (condition, its points as a batch and as an array, the size of its data)
     for cond in compiled.conditions:
-        if cond.kind == "boundary" and getattr(cond, "values_only", False):
+        if cond.kind in KINDS and getattr(cond, "values_only", False):
             batch = cond.sample(POINTS, rng)
             try:
                 size = rms(_data_and_reads(cond, batch, probe, zero, known)[0])

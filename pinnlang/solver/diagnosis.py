@@ -25,8 +25,8 @@ errors grew to 2.2e-2, 9.1e-2 (``benchmarks/cavity_corners.py``; ``docs/benchmar
 A run has converged when every deciding ratio is below :data:`RELATIVE_TOLERANCE`. If it has
 not, the diagnosis names the condition whose residual stayed highest and suggests, in this order,
 what the default would try next: a look at the place where the residual concentrates (when it
-does; where boundary data jump there, :mod:`~pinnlang.solver.data_jumps`, it names the two
-conditions and no larger network is suggested), train longer when the loss was still falling,
+does; where boundary or initial data jump there, :mod:`~pinnlang.solver.data_jumps`, it names
+the two conditions and no larger network is suggested), train longer when the loss was still falling,
 time windows when a time-dependent ``pde`` is resolved early but not late, a weight when an
 initial or boundary condition lags the ``pde`` by far, Fourier features when the data of the problem oscillate faster
 than a small network resolves, and a larger network.
@@ -305,7 +305,9 @@ def _late_over_early(residual: np.ndarray, scale: np.ndarray, times: np.ndarray)
     size = max(rms(scale), 1e-300)
     early_value = rms(residual[early]) / size
     late_value = rms(residual[late]) / size
-    return late_value / early_value if early_value > 0 else math.inf
+    if early_value > 0:
+        return late_value / early_value
+    return math.inf if late_value > 0 else 1.0  # a residual that vanishes throughout is not late
 
 
 def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
@@ -321,8 +323,8 @@ def _still_falling(history: Sequence[dict[str, Any]]) -> bool:
 def _at_a_jump(spots: Sequence[HotSpot], compiled: Any, rng: np.random.Generator, diagonal: float,
                unknowns: dict[str, torch.Tensor], smoothed: Sequence[Any] = ()
                ) -> list[tuple[tuple[float, ...], str, str]]:
-    """The jumps of the boundary data (:func:`~pinnlang.solver.data_jumps.data_jumps`) that lie in
-    one of ``spots`` (within its radius and the jumps' own tolerance), less those the run smoothed
+    """The jumps of the boundary and initial data (:func:`~pinnlang.solver.data_jumps.data_jumps`)
+    that lie in one of ``spots`` (within its radius and the jumps' own tolerance), less those the run smoothed
     (the same two conditions, within the smoothing's radius)."""
     reach = MEET_DISTANCE * diagonal
 
@@ -343,12 +345,16 @@ def _suggestions(diagnosis: Diagnosis, compiled: Any, net: Any, settings: dict[s
     jumps = _at_a_jump(spots, compiled, rng, diagonal, unknowns, smoothed) if spots else []
     if jumps:
         which = " and ".join(f"'{a}' and '{b}'" for a, b in sorted({(a, b) for _, a, b in jumps}))
-        out.append(f"look at {_places([h.centre for h in spots])}: the boundary data of {which} differ "
-                   f"where they meet ({_places([p for p, _, _ in jumps])}), a jump no smooth network "
-                   f"follows, and the error elsewhere follows from it (a larger network is no cure); "
-                   f"smoothing the data over a short distance there (smooth_jumps, which does it before "
-                   f"training in two dimensions of space) changes the solution little and lets the network "
-                   f"follow it")
+        boundary_only = {compiled.condition(n).kind for _, a, b in jumps for n in (a, b)} == {"boundary"}
+        data = "boundary data" if boundary_only else "initial and boundary data"
+        head = (f"look at {_places([h.centre for h in spots])}: the {data} of {which} differ where they "
+                f"meet ({_places([p for p, _, _ in jumps])}), a jump no smooth network follows")
+        out.append(head + (", and the error elsewhere follows from it (a larger network is no cure); "
+                           "smoothing the data over a short distance there (smooth_jumps, which does it "
+                           "before training in two dimensions of space) changes the solution little and "
+                           "lets the network follow it" if boundary_only else
+                           # in space-time the jump is the problem's own (jump_smoothing's docstring)
+                           "; the error near it is the data's own (a larger network is no cure)"))
     elif spots:
         out.append(f"look at {_places([h.centre for h in spots])}, where the residual "
                    f"concentrates: a layer the network does not resolve, or a singular point it cannot "

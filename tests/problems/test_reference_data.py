@@ -112,3 +112,18 @@ def test_the_stored_cylinder_flow_holds_its_boundary_conditions():
     np.testing.assert_allclose(v[on_cylinder], 0, atol=1e-6)
     np.testing.assert_allclose(u[on_inlet], 1.2 * y[on_inlet] * (0.41 - y[on_inlet]) / 0.41**2, atol=1e-5)
     assert 0.3 < u.max() < 0.5  # the flow speeds up beside the cylinder
+
+
+def test_the_quenched_bar_is_its_series_symmetric_and_cooling():
+    module = _script("make_heat_quench")
+    grid = _script("grid_reference")
+    assert grid.compare_with_file(module.solve(), module.PATH, ("x", "t")) == []
+    loaded = pinnlang.load(PROBLEMS / "heat_quench.pinn")
+    (reference,) = loaded.references
+    assert read_reference(reference.data, [str(s) for s in loaded.inputs]).form == "grid"
+    u = np.load(DATA / "heat_quench.npz")["u"].astype(np.float64)
+    assert (u[1:-1, 0] == 1).all() and (u[[0, -1]] == 0).all()  # the initial data; the ends' data
+    np.testing.assert_allclose(u, u[::-1], atol=1e-6)  # symmetric about x = 1/2
+    assert (np.diff(u[100]) <= 0).all() and u[100, -1] < u[100, 20] < 1  # the middle cools
+    two_modes = 4 / np.pi * np.exp(-0.1 * np.pi**2) - 4 / (3 * np.pi) * np.exp(-0.9 * np.pi**2)
+    assert u[100, -1] == pytest.approx(two_modes, rel=1e-6)  # the middle at t = 1: the rest is < 1e-15

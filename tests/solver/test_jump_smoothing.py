@@ -3,6 +3,7 @@ pinnlang/problem/smoothing.py)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -10,7 +11,7 @@ import pinnlang
 from pinnlang.compile import compile_problem
 from pinnlang.compile.conditions import Batch
 from pinnlang.problem.smoothing import CORE, blend_towards
-from pinnlang.solver.data_jumps import data_at
+from pinnlang.solver.data_jumps import data_at, data_jumps
 from pinnlang.solver.diagnosis import diagnose
 from pinnlang.solver.jump_smoothing import describe_smoothing, smooth_jumps
 
@@ -79,6 +80,42 @@ def test_nothing_is_smoothed_when_switched_off_continuous_in_time_in_3d_or_given
     assert smooth_jumps(box, compile_problem(box, dtype=torch.float64), 0.035)[1] == []  # edges, not points
 
 
+BAR = """
+problem bar
+space x in [0, 1]
+time t in [0, 1]
+field u
+pde: d(u, t) = 0.1*d(u, x, x)
+initial: u = 1
+boundary: u = 0
+"""
+
+
+def test_a_jump_of_initial_against_boundary_data_is_found_named_and_left_as_written():
+    problem = pinnlang.parse(BAR)
+    compiled = compile_problem(problem, dtype=torch.float64)
+    found = data_jumps(compiled, np.random.default_rng(0), 2**0.5)
+    assert sorted((tuple(round(v, 1) for v in place), a, b) for place, a, b in found) == [
+        ((0.0, 0.0), "initial", "boundary"), ((1.0, 0.0), "initial", "boundary")]
+    assert smooth_jumps(problem, compiled, 0.035) == (problem, [])  # it did not pay (the docstring)
+
+    # a steady bar's equation, and a u that holds the initial data and turns to the ends' data
+    # within 1e-3 of t = 0: its residuals are all by the two corners
+    compiled = compile_problem(pinnlang.parse(BAR.replace("0.1*d(u, x, x)", "0")), dtype=torch.float64)
+
+    class Net(torch.nn.Module):
+        def forward(self, z):
+            x, t = z[:, :1], z[:, 1:]
+            decay = torch.exp(-t / 1e-3)
+            return decay + (1 - decay) * torch.tanh(x / 0.002) * torch.tanh((1 - x) / 0.002)
+
+    diagnosis = diagnose(compiled, Net(), {}, [], {"model": "mlp", "width": 20, "depth": 3}, parameters=921)
+    assert not diagnosis.converged and diagnosis.worst.hot_spots
+    first = diagnosis.suggestions[0]
+    assert "the initial and boundary data of 'initial' and 'boundary' differ where they meet" in first
+    assert "the error near it is the data's own" in first and "smooth_jumps" not in first
+
+
 def test_blend_towards_checks_its_arguments():
     problem = _problem()
     with pytest.raises(KeyError):
@@ -116,3 +153,18 @@ def test_solve_reports_the_smoothing_and_keeps_the_data_when_told():
     assert "min(1" in result.problem.to_pinn()
     kept = pinnlang.solve(problem, steps=2, lm_steps=0, points=64, quiet=True, smooth_jumps=0)
     assert "blended" not in (kept.defaults or "") and "min(1" not in kept.problem.to_pinn()
+
+
+def test_a_saved_run_loads_with_the_data_it_trained_on(tmp_path):
+    problem = _problem()
+    for fraction, blended in ((0.035, True), (0.0, False)):
+        result = pinnlang.solve(problem, steps=2, lm_steps=0, points=64, quiet=True, smooth_jumps=fraction)
+        folder = tmp_path / f"run_{fraction}"
+        result.save(folder)
+        loaded = pinnlang.Result.load(folder)
+        assert ("min(1" in loaded.problem.to_pinn()) is blended
+        assert loaded.problem.to_pinn() == result.problem.to_pinn()
+        lid = loaded.compiled.condition("lid")
+        batch = Batch(torch.tensor([[0.0, 1.0], [0.5, 1.0]], dtype=loaded.compiled.lower.dtype))
+        data = data_at(lid, batch, 2)[:, 0]
+        assert data == pytest.approx([0.0 if blended else 1.0, 1.0])  # the corner's as trained

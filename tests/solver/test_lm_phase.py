@@ -426,6 +426,26 @@ def test_a_window_whose_fresh_round_is_resolved_is_left_at_once(monkeypatch):
     assert seen[-1][1] and not any(ok for _, ok in seen[:-1]) and max(t for t, _ in seen) <= 0.5
 
 
+def test_a_window_never_resolved_is_left_once_it_has_spent_its_share_of_the_time_left(monkeypatch):
+    from .conftest import HEAT
+
+    clock = iter(range(100, -10_000, -10))  # seconds left, 10 fewer at every fresh round of a window
+    monkeypatch.setattr(lm_phase, "time_left", lambda trainer: next(clock))
+    monkeypatch.setattr(lm_phase, "resolved", lambda healths: False)  # never resolved
+    monkeypatch.setattr(LevenbergMarquardtOptimizer, "converged",  # converged only on the whole interval
+                        lambda self, rounds=0: self.record.get("window", 1) == 3 and len(self.record["fresh"]) >= 2)
+    times = PdeTimes()
+    result = pinnlang.solve(pinnlang.parse(HEAT), time_windows=3, width=8, depth=2, points=64, seed=0,
+                            quiet=True, callbacks=[times])
+    windows = [window for _, window in times.seen]
+    # window 1 opens with 100 s left, its share a third (33 s): left after 40 s, at the fifth look
+    # (its rounds 0-3 trained); window 2 opens at the next look, 50 s left, its share a half (25 s):
+    # left after 30 s, at its fourth look (a share of a third of 50 s would have been spent at its third)
+    rounds = [(windows.index(w + 1) - windows.index(w)) / 5 for w in (1, 2)]
+    assert rounds == [4, 4]
+    assert windows[-1] == 3 and "window_opened_left" not in result.trainer.optimizers[0].record
+
+
 def test_a_march_restarts_the_convergence_test_and_the_kept_parameters():
     module = _module()
     system = _system(module)
