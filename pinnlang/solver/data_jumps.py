@@ -1,4 +1,4 @@
-"""Where two boundary or initial conditions ask the same quantity for different values where they meet.
+"""Where two boundary or initial conditions ask one quantity for different values where they meet.
 
 The lid-driven cavity's lid asks ``u = 1`` up to its ends and its walls ``u = 0`` up to theirs:
 at the two top corners the boundary data jump, and the solution is singular there (its gradients
@@ -56,7 +56,7 @@ class _Probe(torch.nn.Module):
 
 def data_jumps(compiled: Any, rng: np.random.Generator, diagonal: float,
                unknowns: dict[str, torch.Tensor] | None = None) -> list[tuple[tuple[float, ...], str, str]]:
-    """``[(place, condition, other condition)]``: where two boundary or initial conditions on the same
+    """``[(place, condition, other condition)]``: where two boundary or initial conditions on one
     quantity ask for different values (see the module docstring), one entry per pair and place
     (places of one pair farther apart than ``MEET_DISTANCE * diagonal`` are separate), the
     problem's unknowns at ``unknowns``. A condition or pair whose data cannot be evaluated that way

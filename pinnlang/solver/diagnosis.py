@@ -26,8 +26,8 @@ A run has converged when every deciding ratio is below :data:`RELATIVE_TOLERANCE
 not, the diagnosis names the condition whose residual stayed highest and suggests, in this order,
 what the default would try next: a look at the place where the residual concentrates (when it
 does; where boundary or initial data jump there, :mod:`~pinnlang.solver.data_jumps`, it names
-the two conditions and no larger network is suggested), train longer when the loss was still falling,
-time windows when a time-dependent ``pde`` is resolved early but not late, a weight when an
+the two conditions and no larger network is suggested), train longer when the loss was still
+falling, time windows when a time-dependent ``pde`` is resolved early but not late, a weight when an
 initial or boundary condition lags the ``pde`` by far, Fourier features when the data of the problem oscillate faster
 than a small network resolves, and a larger network.
 """
@@ -324,8 +324,8 @@ def _at_a_jump(spots: Sequence[HotSpot], compiled: Any, rng: np.random.Generator
                unknowns: dict[str, torch.Tensor], smoothed: Sequence[Any] = ()
                ) -> list[tuple[tuple[float, ...], str, str]]:
     """The jumps of the boundary and initial data (:func:`~pinnlang.solver.data_jumps.data_jumps`)
-    that lie in one of ``spots`` (within its radius and the jumps' own tolerance), less those the run smoothed
-    (the same two conditions, within the smoothing's radius)."""
+    that lie in one of ``spots`` (within its radius and the jumps' own tolerance), less those the
+    run smoothed (the same two conditions, within the smoothing's radius)."""
     reach = MEET_DISTANCE * diagonal
 
     def was_smoothed(jump: tuple[tuple[float, ...], str, str]) -> bool:
