@@ -33,8 +33,8 @@ and time, because it did not pay there: on a quenched bar (``problems/heat_quenc
 blend of the initial data (0.035 of the length) gave 2.7e-2 against the series solution, the
 data as written 1.7e-2 (180 s, seed 0; on a grid that held the two corners, which alone gave
 1.6e-2 of it: the data as written scored 2.4e-3 without them, while the blend's own change of the
-first row is, by an estimate, about 1.6e-2). Diffusion smooths the jump at once by itself; what the blend changes
-is the early solution, which the error counts.
+first row is, by an estimate, about 1.6e-2). Diffusion smooths the jump at once by itself; what
+the blend changes is the early solution, which the error counts.
 """
 
 from __future__ import annotations
