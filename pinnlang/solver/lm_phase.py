@@ -127,10 +127,10 @@ def lm_batch(module: Any) -> Tensor:
         done = resolved(relative_residuals(module.compiled, module.net, dict(module.unknowns), batches))
         spent = window_time_spent(module, optimizer, phase)
         if module.trainer.world_size > 1:  # every rank judges its own points: all must agree to march
-            done = float(module.trainer.strategy.reduce(torch.tensor(float(done), device=module.device),
-                                                        reduce_op="mean")) >= 1.0
-            spent = float(module.trainer.strategy.reduce(torch.tensor(float(spent), device=module.device),
-                                                         reduce_op="mean")) > 0.0
+            # on resolved residuals, one rank's spent share is enough (one reduction for both)
+            votes = torch.tensor([float(done), float(spent)], device=module.device)
+            votes = module.trainer.strategy.reduce(votes, reduce_op="mean")
+            done, spent = float(votes[0]) >= 1.0, float(votes[1]) > 0.0
         if done:
             march_on(module, optimizer, phase, f"residuals below {RELATIVE_TOLERANCE:g} of their terms")
         elif spent:
