@@ -250,6 +250,7 @@ def march_on(module: Any, optimizer: LevenbergMarquardtOptimizer, phase: Any, re
                   damping=max(float(record["damping"]), optimizer.defaults["damping"]))
     record.pop("window_opened_left", None)  # the new window's share is measured from now
     optimizer.forget()  # the past rounds' models are of the shorter window's loss
+    optimizer.forget_rounds()  # and so are the rounds' starts the phase's end may average
     module._lm_system = None  # the same round's points, pulled into the longer window
     t0, t1 = module._time_range
     _report(module, optimizer, f"Levenberg-Marquardt: time window {window + 1}/{phase.time_windows} "
@@ -295,7 +296,9 @@ def grow_points(module: Any, optimizer: LevenbergMarquardtOptimizer) -> bool:
 def finish_lm_phase(module: Any) -> None:
     """At the end of a phase on fresh rounds: go back to where the last round started if it was
     cut short (:meth:`LevenbergMarquardtOptimizer.back_to_round_start`), then judge the final
-    parameters on one more round and go back to the kept ones if they do more than
+    parameters on one more round, alone and averaged with the last rounds' starts
+    (:meth:`LevenbergMarquardtOptimizer.average_back`), keep the best judged, and go back to the
+    kept ones if they do more than
     :data:`~pinnlang.solver.lm_optimizer.RESTORE_FACTOR` times better; the losses on that round become the final ones."""
     optimizer: LevenbergMarquardtOptimizer = module.trainer.optimizers[0]
     record = optimizer.record
@@ -312,8 +315,17 @@ def finish_lm_phase(module: Any) -> None:
                                    f"from (it ended after {cut} of its {phase.resample_every} iterations)")
     with torch.enable_grad():
         batches = module.draw_round(module.points_round() + 1)
-        final = (optimizer.judge() if optimizer.judge is not None
-                 else make_system(module, batches, module.trainer.world_size).loss())
+        if optimizer.judge is not None:
+            judge = optimizer.judge
+        else:
+            judge = make_system(module, batches, module.trainer.world_size).loss
+        final = judge()
+        sets, averaged = optimizer.average_back(judge, final)
+    if sets > 1:
+        _report(module, optimizer, f"Levenberg-Marquardt: the final parameters averaged with the last "
+                                   f"{sets - 1} rounds' starts (loss on fresh points {averaged:.3e}, "
+                                   f"the final ones' {final:.3e})")
+        final = averaged
     if optimizer.restore_best(final):
         _report(module, optimizer, f"Levenberg-Marquardt: back to the parameters after iteration "
                                    f"{record['best_iteration']} (loss on fresh points "

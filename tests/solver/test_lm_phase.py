@@ -95,6 +95,55 @@ def test_a_round_cut_short_at_the_end_of_the_phase_is_undone():
         assert torch.equal(p.detach(), s)
 
 
+def _rounds_around(target, offsets):
+    """An optimiser over one parameter whose rounds started at ``target + offset`` for each
+    offset in turn, ending at the last; and a judge: the squared distance to ``target``."""
+    param = torch.nn.Parameter(target.clone())
+    optimizer = LevenbergMarquardtOptimizer([param], keep_best=True)
+    for offset in offsets:
+        with torch.no_grad():
+            param.copy_(target + offset)
+        optimizer._mark_round_start()
+    return param, optimizer, lambda: float((param.detach() - target).pow(2).sum())
+
+
+def test_the_final_parameters_are_averaged_with_the_last_rounds_starts_when_that_judges_lower():
+    target = torch.zeros(3)
+    # rounds scattered around the target (+-1 alternately), the last one's start the final parameters
+    param, optimizer, judge = _rounds_around(target, [torch.full((3,), (-1.0) ** k) for k in range(9)])
+    sets, loss = optimizer.average_back(judge, judge())
+    assert sets == 4 and loss == 0.0  # 2 and 4 sets both land on the target: the wider average is kept
+    torch.testing.assert_close(param.detach(), target)
+
+
+def test_the_widest_average_judged_within_the_restore_factor_of_the_lowest_is_kept():
+    target = torch.zeros(1)
+    # the final parameters 1 from the target; averages of 2 and 4 sets 0.5 and 1.3 from it
+    walk = [torch.tensor([4.2]), torch.tensor([0.0]), torch.tensor([0.0]), torch.tensor([1.0])]  # 4 kept
+    param, optimizer, judge = _rounds_around(target, walk)
+    assert optimizer.average_back(judge, judge()) == (2, pytest.approx(0.25))
+    # within twice the lowest judgement: judged alike, the wider average is kept
+    walk[0] = torch.tensor([1.6])  # 4 sets 0.65 from the target: 0.42 against 0.25
+    param, optimizer, judge = _rounds_around(target, walk)
+    assert optimizer.average_back(judge, judge()) == (4, pytest.approx(0.4225))
+    torch.testing.assert_close(param.detach(), torch.tensor([0.65]))
+    # where every average judges worse by more than the factor, the final parameters stay
+    param, optimizer, judge = _rounds_around(target, [torch.tensor([float(k)]) for k in (9, 8, 7, 0)])
+    assert optimizer.average_back(judge, 1e-3) == (1, 1e-3)
+    torch.testing.assert_close(param.detach(), target)
+
+
+def test_no_round_starts_are_averaged_after_a_new_time_window_or_without_rounds():
+    target = torch.zeros(2)
+    param, optimizer, judge = _rounds_around(target, [torch.ones(2), -torch.ones(2)])
+    optimizer.forget_rounds()  # a longer window: the rounds fitted another loss
+    before = param.detach().clone()
+    assert optimizer.average_back(judge, judge()) == (1, judge())
+    assert torch.equal(param.detach(), before)
+    fresh = LevenbergMarquardtOptimizer([torch.nn.Parameter(torch.ones(2))], keep_best=True)
+    assert fresh.average_back(lambda: 1.0, 1.0) == (1, 1.0)
+
+
 def test_nothing_to_go_back_to_without_fresh_rounds():
     module = _module()
     system = _system(module)
