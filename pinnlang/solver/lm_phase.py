@@ -297,8 +297,8 @@ def finish_lm_phase(module: Any) -> None:
     """At the end of a phase on fresh rounds: go back to where the last round started if it was
     cut short (:meth:`LevenbergMarquardtOptimizer.back_to_round_start`), then judge the final
     parameters on one more round, alone and averaged with the last rounds' starts
-    (:meth:`LevenbergMarquardtOptimizer.average_back`), keep the best judged, and go back to the
-    kept ones if they do more than
+    (:meth:`LevenbergMarquardtOptimizer.average_back`: the widest average judged alike), and go
+    back to the kept ones if they do more than
     :data:`~pinnlang.solver.lm_optimizer.RESTORE_FACTOR` times better; the losses on that round become the final ones."""
     optimizer: LevenbergMarquardtOptimizer = module.trainer.optimizers[0]
     record = optimizer.record
