@@ -285,9 +285,9 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
                 average(sets)
                 judged[sets] = judge()
                 sets *= 2
-            finite = [loss for loss in judged.values() if math.isfinite(loss)]
-            lowest = min(finite) if finite else math.inf
-            chosen = max((n for n, loss in judged.items() if loss <= lowest * self.restore_factor), default=1)
+            finite = {n: loss for n, loss in judged.items() if math.isfinite(loss)}
+            lowest = min(finite.values(), default=math.inf)
+            chosen = max((n for n, loss in finite.items() if loss <= lowest * self.restore_factor), default=1)
             average(chosen)
         return chosen, judged[chosen]
 
