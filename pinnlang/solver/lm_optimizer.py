@@ -133,6 +133,11 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         return self.param_groups[0]["params"][0]
 
     @property
+    def _params(self) -> list[torch.nn.Parameter]:
+        """The trained parameters, in the order of the groups."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    @property
     def record(self) -> dict[str, Any]:
         """The phase's scalars: ``damping``, ``iteration``, ``round``, ``loss``, ``best_loss``,
         ``best_iteration``, ``moved``, ``matrix_free`` (the system's kind) and
@@ -176,9 +181,8 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         if math.isfinite(loss) and loss < record["best_loss"]:
             record["best_loss"], record["best_iteration"] = loss, record["iteration"]
             record["since_best"] = 0
-            for group in self.param_groups:
-                for p in group["params"]:
-                    self.state[p]["best"] = p.detach().clone()
+            for p in self._params:
+                self.state[p]["best"] = p.detach().clone()
         else:
             record["since_best"] = record.get("since_best", 0) + 1
 
@@ -236,22 +240,18 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         """Keep the parameters a fresh round starts from (where the last round ended), and the
         last :data:`AVERAGED_ROUNDS` of them (``recent_starts``, the latest last)."""
         self.record["round_iterations"] = 0
-        self.record["recent_count"] = min(int(self.record.get("recent_count", 0)) + 1, AVERAGED_ROUNDS)
-        for group in self.param_groups:
-            for p in group["params"]:
-                state = self.state[p]
-                state["round_start"] = p.detach().clone()
-                recent = state.get("recent_starts")
-                if recent is None or recent.shape[1:] != p.shape:
-                    recent = p.detach().new_zeros((0, *p.shape))
-                state["recent_starts"] = torch.cat([recent, p.detach()[None]])[-AVERAGED_ROUNDS:]
+        for p in self._params:
+            state = self.state[p]
+            state["round_start"] = p.detach().clone()
+            recent = state.get("recent_starts")
+            if recent is None or recent.shape[1:] != p.shape:
+                recent = p.detach().new_zeros((0, *p.shape))
+            state["recent_starts"] = torch.cat([recent, p.detach()[None]])[-AVERAGED_ROUNDS:]
 
     def forget_rounds(self) -> None:
         """Drop the kept round starts (the loss they were fitted to changed: a longer window)."""
-        self.record["recent_count"] = 0
-        for group in self.param_groups:
-            for p in group["params"]:
-                self.state[p].pop("recent_starts", None)
+        for p in self._params:
+            self.state[p].pop("recent_starts", None)
 
     def average_back(self, judge: Callable[[], float], final_loss: float) -> tuple[int, float]:
         """Judge the final parameters (at ``final_loss``) averaged with the starts of the last
@@ -264,13 +264,11 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
 
         The starts before the final parameters: where :meth:`back_to_round_start` put the
         round's start back, the final parameters are that start and the ones before it count."""
-        params = [p for group in self.param_groups for p in group["params"]]
-        recent = [self.state[p].get("recent_starts") for p in params]
-        count = int(self.record.get("recent_count", 0))
-        if count == 0 or any(r is None or r.shape[1:] != p.shape for r, p in zip(recent, params)):
+        params = self._params
+        starts = [self.state[p].get("recent_starts") for p in params]
+        if any(r is None or r.shape[1:] != p.shape for r, p in zip(starts, params)):
             return 1, final_loss  # none kept, or the network was widened since
         final = [p.detach().clone() for p in params]
-        starts = [r[-count:] for r in recent]
         if all(torch.equal(s[-1], f) for s, f in zip(starts, final)):
             starts = [s[:-1] for s in starts]
 
@@ -308,7 +306,7 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         done = record.get("round_iterations", 0)
         if not self.defaults["keep_best"] or not 0 < done < round_length or not record["moved"]:
             return False
-        params = [p for group in self.param_groups for p in group["params"]]
+        params = self._params
         starts = [self.state[p].get("round_start") for p in params]
         if any(start is None or start.shape != p.shape for start, p in zip(starts, params)):
             return False  # the network was widened since the round began
@@ -326,9 +324,8 @@ class LevenbergMarquardtOptimizer(torch.optim.Optimizer):
         if math.isfinite(final_loss) and best * self.restore_factor >= final_loss:
             return False
         with torch.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    p.copy_(self.state[p]["best"])
+            for p in self._params:
+                p.copy_(self.state[p]["best"])
         return True
 
     # ------------------------------------------------------------------ the iteration
