@@ -98,6 +98,9 @@ class SolveSettings:
     smooth_jumps: float = setting(0.035, "where two boundary conditions ask one quantity for different values at a "
                                   "point, blend one's data to the other's within this fraction of the domain's "
                                   "diagonal (0: the data as written; problems in two dimensions of space alone)", at_least=0, at_most=0.5)
+    importance: int = setting(4, "fresh points by importance: draw this many candidates per point, keep each with "
+                              "a probability growing with its squared residual and weight it back "
+                              "(0: uniform points)", at_least=0)
     adaptive: bool = setting(False, "residual-based adaptive resampling (RAD) of pde points at each resample")
     clip: float = setting(0.0, "gradient clipping value (0: none)", at_least=0)
     accelerator: str = setting("cpu", "Lightning accelerator: cpu, gpu, auto, ...")

@@ -48,12 +48,16 @@ class Batch:
         targets: Observed values (data), ``(N, k)``.
         x_pair: The partner points of a periodic condition (``x`` at the lower end, ``x_pair``
             at the upper end), ``(N, in_dim)``.
+        weights: A factor on each point's residual, ``(N,)``: the square root of its weight in
+            the mean square when the points were drawn with unequal probabilities
+            (:func:`~pinnlang.solver.points.select_important`); ``None``: every point alike.
     """
 
     x: torch.Tensor
     normals: torch.Tensor | None = None
     targets: torch.Tensor | None = None
     x_pair: torch.Tensor | None = None
+    weights: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -66,7 +70,7 @@ class Batch:
         def move(t: torch.Tensor | None) -> torch.Tensor | None:
             return None if t is None else t.to(device=device, dtype=dtype)
 
-        return Batch(move(self.x), move(self.normals), move(self.targets), move(self.x_pair))
+        return Batch(move(self.x), move(self.normals), move(self.targets), move(self.x_pair), move(self.weights))
 
 
 @dataclass
@@ -232,8 +236,8 @@ class EquationCondition(CompiledCondition):
         env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
         value = self._residual(env)
         if isinstance(value, torch.Tensor) and value.ndim == 1 and value.shape[0] == len(batch):
-            return value.unsqueeze(-1)
-        return as_column(value, env).unsqueeze(-1)
+            return weighted(value.unsqueeze(-1), batch)
+        return weighted(as_column(value, env).unsqueeze(-1), batch)
 
     def evaluate(self, net, batch, unknowns=None, *, create_graph=True, with_scale=False):
         if not with_scale:
@@ -246,7 +250,7 @@ class EquationCondition(CompiledCondition):
         residual = self.residual_from_values(values, batch, unknowns)
         env = Env(batch.x.detach(), values, unknowns or {}, batch.normals)
         magnitudes = [as_column(term(env), env).abs() for term in terms]
-        scale = functools.reduce(torch.maximum, magnitudes).unsqueeze(-1)
+        scale = weighted(functools.reduce(torch.maximum, magnitudes).unsqueeze(-1), batch)
         return ConditionEvaluation(residual, values, scale)
 
 
@@ -343,6 +347,13 @@ class DataCondition(CompiledCondition):
         return ConditionEvaluation(predicted - batch.targets, values, scale)
 
 
+def weighted(residual: torch.Tensor, batch: Batch) -> torch.Tensor:
+    """``residual`` ``(N, k)`` times the batch's per-point :attr:`Batch.weights` (if any)."""
+    if batch.weights is None:
+        return residual
+    return residual * batch.weights.to(residual.dtype).unsqueeze(-1)
+
+
 def additive_terms(equation: sp.Eq) -> list[sp.Expr]:
     """The additive terms of both sides of an equation (the parts :attr:`scale` compares)."""
     return list(sp.Add.make_args(equation.lhs)) + list(sp.Add.make_args(equation.rhs))
@@ -356,4 +367,5 @@ __all__ = [
     "EquationCondition",
     "PeriodicCondition",
     "additive_terms",
+    "weighted",
 ]

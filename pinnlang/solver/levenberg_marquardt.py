@@ -59,7 +59,7 @@ ESCALATION = 10.0
 #: columns gave the Gram matrix of 3000-8832 rows x 921-1347 columns within 5 % of each other,
 #: 22-38 % faster than the whole product (which computes both triangles).
 GRAM_LEAF = 256
-_FIELDS = ("x", "normals", "targets", "x_pair")
+_FIELDS = ("x", "normals", "targets", "x_pair", "weights")
 
 
 def unsupported_network(network: nn.Module, conditions: Any) -> str | None:
@@ -96,11 +96,11 @@ class _RowResidual(nn.Module):
         self.condition = condition
 
     def forward(self, x: Tensor, normals: Tensor | None, targets: Tensor | None,
-                x_pair: Tensor | None) -> Tensor:
+                x_pair: Tensor | None, weights: Tensor | None) -> Tensor:
         def row(t: Tensor | None) -> Tensor | None:
             return None if t is None else t.unsqueeze(0)
 
-        batch = Batch(row(x), row(normals), row(targets), row(x_pair))
+        batch = Batch(row(x), row(normals), row(targets), row(x_pair), row(weights))
         return self.condition.residual(self.net, batch, dict(self.unknowns)).reshape(-1)
 
 

@@ -95,6 +95,8 @@ class PinnModule(PointRounds, L.LightningModule):
         self._resume_step = 0
         self._points: CollocationPoints | None = None
         self._window_cache: tuple[tuple[int, float], dict[str, Any]] | None = None
+        #: The current round's choice among its candidates: (round, rank, name -> (kept, weights)).
+        self._selection: tuple[int, int, dict[str, Any]] | None = None
         self._minibatch_generator: torch.Generator | None = None
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None
         time_axis = self.problem.time_axis
@@ -386,7 +388,8 @@ class PinnModule(PointRounds, L.LightningModule):
         checkpoint["pinnlang"] = {"history": [dict(r) for r in self.history],
                                   "train_seconds": self._previous_seconds + elapsed,
                                   "settings": self.settings.to_dict(), "plan": self.plan.to_dict(),
-                                  "growth": [dict(g) for g in self.growth]}
+                                  "growth": [dict(g) for g in self.growth],
+                                  "point_selection": self.point_selection()}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._resume_step = int(checkpoint.get("global_step", 0))
@@ -394,6 +397,7 @@ class PinnModule(PointRounds, L.LightningModule):
         self.history = [dict(r) for r in saved.get("history", [])]
         self._previous_seconds = float(saved.get("train_seconds", 0.0))
         restore_growth(self, saved.get("growth", []))
+        self.restore_point_selection(saved.get("point_selection"))
 
     # ------------------------------------------------------------------ loaders
     def train_dataloader(self) -> StepCounter:

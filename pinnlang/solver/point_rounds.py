@@ -3,7 +3,8 @@
 :class:`PointRounds` is the part of the module that decides which points every condition trains
 on at a step: the round the plan gives the step (fresh points every ``resample_every`` steps),
 the number of ``pde`` points of that round (the phase's ``points``, grown by the
-Levenberg-Marquardt phase's doublings), residual-based adaptive selection (``adaptive``),
+Levenberg-Marquardt phase's doublings), points drawn by importance (``importance``) or
+residual-based adaptive selection (``adaptive``),
 Adam's minibatches (``batch_size``) and the time windows (``time_windows``). The points live on
 the module, on its device (:class:`~pinnlang.solver.points.CollocationPoints`).
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 import torch
 
+from pinnlang.compile.conditions import EquationCondition
 from pinnlang.solver.held_out import judges_held_out, train_on_every_row
 from pinnlang.solver.lm_phase import marching_share, points_factor
 from pinnlang.solver.plan import ADAM, LM
@@ -21,6 +23,8 @@ from pinnlang.solver.points import (
     RAD_CANDIDATE_FACTOR,
     CollocationPoints,
     pull_into_time_window,
+    apply_selections,
+    choose_important,
     select_adaptive,
     take,
     time_window_share,
@@ -30,7 +34,7 @@ from pinnlang.solver.points import (
 class PointRounds:
     """The points' rounds of a :class:`~pinnlang.solver.module.PinnModule` (a mixin: it reads the
     module's ``compiled``, ``settings``, ``plan``, ``unknowns`` and ``_forward`` and keeps
-    ``_points``, ``_window_cache`` and ``_minibatch_generator``)."""
+    ``_points``, ``_window_cache``, ``_minibatch_generator`` and ``_selection``)."""
 
     def _collocation(self) -> CollocationPoints:
         if self._points is None:
@@ -69,17 +73,52 @@ class PointRounds:
         return batches
 
     def draw_round(self, round_index: int) -> dict[str, Any]:
-        """Make round ``round_index`` of every condition's points the current one (RAD'd with
-        ``adaptive``) and return it, whole."""
+        """Make round ``round_index`` of every condition's points the current one and return it,
+        whole: RAD'd with ``adaptive``, else drawn by importance from the second round on
+        (``importance`` candidates per point of every equation's condition on uniform random
+        points: a grid's or a sequence's structure would be lost;
+        :func:`~pinnlang.solver.points.choose_important`). The choice is kept
+        (:meth:`point_selection`), so a run resumed in the round trains on the same points."""
         points = self._collocation()
-        factor = ({c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
-                  if self.settings.adaptive else None)
-        batches = points.advance(round_index, factor)
-        if factor:
-            batches = select_adaptive(self.compiled.conditions, batches, factor, points.rng(round_index),
+        rng = points.selection_rng(round_index)
+        if self.settings.adaptive:
+            factor = {c.name: RAD_CANDIDATE_FACTOR for c in self.compiled.conditions if c.kind == "pde"}
+            batches = select_adaptive(self.compiled.conditions, points.advance(round_index, factor), factor, rng,
                                       round_index, self._forward, self.unknowns)
+        elif self.settings.importance:
+            factor = {c.name: self.settings.importance for c in self.compiled.conditions  # random points only
+                      if isinstance(c, EquationCondition) and (c.sampler or points.samplers[c.name]) == "uniform"}
+            candidates = points.advance(round_index, factor)
+            kept = self._selection
+            if round_index == 0:
+                kept = (0, self.global_rank, {})
+            elif (kept is None or kept[:2] != (round_index, self.global_rank)
+                  or any(len(candidates[name].x) // factor[name] != len(index) for name, (index, _) in kept[2].items())):
+                kept = (round_index, self.global_rank, choose_important(
+                    self.compiled.conditions, candidates, factor, rng, self._forward, self.unknowns,
+                    placed=self._window_placement(self.time_window(self.global_step))))
+            self._selection = kept
+            batches = apply_selections(candidates, kept[2])
+        else:
+            batches = points.advance(round_index)
         points.batches = batches
         return dict(batches)
+
+    def point_selection(self) -> dict[str, Any] | None:
+        """The current round's choice among its candidates (round, rank, condition name -> kept
+        indices and their factors) for a checkpoint; ``None`` without one."""
+        if self._selection is None:
+            return None
+        round_index, rank, chosen = self._selection
+        return {"round": round_index, "rank": rank,
+                "chosen": {name: {"kept": kept, "weights": weights} for name, (kept, weights) in chosen.items()}}
+
+    def restore_point_selection(self, saved: dict[str, Any] | None) -> None:
+        """Take a checkpoint's :meth:`point_selection` back: the round it was made for is not
+        chosen again (a rank other than the one that saved chooses its own)."""
+        if saved:
+            self._selection = (int(saved["round"]), int(saved["rank"]),
+                               {name: (c["kept"], c["weights"]) for name, c in saved["chosen"].items()})
 
     def count_points(self, count: int) -> None:
         """Draw ``count`` points (0: the run's ``points``) for every ``pde`` condition without its
@@ -109,6 +148,15 @@ class PointRounds:
         if adam is None:  # a time budget not planned yet: the first window
             return 1.0 / self.settings.time_windows
         return time_window_share(step, adam, self.settings.time_windows)
+
+    def _window_placement(self, share: float) -> Any:
+        """``(name, batch) -> batch`` as :meth:`_in_time_window` will place a round's points in a
+        window of ``share`` of the time interval (``None``: where they are drawn)."""
+        if share >= 1.0:
+            return None
+        data = {c.name for c in self.compiled.conditions if c.kind == "data"}
+        column, t0 = self._time_column, self._time_range[0]
+        return lambda name, batch: pull_into_time_window({name: batch}, data, column, t0, share)[name]
 
     def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
         """``batches`` with every non-``data`` condition's times pulled into the window of

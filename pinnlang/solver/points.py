@@ -103,13 +103,20 @@ class CollocationPoints:
         """The generator of round ``round_index`` on this rank."""
         return np.random.default_rng([self.seed, self.rank, round_index])
 
+    def selection_rng(self, round_index: int) -> np.random.Generator:
+        """The generator that chooses among round ``round_index``'s candidates on this rank: a
+        stream of its own (the round's generator would repeat the numbers that placed them)."""
+        return np.random.default_rng([self.seed, self.rank, round_index, 1])
+
     def draw(self, round_index: int, factor: Mapping[str, int] | None = None) -> dict[str, Batch]:
         """Draw every condition's points for ``round_index`` (``factor``: oversampling per name)."""
         rng = self.rng(round_index)
-        factor = factor or {}
+        factor = factor if round_index > 0 else {}  # the first round has no residuals to choose by
         batches = {}
         for c in self.conditions:
             n = self.counts.get(c.name)
+            if n is None and c.name in factor:
+                n = c.n_points or c.default_points
             batches[c.name] = c.sample(None if n is None else n * factor.get(c.name, 1), rng,
                                        self.samplers[c.name])
         return batches
@@ -164,16 +171,87 @@ def select_adaptive(conditions: Any, batches: dict[str, Any], factor: dict[str, 
                     round_index: int, forward: Any, unknowns: Any) -> dict[str, Any]:
     """Each condition of ``factor``'s batch cut to ``1 / factor`` of its candidates by
     :func:`residual_adaptive` on the residual of ``forward`` (the first round, where an untrained
-    network says nothing about where to look: its first candidates)."""
+    network says nothing about where to look, is drawn without candidates: as it is)."""
     chosen = dict(batches)
     for cond in conditions:
-        if cond.name not in factor:
+        if cond.name not in factor or round_index == 0:
             continue
         n = len(batches[cond.name].x) // factor[cond.name]
-        if round_index == 0:
-            chosen[cond.name] = take(batches[cond.name], torch.arange(n))
-            continue
         with torch.enable_grad():
             residual = cond.residual(forward, batches[cond.name], unknowns, create_graph=False)
         chosen[cond.name] = residual_adaptive(batches[cond.name], residual.detach(), n, rng)
+    return chosen
+
+
+def inclusion_probabilities(sizes: np.ndarray, n: int, uniform_share: float) -> np.ndarray:
+    """Probabilities ``π`` of including each of ``M`` candidates so that ``n`` are kept:
+    ``π = min(1, c q)`` with ``q`` a mixture of ``sizes / Σ sizes`` and ``uniform_share`` of the
+    uniform ``1 / M``, ``c`` chosen so that ``Σ π = n``."""
+    m = len(sizes)
+    total = float(sizes.sum())
+    q = (1 - uniform_share) * (sizes / total if total > 0 else np.full(m, 1.0 / m)) + uniform_share / m
+    capped = np.zeros(m, dtype=bool)
+    for _ in range(m):  # each pass caps at least one more candidate, or ends
+        free = n - capped.sum()
+        c = free / q[~capped].sum()
+        over = (~capped) & (c * q >= 1)
+        if not over.any():
+            break
+        capped |= over
+    return np.where(capped, 1.0, np.minimum(1.0, c * q))
+
+
+def systematic_sample(pi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``round(Σ π)`` distinct indices, index ``i`` among them with probability ``π_i`` (each at
+    most 1): systematic sampling over the candidates in a random order, so the count is exact
+    (a Gauss-Newton phase plans its rows) and a candidate with ``π = 1`` is always kept."""
+    order = rng.permutation(len(pi))
+    edges = np.cumsum(pi[order])
+    n = int(round(float(edges[-1])))
+    marks = rng.random() + np.arange(n)
+    picked = np.minimum(np.searchsorted(edges, marks, side="right"), len(pi) - 1)
+    return np.sort(order[picked])
+
+
+#: What :func:`choose_important` chose for one condition: the kept candidates' indices and the
+#: factors on their residuals.
+Selection = tuple[torch.Tensor, torch.Tensor]
+
+
+def choose_important(conditions: Any, batches: dict[str, Any], factor: Mapping[str, int], rng: Any, forward: Any,
+                     unknowns: Any, uniform_share: float = 0.5,
+                     placed: Callable[[str, Batch], Batch] | None = None) -> dict[str, Selection]:
+    """For each condition of ``factor``: ``1 / factor`` of its candidates, each kept with a
+    probability ``π`` growing with its squared residual at ``forward``
+    (:func:`inclusion_probabilities`, :func:`systematic_sample`), and weighted by ``1 / π``: the
+    mean square of the kept points, weighted, estimates the candidates' (Horvitz-Thompson), with
+    its variance cut where a few points hold most of the squares. ``placed`` maps a condition's
+    candidates to where they will train (a time window) for their residuals."""
+    chosen: dict[str, Selection] = {}
+    for cond in conditions:
+        if cond.name not in factor:
+            continue
+        batch = batches[cond.name]
+        m = len(batch.x)
+        n = m // factor[cond.name]
+        if n == 0:
+            continue
+        at = batch if placed is None else placed(cond.name, batch)
+        with torch.enable_grad():
+            residual = cond.residual(forward, at, unknowns, create_graph=False).detach()
+        sizes = np.nan_to_num(residual.double().square().sum(-1).cpu().numpy(), nan=0.0, posinf=0.0)
+        pi = inclusion_probabilities(sizes, n, uniform_share)
+        kept = systematic_sample(pi, rng)
+        chosen[cond.name] = (torch.as_tensor(kept, dtype=torch.long),
+                             torch.as_tensor(np.sqrt(len(kept) / (m * pi[kept])), dtype=torch.float64))
+    return chosen
+
+
+def apply_selections(batches: dict[str, Any], selections: Mapping[str, Selection]) -> dict[str, Any]:
+    """``batches`` with each selected condition cut to its kept candidates, their residuals
+    weighted (:attr:`~pinnlang.compile.conditions.Batch.weights`)."""
+    chosen = dict(batches)
+    for name, (kept, weights) in selections.items():
+        picked = take(batches[name], kept)
+        chosen[name] = dataclasses.replace(picked, weights=weights.to(picked.x))
     return chosen
