@@ -22,9 +22,9 @@ from pinnlang.solver.plan import ADAM, LM
 from pinnlang.solver.points import (
     RAD_CANDIDATE_FACTOR,
     CollocationPoints,
-    pull_into_time_window,
     apply_selections,
     choose_important,
+    pull_into_time_window,
     select_adaptive,
     take,
     time_window_share,
@@ -89,20 +89,26 @@ class PointRounds:
             factor = {c.name: self.settings.importance for c in self.compiled.conditions  # random points only
                       if isinstance(c, EquationCondition) and (c.sampler or points.samplers[c.name]) == "uniform"}
             candidates = points.advance(round_index, factor)
-            kept = self._selection
-            if round_index == 0:
-                kept = (0, self.global_rank, {})
-            elif (kept is None or kept[:2] != (round_index, self.global_rank)
-                  or any(len(candidates[name].x) // factor[name] != len(index) for name, (index, _) in kept[2].items())):
-                kept = (round_index, self.global_rank, choose_important(
-                    self.compiled.conditions, candidates, factor, rng, self._forward, self.unknowns,
-                    placed=self._window_placement(self.time_window(self.global_step))))
-            self._selection = kept
-            batches = apply_selections(candidates, kept[2])
+            self._selection = self._important_choice(round_index, candidates, factor, rng)
+            batches = apply_selections(candidates, self._selection[2])
         else:
             batches = points.advance(round_index)
         points.batches = batches
         return dict(batches)
+
+    def _important_choice(self, round_index: int, candidates: dict[str, Any], factor: dict[str, int],
+                          rng: Any) -> tuple[int, int, dict[str, Any]]:
+        """The choice among round ``round_index``'s ``candidates``: the one kept for it (a resumed
+        run's) when it fits them, none in the first round, else a new one."""
+        kept = self._selection
+        if round_index == 0:
+            return (0, self.global_rank, {})
+        if (kept is not None and kept[:2] == (round_index, self.global_rank)
+                and all(len(candidates[name].x) // factor[name] == len(index) for name, (index, _) in kept[2].items())):
+            return kept
+        return (round_index, self.global_rank, choose_important(
+            self.compiled.conditions, candidates, factor, rng, self._forward, self.unknowns,
+            placed=self._window_placement(self.time_window(self.global_step))))
 
     def point_selection(self) -> dict[str, Any] | None:
         """The current round's choice among its candidates (round, rank, condition name -> kept
