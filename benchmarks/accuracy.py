@@ -7,6 +7,7 @@ Usage::
     python benchmarks/accuracy.py --only burgers,heat1d --lbfgs 50 --max-time 120 --jobs 2
     python benchmarks/accuracy.py --no-settings            # as written the natural way (below)
     python benchmarks/accuracy.py --set hard               # the hard set (benchmarks/hard_set.py)
+    python benchmarks/accuracy.py --only cavity --seed 2 --setting importance=0   # one setting more
 
 The default set is every ``problems/*.pinn`` but the hard problems; ``--set hard`` runs those
 (``hard_set.HARD_SET``) and adds a table of their quantities, published numbers and targets.
@@ -244,7 +245,7 @@ def without_settings(problem: Any) -> Any:
 
 def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float | None,
               threads: int | None, no_settings: bool = False, device: str | None = None,
-              seed: int | None = None) -> Row:
+              seed: int | None = None, settings: dict[str, Any] | None = None) -> Row:
     """Load, solve and score one problem; every failure becomes the row's status."""
     import torch
 
@@ -263,6 +264,7 @@ def solve_one(path: str, budget: int | None, lbfgs: int | None, max_time: float 
             extra["accelerator"] = device
         if seed is not None:
             extra["seed"] = seed
+        extra.update(settings or {})
         steps = None if no_settings else step_overrides(problem.settings, budget, lbfgs)
         if steps is None:  # the default training's own plan (a time budget's, with max_time)
             result = pinnlang.solve(without_settings(problem) if no_settings else problem,
@@ -311,18 +313,18 @@ def status_of(row: Row) -> str:
 
 def run_all(paths: Sequence[str], budget: int | None, lbfgs: int | None, max_time: float | None,
             jobs: int, no_settings: bool = False, device: str | None = None,
-            seed: int | None = None) -> list[Row]:
+            seed: int | None = None, settings: dict[str, Any] | None = None) -> list[Row]:
     """Solve every problem (``jobs`` at a time in separate processes); rows in input order."""
     if jobs <= 1:
         rows = []
         for path in paths:
-            rows.append(solve_one(path, budget, lbfgs, max_time, None, no_settings, device, seed))
+            rows.append(solve_one(path, budget, lbfgs, max_time, None, no_settings, device, seed, settings))
             print(f"  {progress_line(rows[-1])}", file=sys.stderr, flush=True)
         return rows
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads, no_settings, device, seed)
+        futures = [pool.submit(solve_one, p, budget, lbfgs, max_time, threads, no_settings, device, seed, settings)
                    for p in paths]
         for future in concurrent.futures.as_completed(futures):
             print(f"  {progress_line(future.result())}", file=sys.stderr, flush=True)
@@ -439,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=("cpu", "gpu"), help="where to train (Lightning's accelerator; "
                         "default cpu)")
     parser.add_argument("--seed", type=int, help="the seed of every run (default: each file's, else 0)")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a training setting for every run, after the file's (repeatable; e.g. importance=0)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"output folder (default {RESULTS})")
     return parser
 
@@ -456,8 +460,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"solving {len(paths)} problem(s)...", file=sys.stderr, flush=True)
     if args.no_settings and (args.budget is not None or args.lbfgs is not None):
         raise SystemExit("accuracy.py: --no-settings takes no --budget or --lbfgs")
+    from pinnlang.solver.settings import parse_scalar
+
+    settings = {}
+    for item in args.setting:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"accuracy.py: --setting takes KEY=VALUE, got {item!r}")
+        settings[key.strip()] = parse_scalar(value)
     rows = run_all(paths, args.budget, args.lbfgs, args.max_time, args.jobs, args.no_settings, args.device,
-                   args.seed)
+                   args.seed, settings)
     print(text_table(rows))
     csv_path, md_path = write_outputs(rows, args.out, run_description(args, argv))
     print(f"\nwrote {csv_path} and {md_path}")

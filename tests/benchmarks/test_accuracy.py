@@ -137,6 +137,19 @@ def test_seed_sets_every_run_s_seed(accuracy):
     assert accuracy.build_parser().parse_args(["--seed", "4"]).seed == 4
 
 
+def test_a_setting_reaches_every_run(accuracy):
+    def run(settings):
+        return accuracy.solve_one(str(accuracy.PROBLEMS / "poisson1d.pinn"), budget=20, lbfgs=0, max_time=None,
+                                  threads=1, settings=settings)
+
+    assert run({"width": 4, "depth": 1}).status == "ok"
+    assert "width" in run({"width": 0}).status  # refused by the settings' bounds: it got there
+    assert accuracy.build_parser().parse_args(["--setting", "importance=0", "--setting", "width=8"]).setting == [
+        "importance=0", "width=8"]
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        accuracy.main(["--only", "poisson1d", "--setting", "importance"])
+
+
 def test_a_file_with_lm_steps_runs_them_scaled_to_the_budget(accuracy):
     row = accuracy.solve_one(str(accuracy.PROBLEMS / "helmholtz2d.pinn"), budget=20, lbfgs=None,
                              max_time=None, threads=None)
