@@ -111,7 +111,7 @@ class CollocationPoints:
     def draw(self, round_index: int, factor: Mapping[str, int] | None = None) -> dict[str, Batch]:
         """Draw every condition's points for ``round_index`` (``factor``: oversampling per name)."""
         rng = self.rng(round_index)
-        factor = factor if round_index > 0 else {}  # the first round has no residuals to choose by
+        factor = (factor or {}) if round_index > 0 else {}  # the first round has no residuals to choose by
         batches = {}
         for c in self.conditions:
             n = self.counts.get(c.name)

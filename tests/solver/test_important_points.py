@@ -110,6 +110,14 @@ def test_a_solve_on_important_points_trains_on_weighted_fresh_rounds():
     assert result.errors()["u"] < 1e-3
 
 
+def test_importance_0_trains_on_uniform_fresh_rounds():
+    result = pinnlang.solve(pinnlang.parse(POISSON), steps=100, lm_steps=30, lm_resample_every=5, importance=0,
+                            width=16, depth=2, points=64, quiet=True, seed=0)
+    points = result.module.training_points()
+    assert points["pde"].weights is None and len(points["pde"].x) == 64
+    assert result.module.points_round() >= 6 and result.errors()["u"] < 1e-3
+
+
 def test_candidates_are_judged_where_they_will_train():
     problem = pinnlang.parse(POISSON)
     module = build_module(problem, resolve_settings({}, {"precision": "64-true"}))
