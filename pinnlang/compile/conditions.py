@@ -49,8 +49,8 @@ class Batch:
         x_pair: The partner points of a periodic condition (``x`` at the lower end, ``x_pair``
             at the upper end), ``(N, in_dim)``.
         weights: A factor on each point's residual, ``(N,)``: the square root of its weight in
-            the mean square when the points were drawn with unequal probabilities
-            (:func:`~pinnlang.solver.points.select_important`); ``None``: every point alike.
+            the mean square when the points were drawn with unequal probabilities (the solver's
+            points drawn by importance); ``None``: every point alike.
     """
 
     x: torch.Tensor
