@@ -160,9 +160,13 @@ class PointRounds:
         window of ``share`` of the time interval (``None``: where they are drawn)."""
         if share >= 1.0:
             return None
+        return lambda name, batch: self._pulled({name: batch}, share)[name]
+
+    def _pulled(self, batches: dict[str, Any], share: float) -> dict[str, Any]:
+        """``batches`` with every non-``data`` condition's times pulled into a window of ``share``
+        of the time interval (:func:`~pinnlang.solver.points.pull_into_time_window`)."""
         data = {c.name for c in self.compiled.conditions if c.kind == "data"}
-        column, t0 = self._time_column, self._time_range[0]
-        return lambda name, batch: pull_into_time_window({name: batch}, data, column, t0, share)[name]
+        return pull_into_time_window(batches, data, self._time_column, self._time_range[0], share)
 
     def _in_time_window(self, batches: dict[str, Any], step: int, round_index: int) -> dict[str, Any]:
         """``batches`` with every non-``data`` condition's times pulled into the window of
@@ -172,9 +176,7 @@ class PointRounds:
             return batches
         key = (round_index, share)
         if self._window_cache is None or self._window_cache[0] != key:
-            data = {c.name for c in self.compiled.conditions if c.kind == "data"}
-            windowed = pull_into_time_window(batches, data, self._time_column, self._time_range[0], share)
-            self._window_cache = (key, windowed)
+            self._window_cache = (key, self._pulled(batches, share))
         return self._window_cache[1]
 
     def training_points(self) -> dict[str, Any]:
